@@ -1,0 +1,1 @@
+"""The backprop handbook's generator: core, oracle, rendering, checks, typesetting and CLI."""

@@ -1,0 +1,131 @@
+"""Stage 2: run the NumPy core on a chapter spec and answer "what is the value of quantity q?".
+
+The core module is a parameter so that tests can run the pipeline with a deliberately broken copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from types import ModuleType
+
+import numpy as np
+
+from generator import core as default_core
+from generator.ledger import Quantity, format_fixed
+from generator.spec import ChapterSpec
+
+
+def _array(rows: tuple[tuple[Decimal, ...], ...]) -> np.ndarray:
+    return np.array([[float(v) for v in row] for row in rows], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Computation:
+    """The core's forward pass, backward pass and SGD step for one spec."""
+
+    spec: ChapterSpec
+    core: ModuleType
+    X: np.ndarray
+    Y: np.ndarray
+    layers: list
+    records: list
+    grads: list
+    updated: list
+    loss: float
+
+    def value(self, q: Quantity) -> float:
+        """The core's float64 value of ``q`` (indices and examples are 1-based)."""
+        spec = self.spec
+        idx = tuple(i - 1 for i in q.index)
+        e = (q.example or 1) - 1
+        n = spec.layer_number(q.layer) - 1 if q.layer is not None else -1
+        kind = q.kind
+        if kind == "input":
+            return float(self.X[e, idx[0]])
+        if kind == "target":
+            return float(self.Y[e, idx[0]])
+        if kind == "learning_rate":
+            return float(spec.learning_rate)
+        if kind == "loss":
+            return self.loss
+        if kind == "weight":
+            return float(self.layers[n].W[idx])
+        if kind == "bias":
+            return float(self.layers[n].b[idx[0]])
+        if kind == "preactivation":
+            return float(self.records[n].Z[e, idx[0]])
+        if kind == "activation":
+            return float(self.records[n].A[e, idx[0]])
+        if kind == "activation_derivative":
+            return self._derivative_at(n, self.records[n].Z[e : e + 1], idx[0])
+        if kind == "activation_gradient":
+            return float(self.grads[n].dA[e, idx[0]])
+        if kind == "error":
+            return float(self.grads[n].dZ[e, idx[0]])
+        if kind == "weight_gradient":
+            return float(self.grads[n].dW[idx])
+        if kind == "bias_gradient":
+            return float(self.grads[n].db[idx[0]])
+        if kind == "updated_weight":
+            return float(self.updated[n].W[idx])
+        if kind == "updated_bias":
+            return float(self.updated[n].b[idx[0]])
+        if kind == "hand_activation_derivative":
+            z = self._rounded(self.records[n].Z[e : e + 1])
+            return self._derivative_at(n, z, idx[0])
+        if kind == "hand_weight_gradient":
+            return self._hand_weight_gradient(n, idx)
+        if kind == "hand_updated_weight":
+            return float(self.layers[n].W[idx]) - float(spec.learning_rate) * self._hand_weight_gradient(n, idx)
+        raise KeyError(f"the core does not know the quantity kind {kind!r}")
+
+    def _rounded(self, values: np.ndarray) -> np.ndarray:
+        """The values as a reader sees them in the tables: rounded by the ledger's own rule."""
+        places = self.spec.hand_decimals
+        return np.vectorize(lambda v: float(format_fixed(v, places)))(values).astype(np.float64)
+
+    def _derivative_at(self, n: int, z_row: np.ndarray, k: int) -> float:
+        """d a_k / d z_k of layer n at the pre-activation row ``z_row`` (the Jacobian's diagonal)."""
+        activation = self.core.ACTIVATIONS[self.spec.layers[n].activation]
+        a_row = activation.forward(z_row)
+        unit = np.zeros_like(z_row)
+        unit[0, k] = 1.0
+        return float(activation.backward(unit, z_row, a_row)[0, k])
+
+    def _hand_weight_gradient(self, n: int, idx: tuple[int, ...]) -> float:
+        """dJ/dW_kt as computed by hand from the rounded table values, summed over examples."""
+        k, t = idx
+        a_prev = self.X if n == 0 else self.records[n - 1].A
+        total = 0.0
+        for e in range(self.X.shape[0]):
+            dA = float(self._rounded(self.grads[n].dA[e : e + 1, k : k + 1])[0, 0])
+            slope = self._derivative_at(n, self._rounded(self.records[n].Z[e : e + 1]), k)
+            total += dA * slope * float(self._rounded(a_prev[e : e + 1, t : t + 1])[0, 0])
+        return total
+
+
+def compute(spec: ChapterSpec, core: ModuleType = default_core) -> Computation:
+    """Forward, loss, backward and one SGD step of the spec's network on the spec's batch."""
+    X, Y = _array(spec.inputs), _array(spec.targets)
+    layers = [
+        core.Dense(
+            _array(layer.weights),
+            None if layer.biases is None else np.array([float(v) for v in layer.biases], dtype=np.float64),
+            layer.activation,
+        )
+        for layer in spec.layers
+    ]
+    records = core.forward(layers, X)
+    grads = core.backward(layers, records, X, Y, spec.loss, spec.reduction)
+    return Computation(
+        spec=spec,
+        core=core,
+        X=X,
+        Y=Y,
+        layers=layers,
+        records=records,
+        grads=grads,
+        updated=core.sgd_step(layers, grads, float(spec.learning_rate)),
+        loss=core.loss_value(layers, records, Y, spec.loss, spec.reduction),
+    )

@@ -1,0 +1,281 @@
+"""The NumPy backprop core: dense layers, activations, losses, forward, backward, SGD.
+
+Conventions (the book states the same ones in its "Conventions" section):
+
+* Weight orientation: a layer with ``n_in`` inputs and ``n_out`` neurons holds ``W`` of shape
+  ``(n_out, n_in)``; ``W[k, t]`` connects neuron ``t`` of the layer below to neuron ``k``.
+* Batches are matrices with one example per row: ``A_prev`` has shape ``(m, n_in)`` and
+  ``Z = A_prev @ W.T + b``, so ``Z`` has shape ``(m, n_out)``.
+* A loss is a per-example sum over output units (mean over them for ``mse``), reduced over the
+  batch by ``"sum"`` or ``"mean"``.
+* ``ReLU'(0) = 0`` and the leaky ReLU slope is ``LEAKY_SLOPE``.
+
+Every array is float64. Each activation and loss keeps its derivative beside its forward rule,
+and each layer function returns the cache that its backward function consumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.float64]
+
+LEAKY_SLOPE = 0.01
+REDUCTIONS = ("sum", "mean")
+
+
+class CoreError(ValueError):
+    """Bad input to the core: the message names the layer and the problem."""
+
+
+# --------------------------------------------------------------------------- activations
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise (or row-wise, for softmax) activation with its backward rule.
+
+    ``backward(dA, Z, A)`` returns ``dZ``, the gradient with respect to the pre-activation.
+    """
+
+    name: str
+    forward: Callable[[Array], Array]
+    backward: Callable[[Array, Array, Array], Array]
+
+
+def _sigmoid(z: Array) -> Array:
+    # Two branches so that exp never overflows: exp(-|z|) <= 1.
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softmax(z: Array) -> Array:
+    shifted = np.exp(z - z.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("identity", lambda z: z.copy(), lambda da, z, a: da.copy()),
+        Activation("sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 - a)),
+        Activation("tanh", np.tanh, lambda da, z, a: da * (1.0 - a * a)),
+        Activation("relu", lambda z: np.maximum(z, 0.0), lambda da, z, a: da * (z > 0)),
+        Activation(
+            "leaky_relu",
+            lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+            lambda da, z, a: da * np.where(z > 0, 1.0, LEAKY_SLOPE),
+        ),
+        # Row-wise Jacobian-vector product: dZ = A * (dA - sum_j dA_j A_j), i.e. (diag(a) - a a^T) dA.
+        Activation(
+            "softmax",
+            _softmax,
+            lambda da, z, a: a * (da - (da * a).sum(axis=1, keepdims=True)),
+        ),
+    )
+}
+
+
+# --------------------------------------------------------------------------- losses
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: per-example values and their gradient with respect to the output activation.
+
+    ``fused_activation`` names the output activation for which ``dZ = A - Y`` holds exactly
+    (per example); the backward pass then skips the division by ``A`` for stability, and
+    ``per_example_from_logits`` computes the value from ``Z`` without taking ``log(A)``.
+    """
+
+    name: str
+    per_example: Callable[[Array, Array], Array]
+    gradient: Callable[[Array, Array], Array]
+    fused_activation: str | None = None
+    per_example_from_logits: Callable[[Array, Array], Array] | None = None
+
+
+def _bce_from_logits(z: Array, y: Array) -> Array:
+    # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - y z + log(1 + exp(-|z|))
+    return (np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
+
+
+def _softmax_ce_from_logits(z: Array, y: Array) -> Array:
+    shift = z.max(axis=1, keepdims=True)
+    log_sum = np.log(np.exp(z - shift).sum(axis=1, keepdims=True)) + shift
+    return -(y * (z - log_sum)).sum(axis=1)
+
+
+LOSSES: dict[str, Loss] = {
+    l.name: l
+    for l in (
+        Loss("sse", lambda a, y: ((a - y) ** 2).sum(axis=1), lambda a, y: 2.0 * (a - y)),
+        Loss(
+            "mse",
+            lambda a, y: ((a - y) ** 2).mean(axis=1),
+            lambda a, y: 2.0 * (a - y) / a.shape[1],
+        ),
+        Loss(
+            "bce",
+            lambda a, y: -(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)).sum(axis=1),
+            lambda a, y: (1.0 - y) / (1.0 - a) - y / a,
+            fused_activation="sigmoid",
+            per_example_from_logits=_bce_from_logits,
+        ),
+        Loss(
+            "softmax_ce",
+            lambda a, y: -(y * np.log(a)).sum(axis=1),
+            lambda a, y: -y / a,
+            fused_activation="softmax",
+            per_example_from_logits=_softmax_ce_from_logits,
+        ),
+    )
+}
+
+
+# --------------------------------------------------------------------------- dense layer
+
+
+@dataclass(frozen=True)
+class Dense:
+    """One layer: ``A = activation(A_prev @ W.T + b)``; ``b`` is ``None`` for a layer without bias."""
+
+    W: Array
+    b: Array | None
+    activation: str
+
+
+DenseCache = tuple[Array, Array, bool]
+
+
+def dense_forward(a_prev: Array, W: Array, b: Array | None) -> tuple[Array, DenseCache]:
+    """``Z = A_prev W^T + b``; the cache keeps what the backward rule reads."""
+    z = a_prev @ W.T
+    if b is not None:
+        z = z + b
+    return z, (a_prev, W, b is not None)
+
+
+def dense_backward(dz: Array, cache: DenseCache) -> tuple[Array, Array, Array | None]:
+    """``dA_prev = dZ W``, ``dW = dZ^T A_prev``, ``db = sum over examples of dZ``."""
+    a_prev, W, has_bias = cache
+    return dz @ W, dz.T @ a_prev, (dz.sum(axis=0) if has_bias else None)
+
+
+# --------------------------------------------------------------------------- network passes
+
+
+@dataclass(frozen=True)
+class LayerForward:
+    """What the forward pass keeps for one layer: pre-activation ``Z`` and activation ``A``."""
+
+    Z: Array
+    A: Array
+
+
+@dataclass(frozen=True)
+class LayerGradients:
+    """Per layer: dJ/dA, dJ/dZ (the error term), dJ/dW and dJ/db (``None`` without bias)."""
+
+    dA: Array
+    dZ: Array
+    dW: Array
+    db: Array | None
+
+
+def _check_network(layers: Sequence[Dense], X: Array) -> None:
+    if X.ndim != 2:
+        raise CoreError(f"input: expected a matrix (examples as rows), got shape {X.shape}")
+    width = X.shape[1]
+    for number, layer in enumerate(layers, start=1):
+        if layer.activation not in ACTIVATIONS:
+            known = ", ".join(sorted(ACTIVATIONS))
+            raise CoreError(f"layer {number}: unknown activation {layer.activation!r} (known: {known})")
+        if layer.W.ndim != 2 or layer.W.shape[1] != width:
+            raise CoreError(
+                f"layer {number}: weights of shape {layer.W.shape} do not take {width} inputs "
+                f"(expected (n_out, {width}))"
+            )
+        if layer.b is not None and layer.b.shape != (layer.W.shape[0],):
+            raise CoreError(f"layer {number}: bias of shape {layer.b.shape}, expected ({layer.W.shape[0]},)")
+        width = layer.W.shape[0]
+
+
+def forward(layers: Sequence[Dense], X: Array) -> list[LayerForward]:
+    """Run the network on the batch ``X``, keeping every layer's ``Z`` and ``A``."""
+    _check_network(layers, X)
+    records: list[LayerForward] = []
+    a = X
+    for layer in layers:
+        z, _ = dense_forward(a, layer.W, layer.b)
+        a = ACTIVATIONS[layer.activation].forward(z)
+        records.append(LayerForward(z, a))
+    return records
+
+
+def _batch_scale(reduction: str, m: int) -> float:
+    if reduction not in REDUCTIONS:
+        raise CoreError(f"loss: unknown reduction {reduction!r} (known: sum, mean)")
+    return 1.0 if reduction == "sum" else 1.0 / m
+
+
+def loss_value(
+    layers: Sequence[Dense], records: Sequence[LayerForward], Y: Array, loss: str, reduction: str
+) -> float:
+    """The scalar loss ``J``; a fused loss is computed from the logits (log-sum-exp)."""
+    rule = LOSSES[loss]
+    out = records[-1]
+    if rule.per_example_from_logits is not None and layers[-1].activation == rule.fused_activation:
+        per_example = rule.per_example_from_logits(out.Z, Y)
+    else:
+        per_example = rule.per_example(out.A, Y)
+    return float(per_example.sum() * _batch_scale(reduction, Y.shape[0]))
+
+
+def backward(
+    layers: Sequence[Dense],
+    records: Sequence[LayerForward],
+    X: Array,
+    Y: Array,
+    loss: str,
+    reduction: str,
+) -> list[LayerGradients]:
+    """Backpropagate ``J`` through every layer, from the output down."""
+    if loss not in LOSSES:
+        raise CoreError(f"loss: unknown loss {loss!r} (known: {', '.join(sorted(LOSSES))})")
+    rule = LOSSES[loss]
+    scale = _batch_scale(reduction, X.shape[0])
+    out = records[-1]
+    if Y.shape != out.A.shape:
+        raise CoreError(f"loss: targets of shape {Y.shape} do not match outputs of shape {out.A.shape}")
+
+    grads: list[LayerGradients] = []
+    dA = scale * rule.gradient(out.A, Y)
+    for index in range(len(layers) - 1, -1, -1):
+        layer, record = layers[index], records[index]
+        if index == len(layers) - 1 and layer.activation == rule.fused_activation:
+            dZ = scale * (record.A - Y)  # sigma' cancels the loss's division by A
+        else:
+            dZ = ACTIVATIONS[layer.activation].backward(dA, record.Z, record.A)
+        a_prev = X if index == 0 else records[index - 1].A
+        dA_prev, dW, db = dense_backward(dZ, (a_prev, layer.W, layer.b is not None))
+        grads.append(LayerGradients(dA, dZ, dW, db))
+        dA = dA_prev
+    grads.reverse()
+    return grads
+
+
+def sgd_step(layers: Sequence[Dense], grads: Sequence[LayerGradients], learning_rate: float) -> list[Dense]:
+    """Plain gradient descent: ``W <- W - lr dJ/dW`` and ``b <- b - lr dJ/db``."""
+    return [
+        Dense(
+            layer.W - learning_rate * g.dW,
+            None if layer.b is None else layer.b - learning_rate * g.db,
+            layer.activation,
+        )
+        for layer, g in zip(layers, grads, strict=True)
+    ]

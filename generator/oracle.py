@@ -1,0 +1,180 @@
+"""The exact oracle: SymPy builds the spec's network and differentiates its loss.
+
+It shares no code with ``generator.core``: activations and losses are written again here as
+SymPy expressions, and every gradient is obtained by ``sympy.diff`` of the scalar loss, never by
+a backward pass. Gradients with respect to pre-activations and activations are derivatives with
+respect to a shift symbol added at that point (and set to zero afterwards). Values are
+evaluated from the spec's exact decimals to ``DIGITS`` significant digits.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+import sympy as sp
+
+from generator.ledger import Quantity, format_fixed
+from generator.spec import ChapterSpec
+
+DIGITS = 50
+LEAKY_SLOPE = sp.Rational(1, 100)
+
+
+def _activation(name: str, z: list[sp.Expr]) -> list[sp.Expr]:
+    if name == "identity":
+        return list(z)
+    if name == "sigmoid":
+        return [1 / (1 + sp.exp(-v)) for v in z]
+    if name == "tanh":
+        return [sp.tanh(v) for v in z]
+    if name == "relu":
+        return [sp.Piecewise((v, v > 0), (0, True)) for v in z]
+    if name == "leaky_relu":
+        return [sp.Piecewise((v, v > 0), (LEAKY_SLOPE * v, True)) for v in z]
+    if name == "softmax":
+        total = sum(sp.exp(v) for v in z)
+        return [sp.exp(v) / total for v in z]
+    raise KeyError(f"the oracle does not know the activation {name!r}")
+
+
+def _per_example_loss(name: str, a: list[sp.Expr], y: list[sp.Rational]) -> sp.Expr:
+    if name == "sse":
+        return sum((ak - yk) ** 2 for ak, yk in zip(a, y))
+    if name == "mse":
+        return sum((ak - yk) ** 2 for ak, yk in zip(a, y)) / len(a)
+    if name == "bce":
+        return -sum(yk * sp.log(ak) + (1 - yk) * sp.log(1 - ak) for ak, yk in zip(a, y))
+    if name == "softmax_ce":
+        return -sum(yk * sp.log(ak) for ak, yk in zip(a, y))
+    raise KeyError(f"the oracle does not know the loss {name!r}")
+
+
+def _exact(value: Decimal) -> sp.Rational:
+    return sp.Rational(str(value))
+
+
+class Oracle:
+    """Exact values of every ledger quantity of one spec."""
+
+    def __init__(self, spec: ChapterSpec) -> None:
+        self.spec = spec
+        self.values: dict[sp.Symbol, sp.Expr] = {}
+        self.W: list[list[list[sp.Symbol]]] = []
+        self.b: list[list[sp.Symbol]] = []
+        for n, layer in enumerate(spec.layers, start=1):
+            rows = []
+            for k, row in enumerate(layer.weights, start=1):
+                symbols = [sp.Symbol(f"W_{n}_{k}_{t}") for t in range(1, len(row) + 1)]
+                self.values.update({s: _exact(v) for s, v in zip(symbols, row)})
+                rows.append(symbols)
+            self.W.append(rows)
+            biases = [sp.Symbol(f"b_{n}_{k}") for k in range(1, layer.size + 1)]
+            self.values.update(
+                {s: (_exact(v) if layer.biases is not None else sp.Integer(0))
+                 for s, v in zip(biases, layer.biases or [0] * layer.size)}
+            )
+            self.b.append(biases)
+        # Shift symbols: dJ/dz and dJ/da are derivatives with respect to these, at zero.
+        self.z_shift: dict[tuple[int, int, int], sp.Symbol] = {}
+        self.a_shift: dict[tuple[int, int, int], sp.Symbol] = {}
+        self.z: dict[tuple[int, int, int], sp.Expr] = {}
+        self.a: dict[tuple[int, int, int], sp.Expr] = {}
+        per_example = []
+        for e, (x_row, y_row) in enumerate(zip(spec.inputs, spec.targets), start=1):
+            a_prev: list[sp.Expr] = [_exact(v) for v in x_row]
+            for n, layer in enumerate(spec.layers, start=1):
+                z = []
+                for k in range(1, layer.size + 1):
+                    shift = sp.Symbol(f"dz_{n}_{e}_{k}")
+                    self.z_shift[n, e, k] = shift
+                    self.values[shift] = sp.Integer(0)
+                    z.append(sum(w * a for w, a in zip(self.W[n - 1][k - 1], a_prev)) + self.b[n - 1][k - 1] + shift)
+                a = []
+                for k, a_k in enumerate(_activation(layer.activation, z), start=1):
+                    shift = sp.Symbol(f"da_{n}_{e}_{k}")
+                    self.a_shift[n, e, k] = shift
+                    self.values[shift] = sp.Integer(0)
+                    self.z[n, e, k], self.a[n, e, k] = z[k - 1], a_k + shift
+                    a.append(a_k + shift)
+                a_prev = a
+            per_example.append(_per_example_loss(spec.loss, a_prev, [_exact(v) for v in y_row]))
+        total = sum(per_example)
+        self.J: sp.Expr = total if spec.reduction == "sum" else total / len(per_example)
+
+    def _evaluate(self, expr: sp.Expr) -> Decimal:
+        exact = sp.sympify(expr).xreplace(self.values)
+        return Decimal(str(sp.N(exact, DIGITS)))
+
+    def _gradient(self, symbol: sp.Symbol) -> Decimal:
+        return self._evaluate(sp.diff(self.J, symbol))
+
+    def _slope(self, n: int, e: int, k: int, at: sp.Expr | None = None) -> Decimal:
+        """d a_k / d z_k of layer n for example e, at the exact z or at ``at``."""
+        z = self.z[n, e, k]
+        derivative = sp.diff(self.a[n, e, k], self.z_shift[n, e, k])
+        if at is None:
+            return self._evaluate(derivative)
+        # Move z to the point ``at`` by choosing the shift, the rest stays exact.
+        exact_z = sp.sympify(z).xreplace({**self.values, self.z_shift[n, e, k]: 0})
+        return self._evaluate(derivative.xreplace({self.z_shift[n, e, k]: at - exact_z}))
+
+    def _rounded(self, value: Decimal) -> sp.Rational:
+        return sp.Rational(format_fixed(value, self.spec.hand_decimals))
+
+    def value(self, q: Quantity) -> Decimal:
+        """The exact value of ``q`` to ``DIGITS`` significant digits."""
+        spec = self.spec
+        e = q.example or 1
+        n = spec.layer_number(q.layer) if q.layer is not None else 0
+        kind = q.kind
+        if kind == "input":
+            return spec.inputs[e - 1][q.index[0] - 1]
+        if kind == "target":
+            return spec.targets[e - 1][q.index[0] - 1]
+        if kind == "learning_rate":
+            return spec.learning_rate
+        if kind == "loss":
+            return self._evaluate(self.J)
+        if kind == "weight":
+            return self._evaluate(self.W[n - 1][q.index[0] - 1][q.index[1] - 1])
+        if kind == "bias":
+            return self._evaluate(self.b[n - 1][q.index[0] - 1])
+        if kind == "preactivation":
+            return self._evaluate(self.z[n, e, q.index[0]])
+        if kind == "activation":
+            return self._evaluate(self.a[n, e, q.index[0]])
+        if kind == "activation_derivative":
+            return self._slope(n, e, q.index[0])
+        if kind == "activation_gradient":
+            return self._gradient(self.a_shift[n, e, q.index[0]])
+        if kind == "error":
+            return self._gradient(self.z_shift[n, e, q.index[0]])
+        if kind == "weight_gradient":
+            return self._gradient(self.W[n - 1][q.index[0] - 1][q.index[1] - 1])
+        if kind == "bias_gradient":
+            return self._gradient(self.b[n - 1][q.index[0] - 1])
+        if kind == "updated_weight":
+            weight = self.W[n - 1][q.index[0] - 1][q.index[1] - 1]
+            return self._evaluate(weight - _exact(spec.learning_rate) * sp.diff(self.J, weight))
+        if kind == "updated_bias":
+            bias = self.b[n - 1][q.index[0] - 1]
+            return self._evaluate(bias - _exact(spec.learning_rate) * sp.diff(self.J, bias))
+        if kind == "hand_activation_derivative":
+            k = q.index[0]
+            return self._slope(n, e, k, at=self._rounded(self._evaluate(self.z[n, e, k])))
+        if kind == "hand_weight_gradient":
+            return self._hand_weight_gradient(n, *q.index)
+        if kind == "hand_updated_weight":
+            k, t = q.index
+            weight = _exact(spec.layers[n - 1].weights[k - 1][t - 1])
+            hand = sp.Rational(str(self._hand_weight_gradient(n, k, t)))
+            return self._evaluate(weight - _exact(spec.learning_rate) * hand)
+        raise KeyError(f"the oracle does not know the quantity kind {kind!r}")
+
+    def _hand_weight_gradient(self, n: int, k: int, t: int) -> Decimal:
+        total = Decimal(0)
+        for e in range(1, len(self.spec.inputs) + 1):
+            dA = self._rounded(self._gradient(self.a_shift[n, e, k]))
+            slope = self._slope(n, e, k, at=self._rounded(self._evaluate(self.z[n, e, k])))
+            below = self.spec.inputs[e - 1][t - 1] if n == 1 else self._evaluate(self.a[n - 1, e, t])
+            total += Decimal(str(sp.N(dA * sp.Rational(str(slope)) * self._rounded(below), DIGITS)))
+        return total

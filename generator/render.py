@@ -1,0 +1,314 @@
+"""Stage 3: render chapters and the book shell from Jinja2 templates.
+
+The environment is fit for LaTeX: ``<< expr >>``, ``<% stmt %>`` and ``<# comment #>`` delimiters,
+``StrictUndefined``, and a ``finalize`` hook that decides what each ``<< expr >>`` may print:
+
+* ``Tex`` (trusted LaTeX from generator code: ledger numbers, notation, formulas) is printed
+  as is and marked as generated for the numeral scan;
+* text already rendered by a template (a macro's output) passes through;
+* any other string is text, escaped for LaTeX;
+* a bare number is an error: numbers reach the page only through the ledger (``v.*``) or, for
+  indices and sizes, through ``idx``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
+
+from generator import provenance
+from generator.compute import Computation
+from generator.formulas import formula_tex
+from generator.ledger import PER_EXAMPLE_KINDS, Ledger, Quantity
+from generator.notation import Notation
+from generator.spec import ChapterSpec
+
+
+class Tex(str):
+    """LaTeX written by generator code, printed verbatim."""
+
+
+class RenderError(Exception):
+    """A template could not be rendered; names the template file and line."""
+
+    def __init__(self, template: str, line: int, problem: str) -> None:
+        super().__init__(f"{template}:{line}: {problem}")
+        self.template, self.line, self.problem = template, line, problem
+
+
+_TEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+_TEX_SPECIAL = re.compile("[" + re.escape("".join(_TEX_SPECIALS)) + "]")
+_SENTINEL = re.compile("[" + provenance.SENTINELS + "]")
+
+
+def escape_tex(text: str) -> str:
+    """Escape text for LaTeX in one pass, so that the escapes themselves are not escaped again."""
+    return _TEX_SPECIAL.sub(lambda m: _TEX_SPECIALS[m.group()], _SENTINEL.sub("", text))
+
+
+def template_location() -> tuple[str, int]:
+    """The template file and line that is being rendered, found on the call stack."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            return template.name or "?", template.get_corresponding_lineno(frame.f_lineno)
+        frame = frame.f_back
+    return "?", 0
+
+
+def _finalize(value: Any) -> str:
+    if isinstance(value, Tex):
+        return provenance.generated(value)
+    if isinstance(value, (int, float, Decimal)):
+        template, line = template_location()
+        raise RenderError(
+            template, line, f"the number {value!r} reached the page without the ledger: "
+            "print computed values with v.*(...) and indices or sizes with idx(...)"
+        )
+    text = str(value)  # StrictUndefined raises here, naming the variable
+    if _SENTINEL.search(text):
+        return text  # output of a template macro: already rendered, already marked
+    return escape_tex(text)
+
+
+class _LineTags(Extension):
+    """Tag every line of literal template text with its template name and line number."""
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        name = stream.name or "?"
+        for token in stream:
+            if token.type == "data" and token.value:
+                lines = token.value.split("\n")
+                tagged = [provenance.line_tag(name, token.lineno + i) + text for i, text in enumerate(lines)]
+                yield Token(token.lineno, "data", "\n".join(tagged))
+            else:
+                yield token
+
+
+def make_environment(templates: Path) -> jinja2.Environment:
+    """The Jinja2 environment for LaTeX templates under ``templates``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=_finalize,
+        extensions=[_LineTags],
+    )
+    env.globals.update(idx=idx, dim=dim)
+    return env
+
+
+def idx(number: int) -> Tex:
+    """An index or a size: structural, not a computed value."""
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise TypeError(f"idx() takes a whole number, got {number!r}")
+    return Tex(str(number))
+
+
+def dim(number: float) -> Tex:
+    """A layout length or coordinate for a drawing (in TeX's units, never a computed value)."""
+    return Tex(f"{number:g}")
+
+
+class Values:
+    """The template's access to computed numbers: every call is formatted and recorded in the ledger."""
+
+    def __init__(self, spec: ChapterSpec, computation: Computation, ledger: Ledger) -> None:
+        self._spec, self._computation, self._ledger = spec, computation, ledger
+
+    def _number(self, kind: str, layer: str | None, index: tuple[int, ...], example: int | None) -> Tex:
+        template, line = template_location()
+        spec = self._spec
+        if kind not in spec.precision:
+            raise RenderError(template, line, f"{spec.path} has no precision.{kind} for the number asked here")
+        if layer is not None:
+            try:
+                spec.layer_number(layer)
+            except KeyError as error:
+                raise RenderError(template, line, str(error.args[0])) from None
+        if kind in PER_EXAMPLE_KINDS:
+            example = 1 if example is None else example
+            if not 1 <= example <= len(spec.inputs):
+                raise RenderError(template, line, f"example {example} out of range 1..{len(spec.inputs)}")
+        quantity = Quantity(kind, layer, example, tuple(index))
+        if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
+            raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
+        try:
+            value = self._computation.value(quantity)
+        except (IndexError, KeyError) as error:
+            raise RenderError(template, line, f"no value for {quantity}: {error}") from None
+        entry = self._ledger.record(quantity, value, spec.precision[kind], template, line)
+        return Tex(rf"\num{{{entry.text}}}")
+
+    def x(self, i: int, example: int = 1) -> Tex:
+        return self._number("input", None, (i,), example)
+
+    def y(self, k: int, example: int = 1) -> Tex:
+        return self._number("target", None, (k,), example)
+
+    def W(self, layer: str, k: int, t: int) -> Tex:
+        return self._number("weight", layer, (k, t), None)
+
+    def b(self, layer: str, k: int) -> Tex:
+        return self._number("bias", layer, (k,), None)
+
+    def lr(self) -> Tex:
+        return self._number("learning_rate", None, (), None)
+
+    def J(self) -> Tex:
+        return self._number("loss", None, (), None)
+
+    def z(self, layer: str, k: int, example: int = 1) -> Tex:
+        return self._number("preactivation", layer, (k,), example)
+
+    def a(self, layer: str, k: int, example: int = 1) -> Tex:
+        return self._number("activation", layer, (k,), example)
+
+    def gprime(self, layer: str, k: int, example: int = 1) -> Tex:
+        return self._number("activation_derivative", layer, (k,), example)
+
+    def dA(self, layer: str, k: int, example: int = 1) -> Tex:
+        return self._number("activation_gradient", layer, (k,), example)
+
+    def delta(self, layer: str, k: int, example: int = 1) -> Tex:
+        return self._number("error", layer, (k,), example)
+
+    def dW(self, layer: str, k: int, t: int) -> Tex:
+        return self._number("weight_gradient", layer, (k, t), None)
+
+    def db(self, layer: str, k: int) -> Tex:
+        return self._number("bias_gradient", layer, (k,), None)
+
+    def W_new(self, layer: str, k: int, t: int) -> Tex:
+        return self._number("updated_weight", layer, (k, t), None)
+
+    def b_new(self, layer: str, k: int) -> Tex:
+        return self._number("updated_bias", layer, (k,), None)
+
+    def hand_gprime(self, layer: str, k: int, example: int = 1) -> Tex:
+        return self._number("hand_activation_derivative", layer, (k,), example)
+
+    def hand_dW(self, layer: str, k: int, t: int) -> Tex:
+        return self._number("hand_weight_gradient", layer, (k, t), None)
+
+    def hand_W_new(self, layer: str, k: int, t: int) -> Tex:
+        return self._number("hand_updated_weight", layer, (k, t), None)
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """What a template may know of a layer's structure (never its numbers)."""
+
+    name: str
+    number: int
+    size: Tex
+    inputs: Tex
+    activation: str
+    has_bias: bool
+    neurons: range
+    sources: range
+
+
+@dataclass(frozen=True)
+class RenderedChapter:
+    """A chapter's marked LaTeX (see ``provenance``) and the ledger of the numbers it printed."""
+
+    spec: ChapterSpec
+    marked: str
+    ledger: Ledger
+
+    @property
+    def tex(self) -> str:
+        return provenance.strip(self.marked)
+
+
+def _layer_views(spec: ChapterSpec) -> list[LayerView]:
+    views, width = [], spec.input_size
+    for number, layer in enumerate(spec.layers, start=1):
+        views.append(LayerView(layer.name, number, idx(layer.size), idx(width), layer.activation,
+                               layer.biases is not None, range(1, layer.size + 1), range(1, width + 1)))
+        width = layer.size
+    return views
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except RenderError:
+        raise
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(error.name or name, error.lineno, f"template syntax: {error.message}") from None
+    except jinja2.TemplateNotFound as error:
+        raise RenderError(name, 0, f"template not found: {error.name}") from None
+    except jinja2.UndefinedError as error:
+        template, line = _traceback_location(error, name)
+        raise RenderError(template, line, f"undefined: {error.message}") from None
+
+
+def _traceback_location(error: BaseException, default: str) -> tuple[str, int]:
+    """The innermost template frame of a rendering error's traceback (Jinja rewrites it so)."""
+    found = (default, 0)
+    tb = error.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            template = tb.tb_frame.f_globals.get("__jinja_template__")
+            found = (template.name if template else filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def render_chapter(
+    env: jinja2.Environment, spec: ChapterSpec, computation: Computation, notation: Notation
+) -> RenderedChapter:
+    """Render one chapter's template with its ledger-backed values."""
+    ledger = Ledger(spec.name)
+    context = {
+        "chapter": spec,
+        "layers": _layer_views(spec),
+        "examples": range(1, len(spec.inputs) + 1),
+        "v": Values(spec, computation, ledger),
+        "formula": lambda name: Tex(formula_tex(name)),
+        "notation": notation,
+    }
+    return RenderedChapter(spec, _render(env, spec.template, context), ledger)
+
+
+def render_book(env: jinja2.Environment, chapter_files: list[str], notation: Notation) -> str:
+    """Render the book shell that inputs the given chapter files (marked text)."""
+    context = {
+        "chapter_files": [Tex(name) for name in chapter_files],
+        "notation_macros": Tex(notation.latex_definitions()),
+        "notation": notation,
+    }
+    return _render(env, "book.tex.j2", context)

@@ -1,0 +1,55 @@
+"""Stage 4: verify a rendered chapter (invariants 2 and 4).
+
+Every ledger entry is recomputed by the exact oracle, which shares no code with the core, and the
+printed text must lie within half a unit in its last place of the exact value. The rendered
+LaTeX is scanned for numerals typed by hand. Each failure names chapter, quantity, printed and
+exact values, and the template line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from generator.ledger import Entry, half_unit
+from generator.oracle import Oracle
+from generator.render import RenderedChapter
+from generator.scan import scan
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed check."""
+
+    chapter: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"chapter {self.chapter}: {self.message}"
+
+
+def check_entry(entry: Entry, exact: Decimal) -> str | None:
+    """Why ``entry``'s printed text is not ``exact`` to half a unit in its last place, or None."""
+    printed = Decimal(entry.text)
+    difference = abs(printed - exact)
+    if difference <= half_unit(entry.decimals):
+        return None
+    return (f"{entry.quantity}: printed {entry.text}, exact {exact:.{entry.decimals + 6}f}, "
+            f"|printed - exact| = {difference:.2e} > {half_unit(entry.decimals)} "
+            f"({entry.template}:{entry.line})")
+
+
+def verify_chapter(rendered: RenderedChapter, structural: dict[str, tuple[int, ...]]) -> list[Failure]:
+    """All failed checks of one rendered chapter: ledger against the oracle, then the scan."""
+    name = rendered.spec.name
+    oracle = Oracle(rendered.spec)
+    failures: list[Failure] = []
+    exact_by_quantity: dict[object, Decimal] = {}
+    for entry in rendered.ledger.entries:
+        if entry.quantity not in exact_by_quantity:
+            exact_by_quantity[entry.quantity] = oracle.value(entry.quantity)
+        problem = check_entry(entry, exact_by_quantity[entry.quantity])
+        if problem is not None:
+            failures.append(Failure(name, problem))
+    failures.extend(Failure(name, str(v)) for v in scan(rendered.marked, structural))
+    return failures
