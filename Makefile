@@ -1,0 +1,46 @@
+# The handbook's commands. `make pdf` and `make test` do all the set-up they need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NAME   ?=
+
+.PHONY: help setup python-setup tex-setup pdf test check chapter clean
+
+help:
+	@echo "make pdf              build build/handbook.pdf (sets everything up first)"
+	@echo "make test             run the test suite (sets everything up first)"
+	@echo "make check            render and verify every chapter, without TeX"
+	@echo "make chapter NAME=n   render and verify one chapter (PDF=1 also typesets it alone)"
+	@echo "make setup            virtual environment, editable install, TeX when missing"
+	@echo "make clean            remove build/"
+
+setup: python-setup tex-setup
+
+python-setup: $(STAMP)
+
+# Reinstall when the package metadata changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+tex-setup:
+	@tools/ensure-debian-packages.sh
+
+pdf: setup
+	$(BIN)/handbook build
+
+test: setup
+	$(BIN)/python -m pytest
+
+check: python-setup
+	$(BIN)/handbook check
+
+chapter: python-setup
+	@test -n "$(NAME)" || { echo "usage: make chapter NAME=<chapter> (see: $(BIN)/handbook list)"; exit 2; }
+	$(if $(PDF),@tools/ensure-debian-packages.sh)
+	$(BIN)/handbook chapter $(NAME) $(if $(PDF),--pdf)
+
+clean:
+	rm -rf build

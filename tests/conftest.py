@@ -1,0 +1,32 @@
+"""Shared fixtures: the real project, copies of it to mutate, and the worked-example spec."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from generator.build import Project
+from generator.spec import ChapterSpec, load_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("chapters", "templates", "notation", "generator")
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project(ROOT)
+
+
+@pytest.fixture(scope="session")
+def worked_spec() -> ChapterSpec:
+    return load_spec(ROOT / "chapters" / "worked-example.toml")
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Project:
+    """A copy of the project's sources that a test may change."""
+    for name in SOURCES:
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return Project(tmp_path)
