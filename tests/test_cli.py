@@ -1,0 +1,72 @@
+"""The `handbook` command: help, listing, exit statuses, and what it writes."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from generator.cli import main
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_every_command_has_help() -> None:
+    """`--help` describes the group and each command."""
+    assert "Exit status: 0 all checks passed, 1 a check or TeX failed, 2 bad input." in invoke("--help").output
+    for command, phrase in [("build", "typeset build/handbook.pdf"), ("chapter", "Render and verify the chapter NAME"),
+                            ("check", "without TeX; write nothing"), ("list", "List the chapters in book order")]:
+        result = invoke(command, "--help")
+        assert result.exit_code == 0 and phrase in result.output, command
+
+
+def test_list_shows_the_chapters(project) -> None:
+    """`handbook list` prints each chapter's name, source and title."""
+    result = invoke("list", "--root", str(project.root))
+    assert result.exit_code == 0
+    assert result.output.split()[:3] == ["worked-example", "note", "001"]
+
+
+def test_check_prints_one_line_per_stage_and_writes_nothing(project_copy) -> None:
+    """`handbook check` passes with exit 0, one progress line per stage, and no build folder."""
+    result = invoke("check", "--root", str(project_copy.root))
+    assert result.exit_code == 0, result.output
+    assert [line.split()[0] for line in result.output.splitlines()] == ["spec", "compute", "render", "verify"]
+    assert not (project_copy.root / "build").exists()
+
+
+def test_chapter_writes_its_tex_and_ledger(project_copy) -> None:
+    """`handbook chapter NAME` writes the chapter's .tex and its ledger."""
+    result = invoke("chapter", "worked-example", "--root", str(project_copy.root))
+    assert result.exit_code == 0, result.output
+    tex = project_copy.build / "tex" / "chapters" / "worked-example.tex"
+    assert r"\chapter{A worked example: one gradient step by hand}" in tex.read_text()
+    assert (project_copy.build / "ledger" / "worked-example.json").is_file()
+
+
+def test_unknown_chapter_is_bad_input(project_copy) -> None:
+    """An unknown chapter name exits 2 and lists the chapters there are."""
+    result = invoke("chapter", "no-such", "--root", str(project_copy.root))
+    assert result.exit_code == 2
+    assert "no chapter called 'no-such' (chapters: worked-example)" in result.output
+
+
+def test_malformed_spec_is_bad_input_and_writes_nothing(project_copy) -> None:
+    """A malformed spec exits 2 with file and field, and writes nothing."""
+    spec = project_copy.chapters / "worked-example.toml"
+    spec.write_text(spec.read_text().replace('activation = "relu"', 'activation = "swish"'))
+    result = invoke("build", "--root", str(project_copy.root))
+    assert result.exit_code == 2
+    assert f"{spec}: network.layers[0].activation: unknown value 'swish'" in result.output
+    assert not project_copy.build.exists()
+
+
+def test_template_error_is_bad_input_naming_the_line(project_copy) -> None:
+    """An undefined variable in a template exits 2 naming template and line."""
+    template = project_copy.templates / "chapters" / "worked_example.tex.j2"
+    lines = template.read_text().splitlines()
+    lines[5] += " << no_such_variable >>"
+    template.write_text("\n".join(lines) + "\n")
+    result = invoke("check", "--root", str(project_copy.root))
+    assert result.exit_code == 2
+    assert "chapters/worked_example.tex.j2:6: undefined: 'no_such_variable' is undefined" in result.output

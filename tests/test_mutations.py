@@ -1,0 +1,133 @@
+"""Mutations of ledger, spec, template and core each fail the checks and name the culprit."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from generator import core
+from generator.build import CheckFailed, Project, check, load_chapters
+from generator.compute import compute
+from generator.ledger import Quantity
+from generator.notation import load_notation
+from generator.render import make_environment, render_chapter
+from generator.verify import verify_chapter
+
+QUIET = lambda line: None  # noqa: E731
+
+
+def rendered_chapter(project: Project, spec, core_module=core):
+    notation = load_notation(project.notation_file)
+    return render_chapter(make_environment(project.templates), spec, compute(spec, core_module), notation), notation
+
+
+def test_unmutated_chapter_passes(project, worked_spec) -> None:
+    """The control: the chapter as it is passes every check."""
+    chapter, notation = rendered_chapter(project, worked_spec)
+    assert verify_chapter(chapter, notation.structural_arguments()) == []
+
+
+def test_wrong_number_in_the_ledger_is_named(project, worked_spec) -> None:
+    """A printed text that differs from the exact value fails, naming quantity, both values and line."""
+    chapter, notation = rendered_chapter(project, worked_spec)
+    target = Quantity("activation_gradient", "out", 1, (1,))
+    index = next(i for i, e in enumerate(chapter.ledger.entries) if e.quantity == target)
+    entry = chapter.ledger.entries[index]
+    chapter.ledger.entries[index] = dataclasses.replace(entry, text="0.61")
+    (failure,) = verify_chapter(chapter, notation.structural_arguments())
+    message = str(failure)
+    assert "chapter worked-example: activation_gradient[out]_1 (example 1): printed 0.61, exact 0.59718" in message
+    assert f"({entry.template}:{entry.line})" in message
+
+
+def test_weight_changed_in_the_spec_without_recomputing_is_caught(project, worked_spec) -> None:
+    """Numbers computed from a stale spec disagree with the oracle of the current spec."""
+    chapter, notation = rendered_chapter(project, worked_spec)
+    hid, out = worked_spec.layers
+    changed_row = (Decimal("-1.30"), out.weights[0][1])
+    current = dataclasses.replace(worked_spec, layers=(hid, dataclasses.replace(out, weights=(changed_row, out.weights[1]))))
+    failures = verify_chapter(dataclasses.replace(chapter, spec=current), notation.structural_arguments())
+    messages = "\n".join(map(str, failures))
+    assert "weight[out]_1,1: printed -1.40, exact -1.30" in messages
+    assert "preactivation[out]_1 (example 1): printed -0.85, exact -0.793" in messages
+
+
+def test_numeral_typed_into_a_template_is_named(project_copy, worked_spec) -> None:
+    """A number typed into a template's maths fails the scan, naming template file and line."""
+    template = project_copy.templates / "chapters" / "worked_example.tex.j2"
+    lines = template.read_text().splitlines()
+    number = next(i for i, line in enumerate(lines) if r"$\lrate = << v.lr() >>$" in line)
+    lines[number] = lines[number].replace("<< v.lr() >>", "0.1")
+    template.write_text("\n".join(lines) + "\n")
+    with pytest.raises(CheckFailed) as failed:
+        check(project_copy, load_chapters(project_copy), QUIET)
+    (failure,) = failed.value.failures
+    assert str(failure).startswith(
+        f"chapter worked-example: chapters/worked_example.tex.j2:{number + 1}: numeral '0.1' typed into maths"
+    )
+
+
+def broken_core(tmp_path: Path, old: str, new: str):
+    """A copy of generator/core.py with one derivative rule broken, imported as its own module."""
+    source = Path(core.__file__).read_text()
+    assert source.count(old) == 1, old
+    path = tmp_path / "broken_core.py"
+    path.write_text(source.replace(old, new))
+    spec = importlib.util.spec_from_file_location("broken_core", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["broken_core"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "culprit"),
+    [
+        ('"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 - a)', '"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 + a)',
+         "error[out]_1 (example 1)"),
+        ("lambda da, z, a: da * (z > 0)", "lambda da, z, a: da * (z >= -1)", "error[hid]_2 (example 1)"),
+        ("lambda a, y: 2.0 * (a - y)),", "lambda a, y: (a - y)),", "activation_gradient[out]_1 (example 1)"),
+        ("return dz @ W, dz.T @ a_prev,", "return dz @ W, dz.T @ a_prev * 2,", "weight_gradient[hid]_1,1"),
+    ],
+)
+def test_broken_derivative_in_a_copy_of_the_core_is_named(project, worked_spec, tmp_path, old, new, culprit) -> None:
+    """A core with one wrong derivative rule fails the oracle check on the quantities it feeds."""
+    module = broken_core(tmp_path, old, new)
+    with pytest.raises(CheckFailed) as failed:
+        check(project, [worked_spec], QUIET, core=module)
+    assert any(f"worked-example: {culprit}: printed" in str(f) for f in failed.value.failures)
+
+
+def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(root))
+    return subprocess.run([sys.executable, "-m", "generator", *args, "--root", str(root)],
+                          cwd=root, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("mutation", ["template", "core"])
+def test_make_pdf_fails_and_keeps_the_last_good_pdf(project_copy, mutation) -> None:
+    """`handbook build` on a mutated project exits 1, names the culprit and writes nothing."""
+    root = project_copy.root
+    if mutation == "template":
+        path, old, new, culprit = (root / "templates/chapters/worked_example.tex.j2", r"$\lrate = << v.lr() >>$",
+                                   r"$\lrate = 0.1$", "numeral '0.1' typed into maths")
+    else:
+        path, old, new, culprit = (root / "generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)",
+                                   "error[out]_1 (example 1): printed")
+    path.write_text(path.read_text().replace(old, new, 1))
+    last_good = b"%PDF-1.5 the last good handbook"
+    (root / "build").mkdir()
+    (root / "build" / "handbook.pdf").write_bytes(last_good)
+    result = run_cli(root, "build")
+    assert result.returncode == 1, result.stderr
+    assert culprit in result.stderr
+    assert "nothing was written" in result.stderr
+    assert (root / "build" / "handbook.pdf").read_bytes() == last_good
+    assert not (root / "build" / "tex").exists()

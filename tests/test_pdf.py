@@ -1,0 +1,66 @@
+"""The typeset handbook: built by TeX, its text holds the chapter's checked numbers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from generator.build import Project, build_book, build_chapter
+from generator.typeset import TypesetError, latexmk_available
+
+pytestmark = pytest.mark.skipif(
+    not (latexmk_available() and shutil.which("pdftotext")),
+    reason="needs latexmk and pdftotext: `make setup` installs them (debian-packages.txt)",
+)
+
+
+def pdf_text(path) -> str:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.replace("\u2212", "-")  # siunitx prints a true minus sign
+
+
+@pytest.fixture(scope="module")
+def built_book(tmp_path_factory, project):
+    root = tmp_path_factory.mktemp("book")
+    for name in ("chapters", "templates", "notation"):
+        shutil.copytree(project.root / name, root / name)
+    copy = Project(root)
+    return copy, build_book(copy, lambda line: None)
+
+
+def test_pdf_holds_the_chapter_and_its_numbers(built_book) -> None:
+    """pdftotext of build/handbook.pdf shows the chapter title and the checked figures."""
+    _, pdf = built_book
+    text = pdf_text(pdf)
+    assert "A worked example: one gradient step by hand" in text
+    for number in ["0.61", "-0.64", "-0.85", "-0.49", "0.30", "0.38", "0.60", "-1.24", "0.06",
+                   "0.0763", "-1.4076", "0.077", "-1.4077"]:
+        assert number in text, number
+
+
+def test_chapter_alone_typesets_into_its_own_pdf(built_book) -> None:
+    """`handbook chapter NAME --pdf` typesets that chapter into build/NAME.pdf."""
+    project, _ = built_book
+    pdf = build_chapter(project, "worked-example", True, lambda line: None)
+    assert pdf == project.build / "worked-example.pdf"
+    assert "A worked example" in pdf_text(pdf)
+
+
+def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(built_book) -> None:
+    """A LaTeX error fails the build with file, line and TeX's message; the PDF is not replaced."""
+    project, pdf = built_book
+    good = pdf.read_bytes()
+    template = project.templates / "chapters" / "worked_example.tex.j2"
+    source = template.read_text()
+    template.write_text(source.replace(r"\section{The forward pass}", r"\section{The forward pass}\undefinedmacro"))
+    try:
+        with pytest.raises(TypesetError) as raised:
+            build_book(project, lambda line: None)
+    finally:
+        template.write_text(source)
+    message = str(raised.value)
+    assert "chapters/worked-example.tex:" in message and "Undefined control sequence." in message
+    assert r"\undefinedmacro" in message
+    assert pdf.read_bytes() == good
