@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from generator.build import CheckFailed, Project, UnknownChapter, build_book, build_chapter, check, load_chapters
+from generator.core import CoreError
 from generator.render import RenderError
 from generator.spec import SpecError
 from generator.typeset import TypesetError
@@ -35,7 +36,7 @@ def _run(action) -> None:
     except TypesetError as error:
         click.echo(f"error: TeX failed; the last good PDF is unchanged:\n  {error}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
-    except (SpecError, RenderError, UnknownChapter) as error:
+    except (SpecError, RenderError, UnknownChapter, CoreError) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
 

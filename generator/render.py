@@ -131,8 +131,16 @@ def make_environment(templates: Path) -> jinja2.Environment:
 def idx(number: int) -> Tex:
     """An index or a size: structural, not a computed value."""
     if isinstance(number, bool) or not isinstance(number, int):
-        raise TypeError(f"idx() takes a whole number, got {number!r}")
+        raise RenderError(*template_location(), f"idx() takes a whole number, got {number!r}")
     return Tex(str(number))
+
+
+def formula(name: str) -> Tex:
+    """A named display formula from ``generator.formulas`` (math-mode content)."""
+    try:
+        return Tex(formula_tex(name))
+    except KeyError as error:
+        raise RenderError(*template_location(), str(error.args[0])) from None
 
 
 def dim(number: float) -> Tex:
@@ -298,7 +306,7 @@ def render_chapter(
         "layers": _layer_views(spec),
         "examples": range(1, len(spec.inputs) + 1),
         "v": Values(spec, computation, ledger),
-        "formula": lambda name: Tex(formula_tex(name)),
+        "formula": formula,
         "notation": notation,
     }
     return RenderedChapter(spec, _render(env, spec.template, context), ledger)

@@ -65,3 +65,17 @@ def test_literal_lines_are_tagged_with_template_and_line(tmp_path: Path) -> None
     text, origins = provenance.annotate(out)
     assert text == "one\nthree\n"
     assert (origins[text.index("three")].template, origins[text.index("three")].line) == ("t.tex.j2", 3)
+
+
+def test_unknown_formula_names_template_and_line(tmp_path: Path) -> None:
+    """Asking for a formula that does not exist is an error naming template and line."""
+    from generator.render import formula
+
+    with pytest.raises(RenderError, match=r"t\.tex\.j2:2: no formula called 'nope'"):
+        render_source(tmp_path, "a\n$<< formula('nope') >>$\n", formula=formula)
+
+
+def test_idx_refuses_a_float_with_its_line(tmp_path: Path) -> None:
+    """idx() marks whole numbers only; a float is an error naming template and line."""
+    with pytest.raises(RenderError, match=r"t\.tex\.j2:1: idx\(\) takes a whole number, got 0\.5"):
+        render_source(tmp_path, "<< idx(0.5) >>\n")
