@@ -63,6 +63,10 @@ class Project:
         return self.root / "build"
 
     @property
+    def formula_cache(self) -> Path:
+        return self.build / "cache" / "formulas"
+
+    @property
     def pdf(self) -> Path:
         return self.build / "handbook.pdf"
 
@@ -117,13 +121,14 @@ def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: 
     numbers = sum(len(r.ledger.entries) for r in rendered)
     progress(f"render   {numbers} numbers through the ledger")
     structural = notation.structural_arguments()
-    failures = [f for r in rendered for f in verify_chapter(r, structural)]
+    failures = [f for r in rendered for f in verify_chapter(r, structural, project.formula_cache)]
     book = render_book(env, [], notation)
     failures += [Failure("(book)", str(v)) for v in scan(book, structural)]
     if failures:
         progress(f"verify   FAILED: {len(failures)} check(s)")
         raise CheckFailed(failures)
-    progress(f"verify   {numbers} numbers match the SymPy oracle; no numeral typed by hand")
+    shown = len({name for r in rendered for name in r.formulas})
+    progress(f"verify   {numbers} numbers match the SymPy oracle; {shown} formulas checked; no numeral typed by hand")
     return Checked(rendered, notation)
 
 

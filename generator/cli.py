@@ -78,7 +78,10 @@ def chapter(name: str, pdf: bool, root: Path) -> None:
 @main.command("check")
 @root_option
 def check_command(root: Path) -> None:
-    """Render and verify every chapter without TeX; write nothing."""
+    """Render and verify every chapter without TeX.
+
+    Writes no .tex, ledger or PDF; only the cache of verified formulas (build/cache/).
+    """
     project = Project(root)
     _run(lambda: check(project, load_chapters(project), _progress))
 

@@ -1,36 +1,107 @@
-"""Named display formulas, written once in notation macros; templates show them by name.
+"""The book's formulas as checked objects (invariant 3).
 
-Templates never carry a formula's LaTeX: they call ``formula("name")``. The constants a formula
-holds (the 2 of the squared error, the 1 of sigma(1 - sigma)) are written here, not in templates,
-so the numeral scan of templates stays strict. Symbolic checking of these formulas is the next
-step of the pipeline (invariant 3); see README.md, "What is checked".
+A ``Formula`` is defined once: a left side and a chain of right sides (``lhs = r1 = r2 ...``),
+written in the expression language of ``generator.expr`` over the quantities of a model
+(``generator.models``). The same object typesets itself through the notation table and is
+verified by ``generator.formula_check``: exactly with SymPy on small sizes, and numerically
+against the NumPy core on random sizes. Templates show a formula by name; they never carry its
+LaTeX. A ``definition`` is rendered from its object but states no result; a ``wrong`` formula is
+one that real texts have printed, and its check asserts that it fails.
 """
 
 from __future__ import annotations
 
-_L, _P = r"\ell", r"\ell-1"
+from dataclasses import dataclass, field
+from typing import Literal
 
-FORMULAS: dict[str, str] = {
-    "preactivation": rf"\preactentry{{{_L}}}{{k}} = \sum_{{t}} \weightentry{{{_L}}}{{k}}{{t}}\, \actentry{{{_P}}}{{t}}",
-    "activation": rf"\actentry{{{_L}}}{{k}} = \actfn{{{_L}}}\bigl(\preactentry{{{_L}}}{{k}}\bigr)",
-    "input_layer": rf"\actentry{{0}}{{t}} = \inputentry{{t}}",
-    "sse_loss": r"\cost = \sum_{k} \bigl(\actentry{out}{k} - \targetentry{k}\bigr)^{2}",
-    "sse_gradient": r"\pd{\cost}{\actentry{out}{k}} = 2\,\bigl(\actentry{out}{k} - \targetentry{k}\bigr)",
-    "error_term": rf"\errentry{{{_L}}}{{k}} = \pd{{\cost}}{{\preactentry{{{_L}}}{{k}}}}"
-    rf" = \pd{{\cost}}{{\actentry{{{_L}}}{{k}}}}\; \actfnprime{{{_L}}}\bigl(\preactentry{{{_L}}}{{k}}\bigr)",
-    "sigmoid_derivative": r"\sigmoid'(z) = \sigmoid(z)\,\bigl(1 - \sigmoid(z)\bigr)",
-    "relu_derivative": r"\relu'(z) = \begin{cases} 1 & z > 0 \\ 0 & z \le 0 \end{cases}",
-    "activation_gradient_below": rf"\pd{{\cost}}{{\actentry{{{_P}}}{{t}}}} = \sum_{{k}} \errentry{{{_L}}}{{k}}\, \weightentry{{{_L}}}{{k}}{{t}}",
-    "weight_gradient": rf"\pd{{\cost}}{{\weightentry{{{_L}}}{{k}}{{t}}}} = \errentry{{{_L}}}{{k}}\, \actentry{{{_P}}}{{t}}",
-    "sgd_update": rf"\weightentry{{{_L}}}{{k}}{{t}} \leftarrow \weightentry{{{_L}}}{{k}}{{t}} - \lrate\, \pd{{\cost}}{{\weightentry{{{_L}}}{{k}}{{t}}}}",
-    "error_vector": rf"\err{{{_L}}} = \pd{{\cost}}{{\act{{{_L}}}}} \odot \actfnprime{{{_L}}}\bigl(\preact{{{_L}}}\bigr)",
-    "activation_gradient_vector": rf"\pd{{\cost}}{{\act{{{_P}}}}} = \bigl(\weight{{{_L}}}\bigr)^{{\top}} \err{{{_L}}}",
-    "weight_gradient_vector": rf"\pd{{\cost}}{{\weight{{{_L}}}}} = \err{{{_L}}} \bigl(\act{{{_P}}}\bigr)^{{\top}}",
-}
+from generator.expr import Apply, Entry, Hadamard, Mul, Node, PositiveCases, Q, Square, Sum, scalar
+from generator.models import MODELS, Model
+
+Kind = Literal["result", "definition", "wrong"]
 
 
-def formula_tex(name: str) -> str:
-    """The LaTeX of the formula called ``name`` (math-mode content, without delimiters)."""
+@dataclass(frozen=True, eq=False)
+class Formula:
+    """A displayed equation (or chain of equations) that the build can check."""
+
+    name: str
+    model: str
+    lhs: Node
+    chain: tuple[Node, ...]
+    kind: Kind = "result"
+    # Index letters that range freely, with the size each ranges over: {"k": "k", "t": "t"}.
+    free: dict[str, str] = field(default_factory=dict)
+    # The shape each named quantity must have, in size names ("1" for a single row or column).
+    shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # For chains: the constraint (a model's named substitution) a link uses, by link number.
+    uses: dict[int, str] = field(default_factory=dict)
+    # The relation printed between the sides: "=", or "\leftarrow" for an update rule.
+    relation: str = "="
+    # False only for a definition that no model can evaluate (an update rule): printed, not checked.
+    checked: bool = True
+
+    @property
+    def model_object(self) -> Model:
+        return MODELS[self.model]
+
+    def sides(self) -> tuple[Node, ...]:
+        return (self.lhs, *self.chain)
+
+    def tex(self) -> str:
+        """Math-mode LaTeX: ``lhs = r1 = r2``."""
+        symbols = self.model_object.symbols
+        return f" {self.relation} ".join(side.tex(symbols) for side in self.sides())
+
+    def tex_aligned(self) -> str:
+        """The chain for an ``align`` body: one link per line, aligned at the equals sign."""
+        symbols = self.model_object.symbols
+        first, *rest = self.sides()
+        lines = [f"{first.tex(symbols)} &{self.relation} {rest[0].tex(symbols)}"]
+        lines += [f"&{self.relation} {side.tex(symbols)}" for side in rest[1:]]
+        return " \\\\\n".join(lines)
+
+
+def _build() -> dict[str, Formula]:
+    k, t = "k", "t"
+    delta_k, a_t = Entry("delta", (k,)), Entry("aprev", (t,))
+    formulas = [
+        # ---- one MLP layer (chapter: worked example)
+        Formula("error_term", "mlp_layer", Entry("delta", (k,)),
+                (Entry("dJ_dz", (k,)), Mul(Entry("dJ_da", (k,)), Apply("gprime", Entry("z", (k,))))),
+                free={k: "k"}),
+        Formula("weight_gradient", "mlp_layer", Entry("dJ_dW", (k, t)), (Mul(delta_k, a_t),), free={k: "k", t: "t"}),
+        Formula("activation_gradient_below", "mlp_layer", Entry("dJ_daprev", (t,)),
+                (Sum(k, "k", Mul(delta_k, Entry("W", (k, t)))),), free={t: "t"}),
+        Formula("error_vector", "mlp_layer", Q("delta"), (Hadamard(Q("dJ_da"), Apply("gprime", Q("z"))),),
+                shapes={"delta": ("k", "1"), "dJ_da": ("k", "1"), "z": ("k", "1")}),
+        Formula("activation_gradient_vector", "mlp_layer", Q("dJ_daprev"), (Q("W").T @ Q("delta"),),
+                shapes={"dJ_daprev": ("t", "1"), "W": ("k", "t"), "delta": ("k", "1")}),
+        Formula("weight_gradient_vector", "mlp_layer", Q("dJ_dW"), (Q("delta") @ Q("aprev").T,),
+                shapes={"dJ_dW": ("k", "t"), "delta": ("k", "1"), "aprev": ("t", "1")}),
+        Formula("bias_gradient_vector", "mlp_layer", Q("dJ_db"), (Q("delta"),),
+                shapes={"dJ_db": ("k", "1"), "delta": ("k", "1")}),
+        Formula("preactivation", "mlp_layer", Entry("z", (k,)),
+                (Sum(t, "t", Mul(Entry("W", (k, t)), a_t)) + Entry("b", (k,)),), free={k: "k"}),
+        Formula("activation", "mlp_layer", Entry("a", (k,)), (Apply("g", Entry("z", (k,))),), free={k: "k"}),
+        Formula("sgd_update", "mlp_layer", Entry("W", (k, t)),
+                (Entry("W", (k, t)) - Mul(Q("lrate"), Entry("dJ_dW", (k, t))),), kind="definition",
+                relation=r"\leftarrow", checked=False),
+        # ---- losses and activations
+        Formula("sse_loss", "sse", Q("J"), (Sum(k, "K", Square(Entry("a", (k,)) - Entry("y", (k,)))),), kind="definition"),
+        Formula("sse_gradient", "sse", Entry("dJ_da", (k,)), (Mul(scalar(2), Entry("a", (k,)) - Entry("y", (k,))),),
+                free={k: "K"}),
+        Formula("sigmoid_derivative", "scalar", Q("dsigma"),
+                (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)),
+        Formula("relu_derivative", "scalar", Q("drelu"), (PositiveCases(Q("z"), scalar(1), scalar(0)),)),
+    ]
+    return {f.name: f for f in formulas}
+
+
+FORMULAS: dict[str, Formula] = _build()
+
+
+def get_formula(name: str) -> Formula:
+    """The formula called ``name``."""
     try:
         return FORMULAS[name]
     except KeyError:

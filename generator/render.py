@@ -27,7 +27,7 @@ from jinja2.lexer import Token, TokenStream
 
 from generator import provenance
 from generator.compute import Computation
-from generator.formulas import formula_tex
+from generator.formulas import get_formula
 from generator.ledger import PER_EXAMPLE_KINDS, Ledger, Quantity
 from generator.notation import Notation
 from generator.spec import ChapterSpec
@@ -135,12 +135,28 @@ def idx(number: int) -> Tex:
     return Tex(str(number))
 
 
-def formula(name: str) -> Tex:
-    """A named display formula from ``generator.formulas`` (math-mode content)."""
-    try:
-        return Tex(formula_tex(name))
-    except KeyError as error:
-        raise RenderError(*template_location(), str(error.args[0])) from None
+class Formulas:
+    """The template's access to checked formulas; remembers which ones the chapter shows."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    def _get(self, name: str):
+        try:
+            formula = get_formula(name)
+        except KeyError as error:
+            raise RenderError(*template_location(), str(error.args[0])) from None
+        if name not in self.shown:
+            self.shown.append(name)
+        return formula
+
+    def inline(self, name: str) -> Tex:
+        """``lhs = r1 = ...`` as math-mode content."""
+        return Tex(self._get(name).tex())
+
+    def aligned(self, name: str) -> Tex:
+        """The chain one link per line, for the body of an ``align`` environment."""
+        return Tex(self._get(name).tex_aligned())
 
 
 def dim(number: float) -> Tex:
@@ -254,6 +270,7 @@ class RenderedChapter:
     spec: ChapterSpec
     marked: str
     ledger: Ledger
+    formulas: tuple[str, ...] = ()
 
     @property
     def tex(self) -> str:
@@ -301,15 +318,18 @@ def render_chapter(
 ) -> RenderedChapter:
     """Render one chapter's template with its ledger-backed values."""
     ledger = Ledger(spec.name)
+    formulas = Formulas()
     context = {
         "chapter": spec,
         "layers": _layer_views(spec),
         "examples": range(1, len(spec.inputs) + 1),
         "v": Values(spec, computation, ledger),
-        "formula": formula,
+        "formula": formulas.inline,
+        "formula_aligned": formulas.aligned,
         "notation": notation,
     }
-    return RenderedChapter(spec, _render(env, spec.template, context), ledger)
+    marked = _render(env, spec.template, context)
+    return RenderedChapter(spec, marked, ledger, tuple(formulas.shown))
 
 
 def render_book(env: jinja2.Environment, chapter_files: list[str], notation: Notation) -> str:

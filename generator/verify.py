@@ -1,6 +1,6 @@
-"""Stage 4: verify a rendered chapter (invariants 2 and 4).
+"""Stage 4: verify a rendered chapter (invariants 2, 3 and 4).
 
-Every ledger entry is recomputed by the exact oracle, which shares no code with the core, and the
+Every formula the chapter shows is verified (``generator.formula_check``). Every ledger entry is recomputed by the exact oracle, which shares no code with the core, and the
 printed text must lie within half a unit in its last place of the exact value. The rendered
 LaTeX is scanned for numerals typed by hand. Each failure names chapter, quantity, printed and
 exact values, and the template line.
@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pathlib import Path
+
+from generator.formula_check import verify_formula
+from generator.formulas import get_formula
 from generator.ledger import Entry, half_unit
 from generator.oracle import Oracle
 from generator.render import RenderedChapter
@@ -39,8 +43,10 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
             f"({entry.template}:{entry.line})")
 
 
-def verify_chapter(rendered: RenderedChapter, structural: dict[str, tuple[int, ...]]) -> list[Failure]:
-    """All failed checks of one rendered chapter: ledger against the oracle, then the scan."""
+def verify_chapter(
+    rendered: RenderedChapter, structural: dict[str, tuple[int, ...]], cache: Path | None = None
+) -> list[Failure]:
+    """All failed checks of one rendered chapter: ledger against the oracle, formulas, the scan."""
     name = rendered.spec.name
     oracle = Oracle(rendered.spec)
     failures: list[Failure] = []
@@ -51,5 +57,7 @@ def verify_chapter(rendered: RenderedChapter, structural: dict[str, tuple[int, .
         problem = check_entry(entry, exact_by_quantity[entry.quantity])
         if problem is not None:
             failures.append(Failure(name, problem))
+    for formula in rendered.formulas:
+        failures.extend(Failure(name, problem) for problem in verify_formula(get_formula(formula), cache))
     failures.extend(Failure(name, str(v)) for v in scan(rendered.marked, structural))
     return failures

@@ -15,7 +15,7 @@ def test_every_command_has_help() -> None:
     """`--help` describes the group and each command."""
     assert "Exit status: 0 all checks passed, 1 a check or TeX failed, 2 bad input." in invoke("--help").output
     for command, phrase in [("build", "typeset build/handbook.pdf"), ("chapter", "Render and verify the chapter NAME"),
-                            ("check", "without TeX; write nothing"), ("list", "List the chapters in book order")]:
+                            ("check", "Writes no .tex, ledger or PDF"), ("list", "List the chapters in book order")]:
         result = invoke(command, "--help")
         assert result.exit_code == 0 and phrase in result.output, command
 
@@ -27,12 +27,12 @@ def test_list_shows_the_chapters(project) -> None:
     assert result.output.split()[:3] == ["worked-example", "note", "001"]
 
 
-def test_check_prints_one_line_per_stage_and_writes_nothing(project_copy) -> None:
-    """`handbook check` passes with exit 0, one progress line per stage, and no build folder."""
+def test_check_prints_one_line_per_stage_and_writes_no_output(project_copy) -> None:
+    """`handbook check` passes with exit 0, one progress line per stage, and writes only its cache."""
     result = invoke("check", "--root", str(project_copy.root))
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.output.splitlines()] == ["spec", "compute", "render", "verify"]
-    assert not (project_copy.root / "build").exists()
+    assert [p.name for p in project_copy.build.iterdir()] == ["cache"]
 
 
 def test_chapter_writes_its_tex_and_ledger(project_copy) -> None:

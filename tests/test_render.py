@@ -69,10 +69,10 @@ def test_literal_lines_are_tagged_with_template_and_line(tmp_path: Path) -> None
 
 def test_unknown_formula_names_template_and_line(tmp_path: Path) -> None:
     """Asking for a formula that does not exist is an error naming template and line."""
-    from generator.render import formula
+    from generator.render import Formulas
 
     with pytest.raises(RenderError, match=r"t\.tex\.j2:2: no formula called 'nope'"):
-        render_source(tmp_path, "a\n$<< formula('nope') >>$\n", formula=formula)
+        render_source(tmp_path, "a\n$<< formula('nope') >>$\n", formula=Formulas().inline)
 
 
 def test_idx_refuses_a_float_with_its_line(tmp_path: Path) -> None:

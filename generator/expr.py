@@ -1,0 +1,425 @@
+"""A small expression language for the book's formulas.
+
+One expression tree serves three purposes: it typesets itself through the notation table
+(``tex``), and it evaluates itself with one evaluator over two backends, exactly with SymPy
+(``SympyOps``) and numerically with NumPy (``NumpyOps``). Vectors are column matrices in both
+backends, so transposes mean the same thing everywhere.
+
+Quantities are named (``Q("W")``) and looked up in an environment that a model fills; how a name
+prints is the model's symbol table, written in notation macros.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+# Binding strength for parentheses: sums < products < powers/transposes < atoms.
+SUM, PRODUCT, POSTFIX, ATOM = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """How a named quantity prints: the whole, and one entry with index placeholders %0, %1."""
+
+    whole: str
+    entry: str = ""
+    # A symbol with its own superscript (W^{(l)}) needs parentheses before a transpose.
+    superscripted: bool = False
+
+
+SymbolTable = Mapping[str, Symbol]
+
+
+class Ops:
+    """The operations an expression needs from a backend."""
+
+    def matmul(self, a: Any, b: Any) -> Any: ...
+    def transpose(self, a: Any) -> Any: ...
+    def hadamard(self, a: Any, b: Any) -> Any: ...
+    def diag(self, a: Any) -> Any: ...
+    def scale(self, c: Fraction, a: Any) -> Any: ...
+    def entry(self, a: Any, i: int, j: int) -> Any: ...
+    def zero(self) -> Any: ...
+    def shape(self, a: Any) -> tuple[int, ...]: ...
+
+
+class SympyOps(Ops):
+    """Exact evaluation: SymPy matrices and expressions."""
+
+    def matmul(self, a, b):
+        return a * b
+
+    def transpose(self, a):
+        return a.T
+
+    def hadamard(self, a, b):
+        return a.multiply_elementwise(b)
+
+    def diag(self, a):
+        return sp.diag(*list(a))
+
+    def scale(self, c, a):
+        return sp.Rational(c.numerator, c.denominator) * a
+
+    def entry(self, a, i, j):
+        return a[i, j]
+
+    def zero(self):
+        return sp.Integer(0)
+
+    def shape(self, a):
+        return tuple(a.shape) if isinstance(a, sp.MatrixBase) else ()
+
+
+class NumpyOps(Ops):
+    """Numeric evaluation in float64."""
+
+    def matmul(self, a, b):
+        return a @ b
+
+    def transpose(self, a):
+        return a.T
+
+    def hadamard(self, a, b):
+        if a.shape != b.shape:
+            raise ValueError(f"Hadamard product of shapes {a.shape} and {b.shape}")
+        return a * b
+
+    def diag(self, a):
+        return np.diag(a.reshape(-1))
+
+    def scale(self, c, a):
+        return float(c) * a
+
+    def entry(self, a, i, j):
+        return a[i, j]
+
+    def zero(self):
+        return 0.0
+
+    def shape(self, a):
+        return tuple(np.shape(a))
+
+
+@dataclass(frozen=True)
+class Env:
+    """Values of named quantities and elementwise functions, plus the sizes of index ranges."""
+
+    ops: Ops
+    values: Mapping[str, Any]
+    functions: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Node:
+    """An expression. Subclasses give ``tex``, ``evaluate`` and their binding strength."""
+
+    strength = ATOM
+
+    def tex(self, symbols: SymbolTable) -> str:
+        raise NotImplementedError
+
+    def evaluate(self, env: Env, index: Mapping[str, int]) -> Any:
+        raise NotImplementedError
+
+    def names(self) -> set[str]:
+        """Every quantity name the expression reads."""
+        return set().union(*(child.names() for child in self.children()))
+
+    def children(self) -> tuple[Node, ...]:
+        return ()
+
+    def wrapped(self, symbols: SymbolTable, strength: int) -> str:
+        text = self.tex(symbols)
+        return rf"\left({text}\right)" if self.strength < strength else text
+
+    # Python operators build trees, so that formula definitions read like the maths.
+    def __add__(self, other: Node) -> Node:
+        return Add(self, other)
+
+    def __sub__(self, other: Node) -> Node:
+        return Add(self, Neg(other))
+
+    def __neg__(self) -> Node:
+        return Neg(self)
+
+    def __matmul__(self, other: Node) -> Node:
+        return MatMul(self, other)
+
+    def __mul__(self, other: Node) -> Node:
+        return Mul(self, other)
+
+    @property
+    def T(self) -> Node:
+        return Transpose(self)
+
+
+@dataclass(frozen=True, eq=False)
+class Q(Node):
+    """A named quantity: a matrix, a column vector or a scalar."""
+
+    name: str
+
+    def tex(self, symbols: SymbolTable) -> str:
+        return symbols[self.name].whole
+
+    def evaluate(self, env: Env, index: Mapping[str, int]) -> Any:
+        return env.values[self.name]
+
+    def names(self) -> set[str]:
+        return {self.name}
+
+
+@dataclass(frozen=True, eq=False)
+class Entry(Node):
+    """Entry of a named quantity at index letters (or 1-based whole numbers): ``W_{ij}``."""
+
+    name: str
+    indices: tuple[str | int, ...]
+
+    def tex(self, symbols: SymbolTable) -> str:
+        text = symbols[self.name].entry
+        for position, index in enumerate(self.indices):
+            text = text.replace(f"%{position}", str(index))
+        return text
+
+    def evaluate(self, env: Env, index: Mapping[str, int]) -> Any:
+        value = env.values[self.name]
+        positions = [index[i] if isinstance(i, str) else i - 1 for i in self.indices]
+        if len(positions) == 1:
+            positions.append(0)  # an entry of a column vector
+        return env.ops.entry(value, *positions)
+
+    def names(self) -> set[str]:
+        return {self.name}
+
+
+@dataclass(frozen=True, eq=False)
+class Const(Node):
+    """A rational constant, written by code (never typed into a template)."""
+
+    value: Fraction
+
+    def tex(self, symbols: SymbolTable) -> str:
+        if self.value.denominator == 1:
+            return str(self.value.numerator)
+        return rf"\tfrac{{{self.value.numerator}}}{{{self.value.denominator}}}"
+
+    def evaluate(self, env: Env, index: Mapping[str, int]) -> Any:
+        return sp.Rational(self.value.numerator, self.value.denominator) if isinstance(env.ops, SympyOps) else float(self.value)
+
+
+@dataclass(frozen=True, eq=False)
+class Add(Node):
+    left: Node
+    right: Node
+    strength = SUM
+
+    def children(self):
+        return (self.left, self.right)
+
+    def tex(self, symbols):
+        right = self.right
+        if isinstance(right, Neg):
+            return f"{self.left.wrapped(symbols, SUM)} - {right.operand.wrapped(symbols, PRODUCT)}"
+        return f"{self.left.wrapped(symbols, SUM)} + {right.wrapped(symbols, SUM)}"
+
+    def evaluate(self, env, index):
+        return self.left.evaluate(env, index) + self.right.evaluate(env, index)
+
+
+@dataclass(frozen=True, eq=False)
+class Neg(Node):
+    operand: Node
+    strength = SUM
+
+    def children(self):
+        return (self.operand,)
+
+    def tex(self, symbols):
+        return f"-{self.operand.wrapped(symbols, PRODUCT)}"
+
+    def evaluate(self, env, index):
+        return -self.operand.evaluate(env, index)
+
+
+@dataclass(frozen=True, eq=False)
+class Mul(Node):
+    """Product of scalars (or a scalar and a matrix), printed by juxtaposition."""
+
+    left: Node
+    right: Node
+    strength = PRODUCT
+
+    def children(self):
+        return (self.left, self.right)
+
+    def tex(self, symbols):
+        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, POSTFIX)}"
+
+    def evaluate(self, env, index):
+        return self.left.evaluate(env, index) * self.right.evaluate(env, index)
+
+
+@dataclass(frozen=True, eq=False)
+class MatMul(Node):
+    left: Node
+    right: Node
+    strength = PRODUCT
+
+    def children(self):
+        return (self.left, self.right)
+
+    def tex(self, symbols):
+        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, POSTFIX)}"
+
+    def evaluate(self, env, index):
+        left, right = self.left.evaluate(env, index), self.right.evaluate(env, index)
+        ls, rs = env.ops.shape(left), env.ops.shape(right)
+        if ls[-1] != rs[0]:
+            raise ValueError(f"matrix product of shapes {ls} and {rs}")
+        return env.ops.matmul(left, right)
+
+
+@dataclass(frozen=True, eq=False)
+class Hadamard(Node):
+    left: Node
+    right: Node
+    strength = PRODUCT
+
+    def children(self):
+        return (self.left, self.right)
+
+    def tex(self, symbols):
+        return rf"{self.left.wrapped(symbols, PRODUCT)} \odot {self.right.wrapped(symbols, POSTFIX)}"
+
+    def evaluate(self, env, index):
+        left, right = self.left.evaluate(env, index), self.right.evaluate(env, index)
+        if env.ops.shape(left) != env.ops.shape(right):
+            raise ValueError(f"Hadamard product of shapes {env.ops.shape(left)} and {env.ops.shape(right)}")
+        return env.ops.hadamard(left, right)
+
+
+@dataclass(frozen=True, eq=False)
+class Square(Node):
+    """``x^2``, elementwise for a matrix."""
+
+    operand: Node
+    strength = POSTFIX
+
+    def children(self):
+        return (self.operand,)
+
+    def tex(self, symbols):
+        inner = self.operand
+        text = inner.tex(symbols)
+        return (rf"\bigl({text}\bigr)" if inner.strength < ATOM else text) + "^{2}"
+
+    def evaluate(self, env, index):
+        value = self.operand.evaluate(env, index)
+        return env.ops.hadamard(value, value) if env.ops.shape(value) else value * value
+
+
+@dataclass(frozen=True, eq=False)
+class Transpose(Node):
+    operand: Node
+    strength = POSTFIX
+
+    def children(self):
+        return (self.operand,)
+
+    def tex(self, symbols):
+        inner = self.operand
+        needs = inner.strength < ATOM or (isinstance(inner, Q) and symbols[inner.name].superscripted)
+        text = inner.tex(symbols)
+        return (rf"\bigl({text}\bigr)" if needs else text) + r"^{\top}"
+
+    def evaluate(self, env, index):
+        return env.ops.transpose(self.operand.evaluate(env, index))
+
+
+@dataclass(frozen=True, eq=False)
+class Diag(Node):
+    operand: Node
+
+    def children(self):
+        return (self.operand,)
+
+    def tex(self, symbols):
+        return rf"\operatorname{{diag}}\bigl({self.operand.tex(symbols)}\bigr)"
+
+    def evaluate(self, env, index):
+        return env.ops.diag(self.operand.evaluate(env, index))
+
+
+@dataclass(frozen=True, eq=False)
+class Apply(Node):
+    """An elementwise function, by name: its value comes from the environment, its print from the table."""
+
+    function: str
+    operand: Node
+
+    def children(self):
+        return (self.operand,)
+
+    def tex(self, symbols):
+        return rf"{symbols[self.function].whole}\bigl({self.operand.tex(symbols)}\bigr)"
+
+    def evaluate(self, env, index):
+        return env.functions[self.function](self.operand.evaluate(env, index))
+
+
+@dataclass(frozen=True, eq=False)
+class Sum(Node):
+    """``sum_{r} body`` over the range of index letter ``r`` (its size comes from ``over``)."""
+
+    letter: str
+    over: str  # the name of a size in the environment, e.g. "m"
+    body: Node
+    strength = SUM
+
+    def children(self):
+        return (self.body,)
+
+    def tex(self, symbols):
+        return rf"\sum_{{{self.letter}}} {self.body.wrapped(symbols, PRODUCT)}"
+
+    def evaluate(self, env, index):
+        total = env.ops.zero()
+        for r in range(env.values[self.over]):
+            total = total + self.body.evaluate(env, {**index, self.letter: r})
+        return total
+
+
+
+@dataclass(frozen=True, eq=False)
+class PositiveCases(Node):
+    """``if_positive`` where ``var > 0``, else ``otherwise`` (printed as a cases block)."""
+
+    var: Node
+    if_positive: Node
+    otherwise: Node
+
+    def children(self):
+        return (self.var, self.if_positive, self.otherwise)
+
+    def tex(self, symbols):
+        v = self.var.tex(symbols)
+        return (rf"\begin{{cases}} {self.if_positive.tex(symbols)} & {v} > 0 \\ "
+                rf"{self.otherwise.tex(symbols)} & {v} \le 0 \end{{cases}}")
+
+    def evaluate(self, env, index):
+        v = self.var.evaluate(env, index)
+        yes, no = self.if_positive.evaluate(env, index), self.otherwise.evaluate(env, index)
+        if isinstance(env.ops, SympyOps):
+            return sp.Piecewise((yes, v > 0), (no, True))
+        return np.where(np.asarray(v) > 0, yes, no)
+
+
+def scalar(c: int | Fraction) -> Const:
+    return Const(Fraction(c))

@@ -1,0 +1,155 @@
+"""Verify formulas (invariant 3): exactly with SymPy and numerically against the NumPy core.
+
+Each link of a formula's chain (``lhs = r1``, ``r1 = r2``, ...) is checked for every value of its
+free indices, on every size the model lists. The exact check simplifies each entry's difference
+to zero; the numeric check compares to ``RELATIVE`` of the largest entry. Declared shapes are
+confirmed in both. A failure names the formula, the check, the sizes, the link and the first
+entry that differs. A ``wrong`` formula passes only if its check fails.
+
+Passing results are cached under a hash of the formula and of the code that checks it, so an
+unchanged formula is not verified again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from generator import core, expr, models
+from generator.expr import Env
+from generator.formulas import Formula
+
+RELATIVE = 1e-10
+_CODE = (Path(expr.__file__), Path(models.__file__), Path(__file__), Path(core.__file__))
+
+
+def _index_assignments(formula: Formula, env: Env) -> Iterator[dict[str, int]]:
+    letters = list(formula.free)
+    ranges = [range(env.values[formula.free[letter]]) for letter in letters]
+    for values in itertools.product(*ranges):
+        yield dict(zip(letters, values))
+
+
+def _entries(value: Any) -> list[tuple[tuple[int, ...], Any]]:
+    if isinstance(value, sp.MatrixBase):
+        return [((i, j), value[i, j]) for i in range(value.rows) for j in range(value.cols)]
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return [((i, j), value[i, j]) for i in range(value.shape[0]) for j in range(value.shape[1])]
+    return [((), value)]
+
+
+def _where(index: dict[str, int], position: tuple[int, ...]) -> str:
+    parts = [f"{letter}={value + 1}" for letter, value in index.items()]
+    if position:
+        parts.append("entry (" + ", ".join(str(p + 1) for p in position) + ")")
+    return ", ".join(parts) or "the value"
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+def _is_zero(difference: sp.Expr) -> bool:
+    if difference == 0:
+        return True
+    done = difference.doit()
+    return done == 0 or sp.simplify(done) == 0
+
+
+def _check_shapes(formula: Formula, env: Env, sizes: dict[str, int]) -> str | None:
+    for name, declared in formula.shapes.items():
+        expected = tuple(1 if d == "1" else sizes[d] for d in declared)
+        actual = env.ops.shape(env.values[name])
+        if actual != expected:
+            return (f"shape of {name} is {actual}, but the formula states "
+                    f"({', '.join(declared)}) = {expected}")
+    return None
+
+
+def _check_links(formula: Formula, env: Env, exact: bool, constraint: dict[int, dict]) -> str | None:
+    sides = formula.sides()
+    for link, (left, right) in enumerate(zip(sides, sides[1:])):
+        for index in _index_assignments(formula, env):
+            try:
+                lv, rv = left.evaluate(env, index), right.evaluate(env, index)
+            except ValueError as error:  # shapes that do not fit a product
+                return f"link {link + 1}: {error}"
+            if env.ops.shape(lv) != env.ops.shape(rv):
+                return f"link {link + 1}: the sides have shapes {env.ops.shape(lv)} and {env.ops.shape(rv)}"
+            l_entries, r_entries = _entries(lv), _entries(rv)
+            scale = max([abs(float(v)) for _, v in l_entries + r_entries] + [1e-300]) if not exact else 0.0
+            for (position, a), (_, b) in zip(l_entries, r_entries):
+                if exact:
+                    difference = sp.sympify(a - b).subs(constraint.get(link, {}))
+                    same = _is_zero(difference)
+                else:
+                    same = abs(float(a) - float(b)) <= RELATIVE * scale
+                if not same:
+                    return (f"link {link + 1} differs at {_where(index, position)}: "
+                            f"{_short(a)} versus {_short(b)}")
+    return None
+
+
+def check_exact(formula: Formula) -> list[str]:
+    """Problems found by SymPy on the model's small sizes with symbolic entries."""
+    model = formula.model_object
+    problems = []
+    for sizes in model.exact_sizes:
+        env = model.exact(sizes)
+        constraints = {
+            link: model.constraints[name](sizes) for link, name in formula.uses.items()
+        } if formula.uses else {}
+        problem = _check_shapes(formula, env, sizes) or _check_links(formula, env, True, constraints)
+        if problem:
+            problems.append(f"formula {formula.name}: exact check, sizes {sizes}: {problem}")
+            break
+    return problems
+
+
+def check_numeric(formula: Formula) -> list[str]:
+    """Problems found against the NumPy core on the model's random sizes (fixed seeds)."""
+    model = formula.model_object
+    problems = []
+    for seed, sizes in enumerate(model.numeric_sizes):
+        env = model.numeric(sizes, np.random.default_rng(1000 + seed))
+        problem = _check_shapes(formula, env, sizes) or _check_links(formula, env, False, {})
+        if problem:
+            problems.append(f"formula {formula.name}: numeric check, sizes {sizes}: {problem}")
+            break
+    return problems
+
+
+def cache_key(formula: Formula) -> str:
+    """A hash of the formula's definition and of every piece of code its verdict depends on."""
+    digest = hashlib.sha256(repr(formula).encode())
+    for path in _CODE:
+        digest.update(path.read_bytes())
+    for package in ("sympy", "numpy"):
+        digest.update(metadata.version(package).encode())
+    return digest.hexdigest()[:32]
+
+
+def verify_formula(formula: Formula, cache: Path | None = None) -> list[str]:
+    """Every problem with ``formula``; a ``wrong`` formula's problem is that it holds."""
+    if not formula.checked:
+        return []
+    stamp = cache / f"{formula.name}-{cache_key(formula)}.ok" if cache is not None else None
+    if stamp is not None and stamp.exists():
+        return []
+    problems = check_exact(formula) + check_numeric(formula)
+    if formula.kind == "wrong":
+        problems = [] if problems else [
+            f"formula {formula.name}: marked wrong, but both the exact and the numeric check pass"
+        ]
+    if not problems and stamp is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(formula.name + "\n")
+    return problems
