@@ -80,7 +80,7 @@ def _check_links(formula: Formula, env: Env, exact: bool, constraint: dict[int, 
         for index in _index_assignments(formula, env):
             try:
                 lv, rv = left.evaluate(env, index), right.evaluate(env, index)
-            except ValueError as error:  # shapes that do not fit a product
+            except (ValueError, IndexError) as error:  # shapes that do not fit, an index out of range
                 return f"link {link + 1}: {error}"
             if env.ops.shape(lv) != env.ops.shape(rv):
                 return f"link {link + 1}: the sides have shapes {env.ops.shape(lv)} and {env.ops.shape(rv)}"

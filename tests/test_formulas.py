@@ -1,0 +1,85 @@
+"""Checked formulas: every formula passes, and each kind of mutation is caught by each check."""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import pytest
+
+from generator.expr import Apply, Const, Entry, Mul, Q
+from generator.formula_check import cache_key, check_exact, check_numeric, verify_formula
+from generator.formulas import FORMULAS, Formula
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_every_formula_passes_its_checks(name: str) -> None:
+    """Each formula holds exactly on small sizes and numerically against the core (wrong ones fail)."""
+    assert verify_formula(FORMULAS[name]) == []
+
+
+def mutate(name: str, *chain) -> Formula:
+    return dataclasses.replace(FORMULAS[name], chain=tuple(chain))
+
+
+MUTATIONS = {
+    "index swapped": mutate("weight_gradient", Mul(Entry("delta", ("t",)), Entry("aprev", ("k",)))),
+    "transpose dropped": mutate("activation_gradient_vector", Q("W") @ Q("delta")),
+    "transpose misplaced": mutate("weight_gradient_vector", Q("delta").T @ Q("aprev")),
+    "sign flipped": mutate("sse_gradient", Mul(Const(Fraction(2)), Entry("y", ("k",)) - Entry("a", ("k",)))),
+    "factor dropped": mutate("error_term", Entry("dJ_dz", ("k",)), Entry("dJ_da", ("k",))),
+    "constant changed": mutate("sigmoid_derivative", Mul(Apply("sigma", Q("z")), Const(Fraction(2)) - Apply("sigma", Q("z")))),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_exact_check_alone_catches_each_mutation(mutation: str) -> None:
+    """SymPy on small symbolic sizes rejects the mutated formula and names it."""
+    formula = MUTATIONS[mutation]
+    (problem,) = check_exact(formula)
+    assert problem.startswith(f"formula {formula.name}: exact check, sizes ")
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_numeric_check_alone_catches_each_mutation(mutation: str) -> None:
+    """The core on random sizes rejects the mutated formula and names it."""
+    formula = MUTATIONS[mutation]
+    (problem,) = check_numeric(formula)
+    assert problem.startswith(f"formula {formula.name}: numeric check, sizes ")
+
+
+def test_failure_names_the_first_entry_that_differs() -> None:
+    """A flipped sign is reported at the first index with both sides' values."""
+    (problem,) = check_exact(MUTATIONS["sign flipped"])
+    assert problem.startswith("formula sse_gradient: exact check, sizes {'K': 3}: link 1 differs at k=1: ")
+    assert "2*a_1_1 - 2*y_1_1 versus -2*a_1_1 + 2*y_1_1" in problem
+
+
+def test_a_chain_is_checked_link_by_link() -> None:
+    """A wrong middle step of a chain fails at that link even when the ends agree."""
+    formula = FORMULAS["error_term"]
+    broken = dataclasses.replace(formula, chain=(Entry("dJ_da", ("k",)), formula.chain[1]))
+    (problem,) = check_exact(broken)
+    assert "link 1 differs at k=1" in problem
+
+
+def test_declared_shapes_are_confirmed() -> None:
+    """A shape stated wrongly in the formula fails, naming the quantity and both shapes."""
+    formula = dataclasses.replace(FORMULAS["weight_gradient_vector"], shapes={"dJ_dW": ("t", "k")})
+    (problem,) = check_exact(formula)
+    assert "shape of dJ_dW is (2, 3), but the formula states (t, k) = (3, 2)" in problem
+
+
+def test_a_wrong_formula_that_holds_is_a_failure() -> None:
+    """Marking a true formula as wrong fails: a wrong formula's check must fail."""
+    formula = dataclasses.replace(FORMULAS["weight_gradient"], kind="wrong")
+    assert verify_formula(formula) == ["formula weight_gradient: marked wrong, but both the exact and the numeric check pass"]
+
+
+def test_verdicts_are_cached_by_content(tmp_path) -> None:
+    """A passing formula leaves a stamp named by its content hash; a changed formula has another."""
+    formula = FORMULAS["weight_gradient"]
+    assert verify_formula(formula, tmp_path) == []
+    assert [p.name for p in tmp_path.iterdir()] == [f"weight_gradient-{cache_key(formula)}.ok"]
+    assert cache_key(MUTATIONS["index swapped"]) != cache_key(formula)
+    assert verify_formula(MUTATIONS["index swapped"], tmp_path) != []  # a failure is never cached
