@@ -19,7 +19,9 @@ from generator import core as default_core
 from generator import provenance
 from generator.compute import compute
 from generator.notation import Notation, load_notation
-from generator.render import RenderedChapter, make_environment, render_book, render_chapter
+from generator.formula_check import verify_formula
+from generator.formulas import get_formula
+from generator.render import Formulas, RenderedChapter, make_environment, render_book, render_chapter
 from generator.scan import scan
 from generator.spec import ChapterSpec, SpecError, load_spec
 from generator.typeset import typeset
@@ -122,12 +124,15 @@ def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: 
     progress(f"render   {numbers} numbers through the ledger")
     structural = notation.structural_arguments()
     failures = [f for r in rendered for f in verify_chapter(r, structural, project.formula_cache)]
-    book = render_book(env, [], notation)
+    shell_formulas = Formulas()
+    book = render_book(env, [], notation, shell_formulas)
     failures += [Failure("(book)", str(v)) for v in scan(book, structural)]
+    for name in shell_formulas.shown:
+        failures += [Failure("(book)", p) for p in verify_formula(get_formula(name), project.formula_cache)]
     if failures:
         progress(f"verify   FAILED: {len(failures)} check(s)")
         raise CheckFailed(failures)
-    shown = len({name for r in rendered for name in r.formulas})
+    shown = len({name for r in rendered for name in r.formulas} | set(shell_formulas.shown))
     progress(f"verify   {numbers} numbers match the SymPy oracle; {shown} formulas checked; no numeral typed by hand")
     return Checked(rendered, notation)
 

@@ -217,4 +217,77 @@ def _scalar_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
 SCALAR = Model("scalar", SCALAR_SYMBOLS, _scalar_exact, _scalar_numeric,
                exact_sizes=({},), numeric_sizes=tuple({"case": n} for n in range(6)))
 
-MODELS: dict[str, Model] = {m.name: m for m in (MLP_LAYER, SSE, SCALAR)}
+# --------------------------------------------------------------------------- a batch through a layer
+
+BATCH_SYMBOLS = {
+    "W": MLP_LAYER_SYMBOLS["W"],
+    "b": MLP_LAYER_SYMBOLS["b"],
+    "Aprev": Symbol(rf"\Act{{{BELOW}}}", superscripted=True),
+    "Z": Symbol(rf"\Preact{{{LAYER}}}", superscripted=True),
+    "ones": Symbol(r"\ones"),
+}
+
+
+def _batch_exact(sizes: Sizes) -> Env:
+    n, k, t = sizes["n"], sizes["k"], sizes["t"]
+    W, b, Aprev = _matrix("W", k, t), _matrix("b", k, 1), _matrix("A", n, t)
+    # Row e of Z is the single-example pre-activation of example e, written out entry by entry.
+    Z = sp.Matrix(n, k, lambda e, i: sum(W[i, j] * Aprev[e, j] for j in range(t)) + b[i])
+    return Env(SympyOps(), {"W": W, "b": b, "Aprev": Aprev, "Z": Z, "ones": sp.ones(n, 1), "n": n, "k": k, "t": t})
+
+
+def _batch_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
+    n, k, t = sizes["n"], sizes["k"], sizes["t"]
+    W, b, Aprev = rng.normal(0, 1, (k, t)), rng.normal(0, 1, k), rng.normal(0, 1, (n, t))
+    Z, _ = core.dense_forward(Aprev, W, b)
+    values = {"W": W, "b": _column(b), "Aprev": Aprev, "Z": Z, "ones": np.ones((n, 1)), "n": n, "k": k, "t": t}
+    return Env(NumpyOps(), values)
+
+
+BATCH = Model("batch", BATCH_SYMBOLS, _batch_exact, _batch_numeric,
+              exact_sizes=({"n": 2, "k": 2, "t": 3},), numeric_sizes=_random_sizes(13, ("n", "k", "t")))
+
+
+# --------------------------------------------------------------------------- the two layers hid and out
+
+TWO_LAYER_SYMBOLS = {
+    "W_out": Symbol(r"\weight{out}", r"\weightentry{out}{%0}{%1}", superscripted=True),
+    "delta_out": Symbol(r"\err{out}", r"\errentry{out}{%0}", superscripted=True),
+    "a_hid": Symbol(r"\act{hid}", r"\actentry{hid}{%0}", superscripted=True),
+    "dJ_dahid": Symbol(r"\pd{\cost}{\act{hid}}", r"\pd{\cost}{\actentry{hid}{%0}}"),
+    "dJ_dWout": Symbol(r"\pd{\cost}{\weight{out}}", r"\pd{\cost}{\weightentry{out}{%0}{%1}}"),
+}
+
+
+def _two_layer_exact(sizes: Sizes) -> Env:
+    n0, n1, n2 = sizes["n0"], sizes["n1"], sizes["n2"]
+    W_hid, W_out, x = _matrix("V", n1, n0), _matrix("W", n2, n1), _matrix("x", n0, 1)
+    g_hid, g_out, f = sp.Function("g"), sp.Function("h"), sp.Function("f")
+    a_hid = (W_hid * x).applyfunc(g_hid)
+    z_out = W_out * a_hid
+    J = f(*z_out.applyfunc(g_out))
+    free_z, free_a = _matrix("z", n2, 1), _matrix("u", n1, 1)
+    delta_out = _gradient(f(*free_z.applyfunc(g_out)), free_z).subs(dict(zip(free_z, z_out)))
+    dJ_dahid = _gradient(f(*(W_out * free_a).applyfunc(g_out)), free_a).subs(dict(zip(free_a, a_hid)))
+    values = {"W_out": W_out, "delta_out": delta_out, "a_hid": a_hid, "dJ_dahid": dJ_dahid,
+              "dJ_dWout": _gradient(J, W_out), "n0": n0, "n1": n1, "n2": n2}
+    return Env(SympyOps(), values)
+
+
+def _two_layer_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
+    n0, n1, n2 = sizes["n0"], sizes["n1"], sizes["n2"]
+    layers = [core.Dense(rng.normal(0, 1, (n1, n0)), None, "tanh"), core.Dense(rng.normal(0, 1, (n2, n1)), None, "sigmoid")]
+    X, Y = rng.normal(0, 1, (1, n0)), rng.normal(0, 1, (1, n2))
+    records = core.forward(layers, X)
+    hid, out = core.backward(layers, records, X, Y, "sse", "sum")
+    values = {"W_out": layers[1].W, "delta_out": _column(out.dZ), "a_hid": _column(records[0].A),
+              "dJ_dahid": _column(hid.dA), "dJ_dWout": out.dW, "n0": n0, "n1": n1, "n2": n2}
+    return Env(NumpyOps(), values)
+
+
+TWO_LAYER = Model("two_layer", TWO_LAYER_SYMBOLS, _two_layer_exact, _two_layer_numeric,
+                  # The instances spell out sums over two neurons: they hold for the 2-2-2 network only.
+                  exact_sizes=({"n0": 2, "n1": 2, "n2": 2},),
+                  numeric_sizes=tuple({"n0": n0, "n1": 2, "n2": 2} for n0 in (1, 2, 3, 5)))
+
+MODELS: dict[str, Model] = {m.name: m for m in (MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER)}

@@ -332,11 +332,19 @@ def render_chapter(
     return RenderedChapter(spec, marked, ledger, tuple(formulas.shown))
 
 
-def render_book(env: jinja2.Environment, chapter_files: list[str], notation: Notation) -> str:
-    """Render the book shell that inputs the given chapter files (marked text)."""
+def render_book(
+    env: jinja2.Environment, chapter_files: list[str], notation: Notation, formulas: Formulas | None = None
+) -> str:
+    """Render the book shell that inputs the given chapter files (marked text).
+
+    ``formulas`` collects the names of the formulas the shell shows, for verification.
+    """
+    formulas = formulas if formulas is not None else Formulas()
     context = {
         "chapter_files": [Tex(name) for name in chapter_files],
         "notation_macros": Tex(notation.latex_definitions()),
         "notation": notation,
+        "formula": formulas.inline,
+        "formula_aligned": formulas.aligned,
     }
     return _render(env, "book.tex.j2", context)

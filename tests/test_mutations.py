@@ -111,16 +111,23 @@ def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
                           cwd=root, env=env, capture_output=True, text=True)
 
 
-@pytest.mark.parametrize("mutation", ["template", "core"])
+MUTATED_PROJECTS = {
+    "template": ("templates/chapters/worked_example.tex.j2", r"$\lrate = << v.lr() >>$", r"$\lrate = 0.1$",
+                 "numeral '0.1' typed into maths"),
+    "core": ("generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)", "error[out]_1 (example 1): printed"),
+    "formula": ("generator/formulas.py", '"sse_gradient", "sse", Entry("dJ_da", (k,)), (Mul(scalar(2), Entry("a", (k,)) - Entry("y", (k,)))',
+                '"sse_gradient", "sse", Entry("dJ_da", (k,)), (Mul(scalar(2), Entry("y", (k,)) - Entry("a", (k,)))',
+                "formula sse_gradient: exact check, sizes {'K': 3}: link 1 differs at k=1"),
+}
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATED_PROJECTS))
 def test_make_pdf_fails_and_keeps_the_last_good_pdf(project_copy, mutation) -> None:
     """`handbook build` on a mutated project exits 1, names the culprit and writes nothing."""
     root = project_copy.root
-    if mutation == "template":
-        path, old, new, culprit = (root / "templates/chapters/worked_example.tex.j2", r"$\lrate = << v.lr() >>$",
-                                   r"$\lrate = 0.1$", "numeral '0.1' typed into maths")
-    else:
-        path, old, new, culprit = (root / "generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)",
-                                   "error[out]_1 (example 1): printed")
+    relative, old, new, culprit = MUTATED_PROJECTS[mutation]
+    path = root / relative
+    assert old in path.read_text()
     path.write_text(path.read_text().replace(old, new, 1))
     last_good = b"%PDF-1.5 the last good handbook"
     (root / "build").mkdir()
