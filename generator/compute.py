@@ -12,6 +12,9 @@ from types import ModuleType
 import numpy as np
 
 from generator import core as default_core
+from generator.bindings import bind, fill
+from generator.expr import Env, NumpyOps
+from generator.formulas import get_formula
 from generator.ledger import Quantity, format_fixed
 from generator.spec import ChapterSpec
 
@@ -76,9 +79,23 @@ class Computation:
             return self._derivative_at(n, z, idx[0])
         if kind == "hand_weight_gradient":
             return self._hand_weight_gradient(n, idx)
+        if kind == "input_gradient":
+            first = self.layers[0]
+            dX, _, _ = self.core.dense_backward(self.grads[0].dZ, (self.X, first.W, first.b is not None))
+            return float(dX[e, idx[0]])
+        if kind == "formula":
+            return float(self._formula_value(q))
         if kind == "hand_updated_weight":
             return float(self.layers[n].W[idx]) - float(spec.learning_rate) * self._hand_weight_gradient(n, idx)
         raise KeyError(f"the core does not know the quantity kind {kind!r}")
+
+    def _formula_value(self, q: Quantity) -> float:
+        """The formula's last side evaluated on this network's numbers (NumPy)."""
+        formula = get_formula(q.formula or "")
+        binding = bind(formula.model, self.spec, q.layer or "", q.example or 1)
+        values = fill(binding, self.value, lambda rows: np.array(rows, dtype=np.float64))
+        index = dict(zip(formula.free, (i - 1 for i in q.index)))
+        return float(np.asarray(formula.chain[-1].evaluate(Env(NumpyOps(), values), index)).reshape(-1)[0])
 
     def _rounded(self, values: np.ndarray) -> np.ndarray:
         """The values as a reader sees them in the tables: rounded by the ledger's own rule."""

@@ -191,8 +191,12 @@ class Entry(Node):
     def evaluate(self, env: Env, index: Mapping[str, int]) -> Any:
         value = env.values[self.name]
         positions = [index[i] if isinstance(i, str) else i - 1 for i in self.indices]
+        if isinstance(value, Mapping):  # a many-index array, such as dy_r / dW_ij
+            return value[tuple(positions)]
         if len(positions) == 1:
             positions.append(0)  # an entry of a column vector
+        if not all(0 <= p < n for p, n in zip(positions, env.ops.shape(value))):
+            raise IndexError(f"{self.name}{tuple(p + 1 for p in positions)} is outside {env.ops.shape(value)}")
         return env.ops.entry(value, *positions)
 
     def names(self) -> set[str]:
@@ -260,7 +264,8 @@ class Mul(Node):
         return (self.left, self.right)
 
     def tex(self, symbols):
-        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, POSTFIX)}"
+        # Products associate: a (b c) prints as a b c.
+        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, PRODUCT)}"
 
     def evaluate(self, env, index):
         return self.left.evaluate(env, index) * self.right.evaluate(env, index)
@@ -276,7 +281,7 @@ class MatMul(Node):
         return (self.left, self.right)
 
     def tex(self, symbols):
-        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, POSTFIX)}"
+        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, PRODUCT)}"
 
     def evaluate(self, env, index):
         left, right = self.left.evaluate(env, index), self.right.evaluate(env, index)
@@ -337,7 +342,11 @@ class Transpose(Node):
         inner = self.operand
         needs = inner.strength < ATOM or (isinstance(inner, Q) and symbols[inner.name].superscripted)
         text = inner.tex(symbols)
-        return (rf"\bigl({text}\bigr)" if needs else text) + r"^{\top}"
+        if not needs:
+            return text + r"^{\top}"
+        # A fraction (a gradient) needs parentheses as tall as itself.
+        tall = r"\pd" in text
+        return (rf"\left({text}\right)" if tall else rf"\bigl({text}\bigr)") + r"^{\top}"
 
     def evaluate(self, env, index):
         return env.ops.transpose(self.operand.evaluate(env, index))
@@ -419,6 +428,21 @@ class PositiveCases(Node):
         if isinstance(env.ops, SympyOps):
             return sp.Piecewise((yes, v > 0), (no, True))
         return np.where(np.asarray(v) > 0, yes, no)
+
+
+@dataclass(frozen=True, eq=False)
+class Kronecker(Node):
+    """The Kronecker delta of two index letters: 1 when they are equal, else 0."""
+
+    first: str
+    second: str
+
+    def tex(self, symbols):
+        return symbols["kronecker"].entry.replace("%0", self.first).replace("%1", self.second)
+
+    def evaluate(self, env, index):
+        equal = index[self.first] == index[self.second]
+        return (sp.Integer(1) if equal else sp.Integer(0)) if isinstance(env.ops, SympyOps) else float(equal)
 
 
 def scalar(c: int | Fraction) -> Const:

@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from generator.expr import Apply, Entry, Hadamard, Mul, Node, PositiveCases, Q, Square, Sum, scalar
-from generator.models import MODELS, Model
+from generator.expr import Apply, Entry, Hadamard, Kronecker, Mul, Node, PositiveCases, Q, Square, Sum, scalar
 
 Kind = Literal["result", "definition", "wrong"]
 
@@ -41,7 +40,9 @@ class Formula:
     checked: bool = True
 
     @property
-    def model_object(self) -> Model:
+    def model_object(self):
+        from generator.models import MODELS  # imported when printing or checking, not by the oracle
+
         return MODELS[self.model]
 
     def sides(self) -> tuple[Node, ...]:
@@ -51,6 +52,11 @@ class Formula:
         """Math-mode LaTeX: ``lhs = r1 = r2``."""
         symbols = self.model_object.symbols
         return f" {self.relation} ".join(side.tex(symbols) for side in self.sides())
+
+    def tex_result(self) -> str:
+        """Only the ends of a chain, ``lhs = last``: what the chain proves (each link is checked)."""
+        symbols = self.model_object.symbols
+        return f"{self.lhs.tex(symbols)} {self.relation} {self.chain[-1].tex(symbols)}"
 
     def tex_aligned(self) -> str:
         """The chain for an ``align`` body: one link per line, aligned at the equals sign."""
@@ -104,8 +110,60 @@ def _build() -> dict[str, Formula]:
         Formula("sigmoid_derivative", "scalar", Q("dsigma"),
                 (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)),
         Formula("relu_derivative", "scalar", Q("drelu"), (PositiveCases(Q("z"), scalar(1), scalar(0)),)),
-    ]
+    ] + _linear_layer()
     return {f.name: f for f in formulas}
+
+
+def _linear_layer() -> list[Formula]:
+    """Note 003: y = W x + b, its batched forms, and an elementwise activation."""
+    i, j, r = "i", "j", "r"
+    dJ_dy = lambda idx: Entry("dJ_dy", (idx,))  # noqa: E731
+    vector_shapes = {"W": ("m", "d"), "x": ("d", "1"), "b": ("m", "1"), "y": ("m", "1"), "dJ_dy": ("m", "1")}
+    rows = {"X": ("n", "d"), "Y": ("n", "m"), "dJ_dY": ("n", "m"), "W": ("m", "d"), "b": ("m", "1"), "ones": ("n", "1")}
+    columns = {"X": ("d", "n"), "Y": ("m", "n"), "dJ_dY": ("m", "n"), "W": ("m", "d"), "b": ("m", "1"), "ones": ("n", "1")}
+    return [
+        Formula("linear_forward", "linear", Q("y"), (Q("W") @ Q("x") + Q("b"),), kind="definition", shapes=vector_shapes),
+        Formula("linear_forward_entry", "linear", Entry("y", (r,)),
+                (Sum(j, "d", Mul(Entry("W", (r, j)), Entry("x", (j,)))) + Entry("b", (r,)),), kind="definition",
+                free={r: "m"}),
+        Formula("linear_dy_dW", "linear", Entry("dy_dW", (r, i, j)), (Mul(Kronecker(r, i), Entry("x", (j,))),),
+                free={r: "m", i: "m", j: "d"}),
+        Formula("linear_dW_index", "linear", Entry("dJ_dW", (i, j)),
+                (Sum(r, "m", Mul(dJ_dy(r), Entry("dy_dW", (r, i, j)))),
+                 Sum(r, "m", Mul(dJ_dy(r), Mul(Kronecker(r, i), Entry("x", (j,))))),
+                 Mul(dJ_dy(i), Entry("x", (j,)))),
+                free={i: "m", j: "d"}),
+        Formula("linear_dW_vector", "linear", Q("dJ_dW"), (Q("dJ_dy") @ Q("x").T,),
+                shapes={**vector_shapes, "dJ_dW": ("m", "d")}),
+        Formula("linear_dx_index", "linear", Entry("dJ_dx", (i,)),
+                (Sum(r, "m", Mul(dJ_dy(r), Entry("dy_dx", (r, i)))), Sum(r, "m", Mul(dJ_dy(r), Entry("W", (r, i))))),
+                free={i: "d"}),
+        Formula("linear_dx_vector", "linear", Q("dJ_dx"), (Q("W").T @ Q("dJ_dy"),),
+                shapes={**vector_shapes, "dJ_dx": ("d", "1")}),
+        Formula("linear_db_vector", "linear", Q("dJ_db"), (Q("dJ_dy"),), shapes={**vector_shapes, "dJ_db": ("m", "1")}),
+        # Batches: examples as rows (the book's convention) and as columns.
+        Formula("rows_forward", "linear_rows", Q("Y"), (Q("X") @ Q("W").T + Q("ones") @ Q("b").T,), kind="definition",
+                shapes=rows),
+        Formula("rows_dW", "linear_rows", Q("dJ_dW"), (Q("dJ_dY").T @ Q("X"),), shapes={**rows, "dJ_dW": ("m", "d")}),
+        Formula("rows_dX", "linear_rows", Q("dJ_dX"), (Q("dJ_dY") @ Q("W"),), shapes={**rows, "dJ_dX": ("n", "d")}),
+        Formula("rows_db", "linear_rows", Q("dJ_db"), (Q("dJ_dY").T @ Q("ones"),), shapes={**rows, "dJ_db": ("m", "1")}),
+        Formula("columns_forward", "linear_columns", Q("Y"), (Q("W") @ Q("X") + Q("b") @ Q("ones").T,),
+                kind="definition", shapes=columns),
+        Formula("columns_dW", "linear_columns", Q("dJ_dW"), (Q("dJ_dY") @ Q("X").T,), shapes={**columns, "dJ_dW": ("m", "d")}),
+        Formula("columns_dX", "linear_columns", Q("dJ_dX"), (Q("W").T @ Q("dJ_dY"),), shapes={**columns, "dJ_dX": ("d", "n")}),
+        Formula("columns_db", "linear_columns", Q("dJ_db"), (Q("dJ_dY") @ Q("ones"),), shapes={**columns, "dJ_db": ("m", "1")}),
+        # An elementwise activation A = sigma(Z).
+        Formula("elementwise_forward", "elementwise", Q("A"), (Apply("sigma", Q("Z")),), kind="definition"),
+        Formula("elementwise_index", "elementwise", Entry("dJ_dZ", (i, j)),
+                (Mul(Entry("dJ_dA", (i, j)), Apply("sigmaprime", Entry("Z", (i, j)))),), free={i: "m", j: "n"}),
+        Formula("elementwise_vector", "elementwise", Q("dJ_dZ"), (Hadamard(Q("dJ_dA"), Apply("sigmaprime", Q("Z"))),),
+                shapes={"dJ_dZ": ("m", "n"), "dJ_dA": ("m", "n"), "Z": ("m", "n")}),
+        # Mistakes that real texts have printed: each must FAIL its check.
+        Formula("wrong_dW_index_swapped", "linear", Entry("dJ_dW", (i, j)), (Mul(dJ_dy(j), Entry("x", (j,))),),
+                kind="wrong", free={i: "m", j: "d"}),
+        Formula("wrong_dx_transpose_dropped", "linear", Q("dJ_dx"), (Q("W") @ Q("dJ_dy"),), kind="wrong"),
+        Formula("wrong_rows_dW_transpose_misplaced", "linear_rows", Q("dJ_dW"), (Q("X").T @ Q("dJ_dY"),), kind="wrong"),
+    ]
 
 
 FORMULAS: dict[str, Formula] = _build()

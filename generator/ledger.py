@@ -23,21 +23,28 @@ PER_EXAMPLE_KINDS = frozenset(
         "activation_gradient",
         "error",
         "hand_activation_derivative",
+        "input_gradient",
+        "formula",
     }
 )
 
 
 @dataclass(frozen=True, order=True)
 class Quantity:
-    """What a printed number is: a kind, a layer name, an example (1-based) and 1-based indices."""
+    """What a printed number is: a kind, a layer name, an example (1-based) and 1-based indices.
+
+    For the kind ``formula`` it is the value of the formula's last side, bound to the layer,
+    at the free indices ``index``; ``formula`` names the formula.
+    """
 
     kind: str
     layer: str | None = None
     example: int | None = None
     index: tuple[int, ...] = ()
+    formula: str | None = None
 
     def __str__(self) -> str:
-        text = self.kind
+        text = self.kind if self.formula is None else f"formula {self.formula}"
         if self.layer is not None:
             text += f"[{self.layer}]"
         if self.index:

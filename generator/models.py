@@ -67,6 +67,11 @@ def _elementwise(function: Callable[[sp.Expr], sp.Expr]) -> Callable[[Any], Any]
     return lambda v: v.applyfunc(function) if isinstance(v, sp.MatrixBase) else function(v)
 
 
+def _grad(whole: str, entry: str = "") -> Symbol:
+    """A gradient symbol: a fraction, so it takes parentheses before a transpose."""
+    return Symbol(whole, entry, superscripted=True)
+
+
 def _column(row: np.ndarray) -> np.ndarray:
     return row.reshape(-1, 1)
 
@@ -100,11 +105,11 @@ MLP_LAYER_SYMBOLS = {
     "z": Symbol(rf"\preact{{{LAYER}}}", _entry("preactentry", LAYER, 1), superscripted=True),
     "a": Symbol(rf"\act{{{LAYER}}}", _entry("actentry", LAYER, 1), superscripted=True),
     "delta": Symbol(rf"\err{{{LAYER}}}", _entry("errentry", LAYER, 1), superscripted=True),
-    "dJ_da": Symbol(rf"\pd{{\cost}}{{\act{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('actentry', LAYER, 1)}}}"),
-    "dJ_dz": Symbol(rf"\pd{{\cost}}{{\preact{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('preactentry', LAYER, 1)}}}"),
-    "dJ_dW": Symbol(rf"\pd{{\cost}}{{\weight{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('weightentry', LAYER, 2)}}}"),
-    "dJ_db": Symbol(rf"\pd{{\cost}}{{\bias{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('biasentry', LAYER, 1)}}}"),
-    "dJ_daprev": Symbol(rf"\pd{{\cost}}{{\act{{{BELOW}}}}}", rf"\pd{{\cost}}{{{_entry('actentry', BELOW, 1)}}}"),
+    "dJ_da": _grad(rf"\pd{{\cost}}{{\act{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('actentry', LAYER, 1)}}}"),
+    "dJ_dz": _grad(rf"\pd{{\cost}}{{\preact{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('preactentry', LAYER, 1)}}}"),
+    "dJ_dW": _grad(rf"\pd{{\cost}}{{\weight{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('weightentry', LAYER, 2)}}}"),
+    "dJ_db": _grad(rf"\pd{{\cost}}{{\bias{{{LAYER}}}}}", rf"\pd{{\cost}}{{{_entry('biasentry', LAYER, 1)}}}"),
+    "dJ_daprev": _grad(rf"\pd{{\cost}}{{\act{{{BELOW}}}}}", rf"\pd{{\cost}}{{{_entry('actentry', BELOW, 1)}}}"),
     "g": Symbol(rf"\actfn{{{LAYER}}}"),
     "gprime": Symbol(rf"\actfnprime{{{LAYER}}}"),
     "lrate": Symbol(r"\lrate"),
@@ -159,7 +164,7 @@ SSE_SYMBOLS = {
     "a": Symbol(r"\act{out}", r"\actentry{out}{%0}", superscripted=True),
     "y": Symbol(r"\target", r"\targetentry{%0}"),
     "J": Symbol(r"\cost"),
-    "dJ_da": Symbol(r"\pd{\cost}{\act{out}}", r"\pd{\cost}{\actentry{out}{%0}}"),
+    "dJ_da": _grad(r"\pd{\cost}{\act{out}}", r"\pd{\cost}{\actentry{out}{%0}}"),
 }
 
 
@@ -254,8 +259,8 @@ TWO_LAYER_SYMBOLS = {
     "W_out": Symbol(r"\weight{out}", r"\weightentry{out}{%0}{%1}", superscripted=True),
     "delta_out": Symbol(r"\err{out}", r"\errentry{out}{%0}", superscripted=True),
     "a_hid": Symbol(r"\act{hid}", r"\actentry{hid}{%0}", superscripted=True),
-    "dJ_dahid": Symbol(r"\pd{\cost}{\act{hid}}", r"\pd{\cost}{\actentry{hid}{%0}}"),
-    "dJ_dWout": Symbol(r"\pd{\cost}{\weight{out}}", r"\pd{\cost}{\weightentry{out}{%0}{%1}}"),
+    "dJ_dahid": _grad(r"\pd{\cost}{\act{hid}}", r"\pd{\cost}{\actentry{hid}{%0}}"),
+    "dJ_dWout": _grad(r"\pd{\cost}{\weight{out}}", r"\pd{\cost}{\weightentry{out}{%0}{%1}}"),
 }
 
 
@@ -290,4 +295,144 @@ TWO_LAYER = Model("two_layer", TWO_LAYER_SYMBOLS, _two_layer_exact, _two_layer_n
                   exact_sizes=({"n0": 2, "n1": 2, "n2": 2},),
                   numeric_sizes=tuple({"n0": n0, "n1": 2, "n2": 2} for n0 in (1, 2, 3, 5)))
 
-MODELS: dict[str, Model] = {m.name: m for m in (MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER)}
+# --------------------------------------------------------------------------- a linear layer y = W x + b
+
+def _pd_entry(of: str, entry: str) -> str:
+    return rf"\pd{{{of}}}{{{entry}}}"
+
+
+LINEAR_SYMBOLS = {
+    "W": Symbol(r"\linW", r"\linWentry{%0}{%1}"),
+    "x": Symbol(r"\linx", r"\linxentry{%0}"),
+    "b": Symbol(r"\linb", r"\linbentry{%0}"),
+    "y": Symbol(r"\liny", r"\linyentry{%0}"),
+    "X": Symbol(r"\linX", r"\linXentry{%0}{%1}"),
+    "Y": Symbol(r"\linY", r"\linYentry{%0}{%1}"),
+    "ones": Symbol(r"\ones"),
+    "dJ_dy": _grad(r"\pd{\cost}{\liny}", _pd_entry(r"\cost", r"\linyentry{%0}")),
+    "dJ_dW": _grad(r"\pd{\cost}{\linW}", _pd_entry(r"\cost", r"\linWentry{%0}{%1}")),
+    "dJ_dx": _grad(r"\pd{\cost}{\linx}", _pd_entry(r"\cost", r"\linxentry{%0}")),
+    "dJ_db": _grad(r"\pd{\cost}{\linb}", _pd_entry(r"\cost", r"\linbentry{%0}")),
+    "dJ_dY": _grad(r"\pd{\cost}{\linY}", _pd_entry(r"\cost", r"\linYentry{%0}{%1}")),
+    "dJ_dX": _grad(r"\pd{\cost}{\linX}", _pd_entry(r"\cost", r"\linXentry{%0}{%1}")),
+    "dy_dW": Symbol("", _pd_entry(r"\linyentry{%0}", r"\linWentry{%1}{%2}")),
+    "dy_dx": Symbol("", _pd_entry(r"\linyentry{%0}", r"\linxentry{%1}")),
+    "kronecker": Symbol("", r"\kron{%0}{%1}"),
+}
+
+
+def _linear_exact(sizes: Sizes) -> Env:
+    m, d = sizes["m"], sizes["d"]
+    W, x, b = _matrix("W", m, d), _matrix("x", d, 1), _matrix("b", m, 1)
+    y = W * x + b
+    f = sp.Function("f")
+    J = f(*y)
+    values = {
+        "W": W, "x": x, "b": b, "y": y, "dJ_dy": _partials(f, y), "dJ_dW": _gradient(J, W),
+        "dJ_dx": _gradient(J, x), "dJ_db": _gradient(J, b),
+        "dy_dW": {(r, i, j): sp.diff(y[r], W[i, j]) for r in range(m) for i in range(m) for j in range(d)},
+        "dy_dx": {(r, i): sp.diff(y[r], x[i]) for r in range(m) for i in range(d)},
+        "m": m, "d": d,
+    }
+    return Env(SympyOps(), values)
+
+
+def _linear_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
+    m, d = sizes["m"], sizes["d"]
+    W, x, b = rng.normal(0, 1, (m, d)), rng.normal(0, 1, (1, d)), rng.normal(0, 1, m)
+    y, cache = core.dense_forward(x, W, b)
+    dJ_dy = rng.normal(0, 1, (1, m))  # any loss: only its gradient at y matters
+    dx, dW, db = core.dense_backward(dJ_dy, cache)
+    dy_dW, dy_dx = {}, {}
+    for r in range(m):  # the core's derivative of the single output y_r
+        unit = np.zeros((1, m))
+        unit[0, r] = 1.0
+        dx_r, dW_r, _ = core.dense_backward(unit, cache)
+        dy_dW.update({(r, i, j): dW_r[i, j] for i in range(m) for j in range(d)})
+        dy_dx.update({(r, i): dx_r[0, i] for i in range(d)})
+    values = {
+        "W": W, "x": _column(x), "b": _column(b), "y": _column(y), "dJ_dy": _column(dJ_dy), "dJ_dW": dW,
+        "dJ_dx": _column(dx), "dJ_db": _column(db), "dy_dW": dy_dW, "dy_dx": dy_dx, "m": m, "d": d,
+    }
+    return Env(NumpyOps(), values)
+
+
+LINEAR = Model("linear", LINEAR_SYMBOLS, _linear_exact, _linear_numeric,
+               exact_sizes=({"m": 2, "d": 3},), numeric_sizes=_random_sizes(15, ("m", "d")))
+
+
+def _batch_linear_exact(sizes: Sizes, rows: bool) -> Env:
+    n, m, d = sizes["n"], sizes["m"], sizes["d"]
+    W, b = _matrix("W", m, d), _matrix("b", m, 1)
+    ones = sp.ones(n, 1)
+    if rows:
+        X = _matrix("x", n, d)
+        Y = sp.Matrix(n, m, lambda e, i: sum(W[i, j] * X[e, j] for j in range(d)) + b[i])
+    else:
+        X = _matrix("x", d, n)
+        Y = sp.Matrix(m, n, lambda i, e: sum(W[i, j] * X[j, e] for j in range(d)) + b[i])
+    f = sp.Function("f")
+    J = f(*Y)
+    values = {"W": W, "b": b, "X": X, "Y": Y, "ones": ones, "dJ_dY": _partials(f, Y), "dJ_dW": _gradient(J, W),
+              "dJ_dX": _gradient(J, X), "dJ_db": _gradient(J, b), "n": n, "m": m, "d": d}
+    return Env(SympyOps(), values)
+
+
+def _batch_linear_numeric(sizes: Sizes, rng: np.random.Generator, rows: bool) -> Env:
+    n, m, d = sizes["n"], sizes["m"], sizes["d"]
+    W, b, X = rng.normal(0, 1, (m, d)), rng.normal(0, 1, m), rng.normal(0, 1, (n, d))
+    Y, cache = core.dense_forward(X, W, b)  # the core batches rows
+    dJ_dY = rng.normal(0, 1, (n, m))
+    dX, dW, db = core.dense_backward(dJ_dY, cache)
+    if not rows:  # the same numbers with examples as columns
+        X, Y, dJ_dY, dX = X.T, Y.T, dJ_dY.T, dX.T
+    values = {"W": W, "b": _column(b), "X": X, "Y": Y, "ones": np.ones((n, 1)), "dJ_dY": dJ_dY, "dJ_dW": dW,
+              "dJ_dX": dX, "dJ_db": _column(db), "n": n, "m": m, "d": d}
+    return Env(NumpyOps(), values)
+
+
+LINEAR_ROWS = Model("linear_rows", LINEAR_SYMBOLS, lambda s: _batch_linear_exact(s, True),
+                    lambda s, rng: _batch_linear_numeric(s, rng, True),
+                    exact_sizes=({"n": 2, "m": 2, "d": 3},), numeric_sizes=_random_sizes(16, ("n", "m", "d")))
+LINEAR_COLUMNS = Model("linear_columns", LINEAR_SYMBOLS, lambda s: _batch_linear_exact(s, False),
+                       lambda s, rng: _batch_linear_numeric(s, rng, False),
+                       exact_sizes=({"n": 2, "m": 2, "d": 3},), numeric_sizes=_random_sizes(17, ("n", "m", "d")))
+
+
+# --------------------------------------------------------------------------- an elementwise activation
+
+ELEMENTWISE_SYMBOLS = {
+    "Z": Symbol(r"\ewpre", r"\ewpreentry{%0}{%1}"),
+    "A": Symbol(r"\ewpost", r"\ewpostentry{%0}{%1}"),
+    "dJ_dA": _grad(r"\pd{\cost}{\ewpost}", _pd_entry(r"\cost", r"\ewpostentry{%0}{%1}")),
+    "dJ_dZ": _grad(r"\pd{\cost}{\ewpre}", _pd_entry(r"\cost", r"\ewpreentry{%0}{%1}")),
+    "sigma": Symbol(r"\sigmoid"),
+    "sigmaprime": Symbol(r"\sigmoid'"),
+}
+
+
+def _elementwise_exact(sizes: Sizes) -> Env:
+    Z = _matrix("z", sizes["m"], sizes["n"])
+    sigma, f = sp.Function("sigma"), sp.Function("f")
+    A = Z.applyfunc(sigma)
+    values = {"Z": Z, "A": A, "dJ_dA": _partials(f, A), "dJ_dZ": _gradient(f(*A), Z), "m": sizes["m"], "n": sizes["n"]}
+    return Env(SympyOps(), values, {"sigma": _elementwise(sigma), "sigmaprime": _elementwise(_generic_derivative(sigma))})
+
+
+def _elementwise_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
+    name = ("tanh", "sigmoid")[int(rng.integers(0, 2))]
+    Z = rng.normal(0, 1.5, (sizes["m"], sizes["n"]))
+    activation = core.ACTIVATIONS[name]
+    A = activation.forward(Z)
+    dJ_dA = rng.normal(0, 1, Z.shape)
+    values = {"Z": Z, "A": A, "dJ_dA": dJ_dA, "dJ_dZ": activation.backward(dJ_dA, Z, A), "m": sizes["m"], "n": sizes["n"]}
+    forward, derivative = _NUMERIC_ACTIVATIONS[name]
+    return Env(NumpyOps(), values, {"sigma": forward, "sigmaprime": derivative})
+
+
+ELEMENTWISE = Model("elementwise", ELEMENTWISE_SYMBOLS, _elementwise_exact, _elementwise_numeric,
+                    exact_sizes=({"m": 2, "n": 2},), numeric_sizes=_random_sizes(18, ("m", "n")))
+
+MODELS: dict[str, Model] = {
+    m.name: m for m in (MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER, LINEAR, LINEAR_ROWS, LINEAR_COLUMNS, ELEMENTWISE)
+}

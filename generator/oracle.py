@@ -12,6 +12,9 @@ from __future__ import annotations
 from decimal import Decimal
 import sympy as sp
 
+from generator.bindings import bind, fill
+from generator.expr import Env, SympyOps
+from generator.formulas import get_formula
 from generator.ledger import Quantity, format_fixed
 from generator.spec import ChapterSpec
 
@@ -79,8 +82,13 @@ class Oracle:
         self.z: dict[tuple[int, int, int], sp.Expr] = {}
         self.a: dict[tuple[int, int, int], sp.Expr] = {}
         per_example = []
+        self.x_shift: dict[tuple[int, int], sp.Symbol] = {}
         for e, (x_row, y_row) in enumerate(zip(spec.inputs, spec.targets), start=1):
-            a_prev: list[sp.Expr] = [_exact(v) for v in x_row]
+            a_prev: list[sp.Expr] = []
+            for j, v in enumerate(x_row, start=1):
+                shift = self.x_shift[e, j] = sp.Symbol(f"dx_{e}_{j}")
+                self.values[shift] = sp.Integer(0)
+                a_prev.append(_exact(v) + shift)
             for n, layer in enumerate(spec.layers, start=1):
                 z = []
                 for k in range(1, layer.size + 1):
@@ -163,12 +171,27 @@ class Oracle:
             return self._slope(n, e, k, at=self._rounded(self._evaluate(self.z[n, e, k])))
         if kind == "hand_weight_gradient":
             return self._hand_weight_gradient(n, *q.index)
+        if kind == "input_gradient":
+            return self._gradient(self.x_shift[e, q.index[0]])
+        if kind == "formula":
+            return self._formula_value(q)
         if kind == "hand_updated_weight":
             k, t = q.index
             weight = _exact(spec.layers[n - 1].weights[k - 1][t - 1])
             hand = sp.Rational(str(self._hand_weight_gradient(n, k, t)))
             return self._evaluate(weight - _exact(spec.learning_rate) * hand)
         raise KeyError(f"the oracle does not know the quantity kind {kind!r}")
+
+    def _formula_value(self, q: Quantity) -> Decimal:
+        """The formula's last side evaluated exactly (SymPy) on this oracle's values."""
+        formula = get_formula(q.formula or "")
+        binding = bind(formula.model, self.spec, q.layer or "", q.example or 1)
+        values = fill(binding, lambda quantity: sp.Rational(str(self.value(quantity))), sp.Matrix)
+        index = dict(zip(formula.free, (i - 1 for i in q.index)))
+        result = formula.chain[-1].evaluate(Env(SympyOps(), values), index)
+        if isinstance(result, sp.MatrixBase):
+            result = result[0, 0]
+        return Decimal(str(sp.N(result, DIGITS)))
 
     def _hand_weight_gradient(self, n: int, k: int, t: int) -> Decimal:
         total = Decimal(0)

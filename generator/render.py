@@ -150,9 +150,17 @@ class Formulas:
             self.shown.append(name)
         return formula
 
+    def template_functions(self) -> dict[str, Any]:
+        """What templates call: ``formula``, ``formula_result`` and ``formula_aligned``."""
+        return {"formula": self.inline, "formula_result": self.result, "formula_aligned": self.aligned}
+
     def inline(self, name: str) -> Tex:
         """``lhs = r1 = ...`` as math-mode content."""
         return Tex(self._get(name).tex())
+
+    def result(self, name: str) -> Tex:
+        """Only ``lhs = last side`` of a chain."""
+        return Tex(self._get(name).tex_result())
 
     def aligned(self, name: str) -> Tex:
         """The chain one link per line, for the body of an ``align`` environment."""
@@ -170,7 +178,9 @@ class Values:
     def __init__(self, spec: ChapterSpec, computation: Computation, ledger: Ledger) -> None:
         self._spec, self._computation, self._ledger = spec, computation, ledger
 
-    def _number(self, kind: str, layer: str | None, index: tuple[int, ...], example: int | None) -> Tex:
+    def _number(
+        self, kind: str, layer: str | None, index: tuple[int, ...], example: int | None, formula: str | None = None
+    ) -> Tex:
         template, line = template_location()
         spec = self._spec
         if kind not in spec.precision:
@@ -184,7 +194,7 @@ class Values:
             example = 1 if example is None else example
             if not 1 <= example <= len(spec.inputs):
                 raise RenderError(template, line, f"example {example} out of range 1..{len(spec.inputs)}")
-        quantity = Quantity(kind, layer, example, tuple(index))
+        quantity = Quantity(kind, layer, example, tuple(index), formula)
         if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
             raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
         try:
@@ -238,6 +248,13 @@ class Values:
 
     def b_new(self, layer: str, k: int) -> Tex:
         return self._number("updated_bias", layer, (k,), None)
+
+    def dx(self, j: int, example: int = 1) -> Tex:
+        return self._number("input_gradient", None, (j,), example)
+
+    def formula(self, name: str, layer: str, *index: int, example: int = 1) -> Tex:
+        """The value that formula ``name`` claims, on ``layer`` of this chapter's network, at ``index``."""
+        return self._number("formula", layer, index, example, name)
 
     def hand_gprime(self, layer: str, k: int, example: int = 1) -> Tex:
         return self._number("hand_activation_derivative", layer, (k,), example)
@@ -324,8 +341,7 @@ def render_chapter(
         "layers": _layer_views(spec),
         "examples": range(1, len(spec.inputs) + 1),
         "v": Values(spec, computation, ledger),
-        "formula": formulas.inline,
-        "formula_aligned": formulas.aligned,
+        **formulas.template_functions(),
         "notation": notation,
     }
     marked = _render(env, spec.template, context)
@@ -344,7 +360,6 @@ def render_book(
         "chapter_files": [Tex(name) for name in chapter_files],
         "notation_macros": Tex(notation.latex_definitions()),
         "notation": notation,
-        "formula": formulas.inline,
-        "formula_aligned": formulas.aligned,
+        **formulas.template_functions(),
     }
     return _render(env, "book.tex.j2", context)

@@ -36,6 +36,8 @@ PRECISION_KINDS = (
     "hand_activation_derivative",
     "hand_weight_gradient",
     "hand_updated_weight",
+    "input_gradient",
+    "formula",
 )
 MAX_DECIMALS = 12
 LAYER_NAME = re.compile(r"^[a-z]+$")

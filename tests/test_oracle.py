@@ -25,6 +25,16 @@ def test_oracle_shares_no_code_with_the_core() -> None:
     assert not imported & {"generator.core", "generator.compute", "numpy"}
 
 
+def test_importing_the_oracle_loads_no_core() -> None:
+    """At run time too, the oracle's module graph contains neither the core nor the compute stage."""
+    import subprocess
+    import sys
+
+    probe = "import generator.oracle, sys; print(sorted(m for m in sys.modules if m in ('generator.core', 'generator.compute')))"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
 def test_oracle_is_exact_on_rational_quantities(worked_spec) -> None:
     """Pre-activations of rational inputs and weights come out exactly: 1.40 * 0.61 = 0.854."""
     oracle = Oracle(worked_spec)

@@ -1,0 +1,69 @@
+"""Bind a formula's model to a chapter's network: which ledger quantity each model entry is.
+
+A binding holds no numbers. The core side (``compute``) and the oracle fill the same binding
+with their own values, so a formula's value at a chapter's numbers can be printed through the
+ledger and checked like any other number (the "counterexample" of a common mistake).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from generator.ledger import Quantity
+from generator.spec import ChapterSpec
+
+Binding = dict[str, Any]  # name -> rows of Quantity objects (a matrix), or a size
+
+
+def _column(quantities: list[Quantity]) -> list[list[Quantity]]:
+    return [[q] for q in quantities]
+
+
+def bind_linear(spec: ChapterSpec, layer: str, example: int) -> Binding:
+    """The ``linear`` model (y = W x + b, one example) as layer ``layer`` of the chapter's network."""
+    if len(spec.inputs) != 1:
+        raise KeyError(f"the linear model is for one example; {spec.path} has {len(spec.inputs)}")
+    number = spec.layer_number(layer)
+    layer_spec = spec.layers[number - 1]
+    m, d = layer_spec.size, len(layer_spec.weights[0])
+    below = spec.layers[number - 2].name if number > 1 else None
+    rows, columns = range(1, m + 1), range(1, d + 1)
+    if below is None:
+        x = [Quantity("input", None, example, (j,)) for j in columns]
+        dJ_dx = [Quantity("input_gradient", None, example, (j,)) for j in columns]
+    else:
+        x = [Quantity("activation", below, example, (j,)) for j in columns]
+        dJ_dx = [Quantity("activation_gradient", below, example, (j,)) for j in columns]
+    binding: Binding = {
+        "W": [[Quantity("weight", layer, None, (i, j)) for j in columns] for i in rows],
+        "x": _column(x),
+        "y": _column([Quantity("preactivation", layer, example, (i,)) for i in rows]),
+        "dJ_dy": _column([Quantity("error", layer, example, (i,)) for i in rows]),
+        "dJ_dW": [[Quantity("weight_gradient", layer, None, (i, j)) for j in columns] for i in rows],
+        "dJ_dx": _column(dJ_dx),
+        "m": m,
+        "d": d,
+    }
+    if layer_spec.biases is not None:
+        binding["b"] = _column([Quantity("bias", layer, None, (i,)) for i in rows])
+        binding["dJ_db"] = _column([Quantity("bias_gradient", layer, None, (i,)) for i in rows])
+    return binding
+
+
+BINDERS: dict[str, Callable[[ChapterSpec, str, int], Binding]] = {"linear": bind_linear}
+
+
+def bind(model: str, spec: ChapterSpec, layer: str, example: int) -> Binding:
+    """The binding of ``model`` to ``layer`` of ``spec``'s network for one example."""
+    if model not in BINDERS:
+        raise KeyError(f"formulas of the model {model!r} cannot be bound to a chapter's network yet")
+    return BINDERS[model](spec, layer, example)
+
+
+def fill(binding: Binding, value: Callable[[Quantity], Any], matrix: Callable[[list[list[Any]]], Any]) -> dict[str, Any]:
+    """Replace every quantity by ``value(q)``; build matrices with ``matrix``."""
+    return {
+        name: item if isinstance(item, int) else matrix([[value(q) for q in row] for row in item])
+        for name, item in binding.items()
+    }

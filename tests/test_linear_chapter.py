@@ -1,0 +1,57 @@
+"""The linear-layer chapter (note 003): its numbers, its counterexamples and its formulas."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from generator.build import check, select, load_chapters
+from generator.ledger import Quantity
+from generator.notation import load_notation
+from generator.verify import verify_chapter
+
+
+@pytest.fixture(scope="module")
+def rendered(project):
+    spec = select(load_chapters(project), "linear-layer")
+    (chapter,) = check(project, [spec], lambda line: None).chapters
+    return chapter
+
+
+def printed(rendered, quantity: Quantity) -> set[str]:
+    return {e.text for e in rendered.ledger.entries if e.quantity == quantity}
+
+
+def test_gradients_of_the_example(rendered) -> None:
+    """dJ/dy = 2 (y - t), dJ/dW its outer product with x, dJ/dx = W^T dJ/dy, as printed."""
+    assert printed(rendered, Quantity("error", "lin", 1, (1,))) == {"-3.550"}
+    assert printed(rendered, Quantity("weight_gradient", "lin", None, (1, 2))) == {"-7.100"}
+    assert printed(rendered, Quantity("weight_gradient", "lin", None, (2, 3))) == {"-9.150"}
+    assert printed(rendered, Quantity("input_gradient", None, 1, (3,))) == {"-3.938"}  # -3.9375, half away from zero
+
+
+def test_counterexample_of_the_swapped_index(rendered) -> None:
+    """The wrong formula's value at (1, 2) is printed from the ledger and differs from the true gradient."""
+    wrong = Quantity("formula", "lin", 1, (1, 2), "wrong_dW_index_swapped")
+    assert printed(rendered, wrong) == {"12.200"}
+    assert printed(rendered, Quantity("weight_gradient", "lin", None, (1, 2))) != printed(rendered, wrong)
+
+
+def test_a_wrong_counterexample_number_is_caught(project, rendered) -> None:
+    """The oracle recomputes a formula's value exactly: a tampered text fails, naming the formula."""
+    index = next(i for i, e in enumerate(rendered.ledger.entries) if e.quantity.kind == "formula")
+    entries = list(rendered.ledger.entries)
+    entries[index] = dataclasses.replace(entries[index], text="-7.100")
+    tampered = dataclasses.replace(rendered, ledger=dataclasses.replace(rendered.ledger, entries=entries))
+    structural = load_notation(project.notation_file).structural_arguments()
+    (failure,) = verify_chapter(tampered, structural)
+    assert "formula wrong_dW_index_swapped[lin]_1,2 (example 1): printed -7.100, exact 12.200000" in str(failure)
+
+
+def test_every_formula_shown_is_checked(rendered) -> None:
+    """The chapter shows its result formulas, the batched forms and the three mistakes."""
+    shown = set(rendered.formulas)
+    assert {"linear_dW_index", "linear_dW_vector", "linear_dx_vector", "rows_dW", "columns_dW",
+            "elementwise_vector", "wrong_dW_index_swapped", "wrong_dx_transpose_dropped",
+            "wrong_rows_dW_transpose_misplaced"} <= shown
