@@ -311,6 +311,43 @@ class Hadamard(Node):
 
 
 @dataclass(frozen=True, eq=False)
+class Div(Node):
+    """A quotient of scalars, printed as a fraction."""
+
+    numerator: Node
+    denominator: Node
+
+    def children(self):
+        return (self.numerator, self.denominator)
+
+    def tex(self, symbols):
+        return rf"\frac{{{self.numerator.tex(symbols)}}}{{{self.denominator.tex(symbols)}}}"
+
+    def evaluate(self, env, index):
+        return self.numerator.evaluate(env, index) / self.denominator.evaluate(env, index)
+
+
+@dataclass(frozen=True, eq=False)
+class Complement(Node):
+    """``1 - x``, entry by entry for a matrix."""
+
+    operand: Node
+    strength = SUM
+
+    def children(self):
+        return (self.operand,)
+
+    def tex(self, symbols):
+        return f"1 - {self.operand.wrapped(symbols, PRODUCT)}"
+
+    def evaluate(self, env, index):
+        value = self.operand.evaluate(env, index)
+        if isinstance(value, sp.MatrixBase):
+            return value.applyfunc(lambda v: 1 - v)
+        return 1 - value
+
+
+@dataclass(frozen=True, eq=False)
 class Square(Node):
     """``x^2``, elementwise for a matrix."""
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from generator.expr import Apply, Entry, Hadamard, Kronecker, Mul, Node, PositiveCases, Q, Square, Sum, scalar
+from generator.expr import (
+    Apply, Complement, Diag, Div, Entry, Hadamard, Kronecker, Mul, Neg, Node, PositiveCases, Q, Square, Sum, scalar,
+)
 
 Kind = Literal["result", "definition", "wrong"]
 
@@ -34,6 +36,8 @@ class Formula:
     shapes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # For chains: the constraint (a model's named substitution) a link uses, by link number.
     uses: dict[int, str] = field(default_factory=dict)
+    # Which values of the first two free letters the formula states: all, or only unequal ones.
+    indices: Literal["all", "distinct"] = "all"
     # The relation printed between the sides: "=", or "\leftarrow" for an update rule.
     relation: str = "="
     # False only for a definition that no model can evaluate (an update rule): printed, not checked.
@@ -110,8 +114,52 @@ def _build() -> dict[str, Formula]:
         Formula("sigmoid_derivative", "scalar", Q("dsigma"),
                 (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)),
         Formula("relu_derivative", "scalar", Q("drelu"), (PositiveCases(Q("z"), scalar(1), scalar(0)),)),
-    ] + _linear_layer()
+    ] + _linear_layer() + _softmax()
     return {f.name: f for f in formulas}
+
+
+def _softmax() -> list[Formula]:
+    """Note 004: softmax, its Jacobian, cross-entropy, dL/dz = a - y, and a two-layer network."""
+    i, j = "i", "j"
+    a, y, z = (lambda letter, name=name: Entry(name, (letter,)) for name in ("a", "y", "z"))
+    net = {"X": ("n", "d"), "Y": ("n", "K"), "A1": ("n", "h"), "A2": ("n", "K"), "W1": ("h", "d"), "W2": ("K", "h"),
+           "ones": ("n", "1")}
+    return [
+        Formula("softmax_definition", "softmax", a(i),
+                (Div(Apply("exp", z(i)), Sum(j, "K", Apply("exp", z(j)))),), kind="definition", free={i: "K"}),
+        Formula("softmax_jacobian_entry", "softmax", Entry("jac", (i, j)), (Mul(a(i), Kronecker(i, j) - a(j)),),
+                free={i: "K", j: "K"}),
+        Formula("softmax_jacobian_diagonal", "softmax", Entry("jac", (i, i)), (Mul(a(i), Complement(a(i))),),
+                free={i: "K"}),
+        Formula("softmax_jacobian_offdiagonal", "softmax", Entry("jac", (i, j)), (Neg(Mul(a(i), a(j))),),
+                free={i: "K", j: "K"}, indices="distinct"),
+        Formula("softmax_jacobian_matrix", "softmax", Q("jac"), (Diag(Q("a")) - Q("a") @ Q("a").T,),
+                shapes={"jac": ("K", "K"), "a": ("K", "1")}),
+        Formula("cross_entropy", "softmax", Q("L"), (Neg(Sum(j, "K", Mul(y(j), Apply("log", a(j))))),),
+                kind="definition"),
+        Formula("softmax_ce_chain", "softmax", Entry("dL_dz", (i,)),
+                (Neg(Sum(j, "K", Mul(Mul(y(j), Div(scalar(1), a(j))), Entry("jac", (j, i))))),
+                 Neg(Sum(j, "K", Mul(y(j), Kronecker(j, i) - a(i)))),
+                 Mul(a(i), Sum(j, "K", y(j))) - y(i),
+                 a(i) - y(i)),
+                free={i: "K"}, uses={3: "sum_y_is_one"}),
+        Formula("softmax_ce_vector", "softmax", Q("dL_dz"), (Q("a") - Q("y"),), uses={0: "sum_y_is_one"},
+                shapes={"dL_dz": ("K", "1"), "a": ("K", "1"), "y": ("K", "1")}),
+        Formula("wrong_softmax_jacobian_offdiagonal", "softmax", Entry("jac", (i, j)), (Neg(Mul(a(i), a(i))),),
+                kind="wrong", free={i: "K", j: "K"}, indices="distinct"),
+        Formula("wrong_softmax_ce_sign", "softmax", Entry("dL_dz", (i,)), (y(i) - a(i),), kind="wrong",
+                free={i: "K"}, uses={0: "sum_y_is_one"}),
+        # The two-layer network of the note, with a batch of examples as rows.
+        Formula("net_dZ2", "softmax_net", Q("dL_dZ2"), (Q("A2") - Q("Y"),), shapes=net),
+        Formula("net_dW2", "softmax_net", Q("dL_dW2"), (Q("dL_dZ2").T @ Q("A1"), (Q("A2") - Q("Y")).T @ Q("A1")),
+                shapes=net),
+        Formula("net_db2", "softmax_net", Q("dL_db2"), (Q("dL_dZ2").T @ Q("ones"),), shapes=net),
+        Formula("net_dA1", "softmax_net", Q("dL_dA1"), (Q("dL_dZ2") @ Q("W2"),), shapes=net),
+        Formula("net_dZ1", "softmax_net", Q("dL_dZ1"), (Hadamard(Hadamard(Q("dL_dA1"), Q("A1")), Complement(Q("A1"))),),
+                shapes=net),
+        Formula("net_dW1", "softmax_net", Q("dL_dW1"), (Q("dL_dZ1").T @ Q("X"),), shapes=net),
+        Formula("net_db1", "softmax_net", Q("dL_db1"), (Q("dL_dZ1").T @ Q("ones"),), shapes=net),
+    ]
 
 
 def _linear_layer() -> list[Formula]:

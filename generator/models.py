@@ -83,9 +83,10 @@ _NUMERIC_ACTIVATIONS = {
 }
 
 
-def _random_sizes(seed: int, names: tuple[str, ...], count: int = 4, high: int = 7) -> tuple[Sizes, ...]:
+def _random_sizes(seed: int, names: tuple[str, ...], count: int = 4, high: int = 7, low: int = 1) -> tuple[Sizes, ...]:
+    """``count`` random sizes from ``low`` to ``high`` for each name (fixed seed)."""
     rng = np.random.default_rng(seed)
-    return tuple({n: int(rng.integers(1, high + 1)) for n in names} for _ in range(count))
+    return tuple({n: int(rng.integers(low, high + 1)) for n in names} for _ in range(count))
 
 
 # --------------------------------------------------------------------------- one layer of an MLP
@@ -433,6 +434,138 @@ def _elementwise_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
 ELEMENTWISE = Model("elementwise", ELEMENTWISE_SYMBOLS, _elementwise_exact, _elementwise_numeric,
                     exact_sizes=({"m": 2, "n": 2},), numeric_sizes=_random_sizes(18, ("m", "n")))
 
+# --------------------------------------------------------------------------- softmax with cross-entropy
+
+SOFTMAX_SYMBOLS = {
+    "z": Symbol(r"\preact{out}", r"\preactentry{out}{%0}", superscripted=True),
+    "a": Symbol(r"\act{out}", r"\actentry{out}{%0}", superscripted=True),
+    "y": Symbol(r"\target", r"\targetentry{%0}"),
+    "jac": _grad(r"\pd{\act{out}}{\preact{out}}", _pd_entry(r"\actentry{out}{%0}", r"\preactentry{out}{%1}")),
+    "dL_da": _grad(r"\pd{\cost}{\act{out}}", _pd_entry(r"\cost", r"\actentry{out}{%0}")),
+    "dL_dz": _grad(r"\pd{\cost}{\preact{out}}", _pd_entry(r"\cost", r"\preactentry{out}{%0}")),
+    "L": Symbol(r"\cost"),
+    "exp": Symbol(r"\exp"),
+    "log": Symbol(r"\log"),
+    "kronecker": Symbol("", r"\kron{%0}{%1}"),
+}
+
+
+def _softmax_exact(sizes: Sizes) -> Env:
+    K = sizes["K"]
+    z, y = _matrix("z", K, 1), _matrix("y", K, 1)
+    total = sum(sp.exp(v) for v in z)
+    a = z.applyfunc(lambda v: sp.exp(v) / total)
+    L = -sum(y[k] * sp.log(a[k]) for k in range(K))
+    free_a = _matrix("u", K, 1)
+    dL_da = _gradient(-sum(y[k] * sp.log(free_a[k]) for k in range(K)), free_a).subs(dict(zip(free_a, a)))
+    values = {"z": z, "a": a, "y": y, "L": L, "jac": sp.Matrix(K, K, lambda i, j: sp.diff(a[i], z[j])),
+              "dL_da": dL_da, "dL_dz": _gradient(L, z), "K": K}
+    return Env(SympyOps(), values, {"exp": _elementwise(sp.exp), "log": _elementwise(sp.log)})
+
+
+def _targets_sum_to_one(sizes: Sizes) -> dict[Any, Any]:
+    """Use sum_j y_j = 1 by writing the last target in terms of the others."""
+    K = sizes["K"]
+    y = [sp.Symbol(f"y_{k + 1}_1") for k in range(K)]
+    return {y[-1]: 1 - sum(y[:-1])}
+
+
+def _softmax_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
+    K = sizes["K"]
+    softmax = core.ACTIVATIONS["softmax"]
+    z = rng.normal(0, 2, (1, K))
+    a = softmax.forward(z)
+    y = rng.dirichlet(np.ones(K), size=1)  # a distribution: its entries sum to one
+    jac = np.column_stack([softmax.backward(np.eye(K)[j : j + 1], z, a)[0] for j in range(K)])
+    dL_da = core.LOSSES["softmax_ce"].gradient(a, y)
+    values = {"z": _column(z), "a": _column(a), "y": _column(y), "L": float(core.LOSSES["softmax_ce"].per_example(a, y)[0]),
+              "jac": jac, "dL_da": _column(dL_da), "dL_dz": _column(softmax.backward(dL_da, z, a)), "K": K}
+    return Env(NumpyOps(), values, {"exp": np.exp, "log": np.log})
+
+
+SOFTMAX = Model("softmax", SOFTMAX_SYMBOLS, _softmax_exact, _softmax_numeric,
+                exact_sizes=({"K": 3},), numeric_sizes=_random_sizes(19, ("K",), low=2),
+                constraints={"sum_y_is_one": _targets_sum_to_one})
+
+
+# --------------------------------------------------------------------------- a sigmoid-softmax network
+
+NET_SYMBOLS = {
+    "X": Symbol(r"\Inputs"),
+    "Y": Symbol(r"\Targets"),
+    "ones": Symbol(r"\ones"),
+    "W1": Symbol(r"\weight{hid}", superscripted=True),
+    "W2": Symbol(r"\weight{out}", superscripted=True),
+    "Z1": Symbol(r"\Preact{hid}", superscripted=True),
+    "A1": Symbol(r"\Act{hid}", superscripted=True),
+    "Z2": Symbol(r"\Preact{out}", superscripted=True),
+    "A2": Symbol(r"\Act{out}", superscripted=True),
+    "dL_dZ2": _grad(r"\pd{\cost}{\Preact{out}}"),
+    "dL_dW2": _grad(r"\pd{\cost}{\weight{out}}"),
+    "dL_db2": _grad(r"\pd{\cost}{\bias{out}}"),
+    "dL_dA1": _grad(r"\pd{\cost}{\Act{hid}}"),
+    "dL_dZ1": _grad(r"\pd{\cost}{\Preact{hid}}"),
+    "dL_dW1": _grad(r"\pd{\cost}{\weight{hid}}"),
+    "dL_db1": _grad(r"\pd{\cost}{\bias{hid}}"),
+}
+
+
+def _rows_softmax(Z: sp.Matrix) -> sp.Matrix:
+    totals = [sum(sp.exp(Z[e, k]) for k in range(Z.cols)) for e in range(Z.rows)]
+    return sp.Matrix(Z.rows, Z.cols, lambda e, k: sp.exp(Z[e, k]) / totals[e])
+
+
+def _affine(A: sp.Matrix, W: sp.Matrix, b: sp.Matrix) -> sp.Matrix:
+    return sp.Matrix(A.rows, W.rows, lambda e, i: sum(W[i, j] * A[e, j] for j in range(A.cols)) + b[i])
+
+
+def _net_exact(sizes: Sizes) -> Env:
+    n, d, h, K = sizes["n"], sizes["d"], sizes["h"], sizes["K"]
+    X, W1, b1, W2, b2 = _matrix("x", n, d), _matrix("V", h, d), _matrix("c", h, 1), _matrix("W", K, h), _matrix("b", K, 1)
+    free_Y = _matrix("y", n, K)
+    Y = sp.Matrix(n, K, lambda e, k: free_Y[e, k] if k < K - 1 else 1 - sum(free_Y[e, :K - 1]))  # rows sum to one
+    loss = lambda A2: -sum(Y[e, k] * sp.log(A2[e, k]) for e in range(n) for k in range(K))  # noqa: E731
+    Z1 = _affine(X, W1, b1)
+    A1 = Z1.applyfunc(lambda v: 1 / (1 + sp.exp(-v)))
+    Z2 = _affine(A1, W2, b2)
+    A2 = _rows_softmax(Z2)
+    L = loss(A2)
+    fZ2, fA1, fZ1 = _matrix("p", n, K), _matrix("q", n, h), _matrix("r", n, h)
+    dL_dZ2 = _gradient(loss(_rows_softmax(fZ2)), fZ2).subs(dict(zip(fZ2, Z2)))
+    dL_dA1 = _gradient(loss(_rows_softmax(_affine(fA1, W2, b2))), fA1).subs(dict(zip(fA1, A1)))
+    fA1_of_Z1 = fZ1.applyfunc(lambda v: 1 / (1 + sp.exp(-v)))
+    dL_dZ1 = _gradient(loss(_rows_softmax(_affine(fA1_of_Z1, W2, b2))), fZ1).subs(dict(zip(fZ1, Z1)))
+    values = {"X": X, "Y": Y, "ones": sp.ones(n, 1), "W1": W1, "W2": W2, "Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2,
+              "dL_dZ2": dL_dZ2, "dL_dW2": _gradient(L, W2), "dL_db2": _gradient(L, b2), "dL_dA1": dL_dA1,
+              "dL_dZ1": dL_dZ1, "dL_dW1": _gradient(L, W1), "dL_db1": _gradient(L, b1), **sizes}
+    return Env(SympyOps(), values)
+
+
+def _net_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
+    n, d, h, K = sizes["n"], sizes["d"], sizes["h"], sizes["K"]
+    layers = [core.Dense(rng.normal(0, 1, (h, d)), rng.normal(0, 1, h), "sigmoid"),
+              core.Dense(rng.normal(0, 1, (K, h)), rng.normal(0, 1, K), "softmax")]
+    X, Y = rng.normal(0, 1, (n, d)), rng.dirichlet(np.ones(K), size=n)
+    records = core.forward(layers, X)
+    hid, out = core.backward(layers, records, X, Y, "softmax_ce", "sum")
+    # dL/dZ2 through the unfused rules (softmax's Jacobian times -Y/A), not the fused A - Y.
+    softmax = core.ACTIVATIONS["softmax"]
+    dL_dZ2 = softmax.backward(core.LOSSES["softmax_ce"].gradient(records[1].A, Y), records[1].Z, records[1].A)
+    values = {"X": X, "Y": Y, "ones": np.ones((n, 1)), "W1": layers[0].W, "W2": layers[1].W,
+              "Z1": records[0].Z, "A1": records[0].A, "Z2": records[1].Z, "A2": records[1].A,
+              "dL_dZ2": dL_dZ2, "dL_dW2": out.dW, "dL_db2": _column(out.db), "dL_dA1": hid.dA, "dL_dZ1": hid.dZ,
+              "dL_dW1": hid.dW, "dL_db1": _column(hid.db), **sizes}
+    return Env(NumpyOps(), values)
+
+
+SOFTMAX_NET = Model("softmax_net", NET_SYMBOLS, _net_exact, _net_numeric,
+                    # Softmax over one class is the constant 1: at least two classes.
+                    exact_sizes=({"n": 2, "d": 2, "h": 2, "K": 2},),
+                    numeric_sizes=tuple({**sizes, "K": max(2, sizes["K"])}
+                                        for sizes in _random_sizes(20, ("n", "d", "h", "K"))))
+
 MODELS: dict[str, Model] = {
-    m.name: m for m in (MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER, LINEAR, LINEAR_ROWS, LINEAR_COLUMNS, ELEMENTWISE)
+    m.name: m
+    for m in (MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER, LINEAR, LINEAR_ROWS, LINEAR_COLUMNS, ELEMENTWISE, SOFTMAX,
+              SOFTMAX_NET)
 }

@@ -26,12 +26,30 @@ def worked_spec() -> ChapterSpec:
     return load_spec(ROOT / "chapters" / "worked-example.toml")
 
 
+@pytest.fixture(scope="session")
+def formula_cache(tmp_path_factory) -> Path:
+    """Every formula verified once for the whole session; only passing ones leave a stamp."""
+    from generator.formula_check import verify_formula
+    from generator.formulas import FORMULAS
+
+    cache = tmp_path_factory.mktemp("formula-cache")
+    for formula in FORMULAS.values():
+        verify_formula(formula, cache)  # a failure leaves no stamp: its own test reports it
+    return cache
+
+
 @pytest.fixture
-def project_copy(tmp_path: Path) -> Project:
-    """A copy of the project's sources that a test may change."""
+def project_copy(tmp_path: Path, formula_cache: Path) -> Project:
+    """A copy of the project's sources that a test may change, with the session's formula cache.
+
+    The cache is keyed by the formula and by the code that checks it, so a test that changes
+    the core or a formula still re-verifies what the change touches.
+    """
     for name in SOURCES:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    return Project(tmp_path)
+    copy = Project(tmp_path)
+    shutil.copytree(formula_cache, copy.formula_cache)
+    return copy
 
 
 # Property tests explore new cases locally; CI replays a fixed set so that a landing is repeatable.

@@ -13,9 +13,9 @@ from generator.formulas import FORMULAS, Formula
 
 
 @pytest.mark.parametrize("name", sorted(FORMULAS))
-def test_every_formula_passes_its_checks(name: str) -> None:
+def test_every_formula_passes_its_checks(name: str, formula_cache) -> None:
     """Each formula holds exactly on small sizes and numerically against the core (wrong ones fail)."""
-    assert verify_formula(FORMULAS[name]) == []
+    assert verify_formula(FORMULAS[name], formula_cache) == []
 
 
 def mutate(name: str, *chain) -> Formula:

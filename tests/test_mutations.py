@@ -131,7 +131,6 @@ def test_make_pdf_fails_and_keeps_the_last_good_pdf(project_copy, mutation) -> N
     assert old in path.read_text()
     path.write_text(path.read_text().replace(old, new, 1))
     last_good = b"%PDF-1.5 the last good handbook"
-    (root / "build").mkdir()
     (root / "build" / "handbook.pdf").write_bytes(last_good)
     result = run_cli(root, "build")
     assert result.returncode == 1, result.stderr
