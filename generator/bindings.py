@@ -51,7 +51,20 @@ def bind_linear(spec: ChapterSpec, layer: str, example: int) -> Binding:
     return binding
 
 
-BINDERS: dict[str, Callable[[ChapterSpec, str, int], Binding]] = {"linear": bind_linear}
+def bind_softmax(spec: ChapterSpec, layer: str, example: int) -> Binding:
+    """The ``softmax`` model (a = softmax(z), cross-entropy with y) as the chapter's layer ``layer``."""
+    size = spec.layers[spec.layer_number(layer) - 1].size
+    classes = range(1, size + 1)
+    return {
+        "z": _column([Quantity("preactivation", layer, example, (k,)) for k in classes]),
+        "a": _column([Quantity("activation", layer, example, (k,)) for k in classes]),
+        "y": _column([Quantity("target", None, example, (k,)) for k in classes]),
+        "dL_dz": _column([Quantity("error", layer, example, (k,)) for k in classes]),
+        "K": size,
+    }
+
+
+BINDERS: dict[str, Callable[[ChapterSpec, str, int], Binding]] = {"linear": bind_linear, "softmax": bind_softmax}
 
 
 def bind(model: str, spec: ChapterSpec, layer: str, example: int) -> Binding:

@@ -246,6 +246,8 @@ class Neg(Node):
         return (self.operand,)
 
     def tex(self, symbols):
+        if isinstance(self.operand, Sum):  # a minus before a big sum needs no parentheses
+            return f"-{self.operand.tex(symbols)}"
         return f"-{self.operand.wrapped(symbols, PRODUCT)}"
 
     def evaluate(self, env, index):

@@ -150,6 +150,11 @@ def _softmax() -> list[Formula]:
         Formula("wrong_softmax_ce_sign", "softmax", Entry("dL_dz", (i,)), (y(i) - a(i),), kind="wrong",
                 free={i: "K"}, uses={0: "sum_y_is_one"}),
         # The two-layer network of the note, with a batch of examples as rows.
+        Formula("net_Z1", "softmax_net", Q("Z1"), (Q("X") @ Q("W1").T + Q("ones") @ Q("b1").T,), kind="definition",
+                shapes={**net, "Z1": ("n", "h"), "b1": ("h", "1")}),
+        Formula("net_A1", "softmax_net", Q("A1"), (Apply("sigma", Q("Z1")),), kind="definition"),
+        Formula("net_Z2", "softmax_net", Q("Z2"), (Q("A1") @ Q("W2").T + Q("ones") @ Q("b2").T,), kind="definition",
+                shapes={**net, "Z2": ("n", "K"), "b2": ("K", "1")}),
         Formula("net_dZ2", "softmax_net", Q("dL_dZ2"), (Q("A2") - Q("Y"),), shapes=net),
         Formula("net_dW2", "softmax_net", Q("dL_dW2"), (Q("dL_dZ2").T @ Q("A1"), (Q("A2") - Q("Y")).T @ Q("A1")),
                 shapes=net),
@@ -159,6 +164,8 @@ def _softmax() -> list[Formula]:
                 shapes=net),
         Formula("net_dW1", "softmax_net", Q("dL_dW1"), (Q("dL_dZ1").T @ Q("X"),), shapes=net),
         Formula("net_db1", "softmax_net", Q("dL_db1"), (Q("dL_dZ1").T @ Q("ones"),), shapes=net),
+        Formula("wrong_net_dW2_transpose_misplaced", "softmax_net", Q("dL_dW2"), (Q("A1").T @ (Q("A2") - Q("Y")),),
+                kind="wrong"),
     ]
 
 

@@ -496,6 +496,9 @@ NET_SYMBOLS = {
     "ones": Symbol(r"\ones"),
     "W1": Symbol(r"\weight{hid}", superscripted=True),
     "W2": Symbol(r"\weight{out}", superscripted=True),
+    "b1": Symbol(r"\bias{hid}", superscripted=True),
+    "b2": Symbol(r"\bias{out}", superscripted=True),
+    "sigma": Symbol(r"\sigmoid"),
     "Z1": Symbol(r"\Preact{hid}", superscripted=True),
     "A1": Symbol(r"\Act{hid}", superscripted=True),
     "Z2": Symbol(r"\Preact{out}", superscripted=True),
@@ -535,10 +538,11 @@ def _net_exact(sizes: Sizes) -> Env:
     dL_dA1 = _gradient(loss(_rows_softmax(_affine(fA1, W2, b2))), fA1).subs(dict(zip(fA1, A1)))
     fA1_of_Z1 = fZ1.applyfunc(lambda v: 1 / (1 + sp.exp(-v)))
     dL_dZ1 = _gradient(loss(_rows_softmax(_affine(fA1_of_Z1, W2, b2))), fZ1).subs(dict(zip(fZ1, Z1)))
-    values = {"X": X, "Y": Y, "ones": sp.ones(n, 1), "W1": W1, "W2": W2, "Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2,
+    values = {"X": X, "Y": Y, "ones": sp.ones(n, 1), "W1": W1, "W2": W2, "b1": b1, "b2": b2,
+              "Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2,
               "dL_dZ2": dL_dZ2, "dL_dW2": _gradient(L, W2), "dL_db2": _gradient(L, b2), "dL_dA1": dL_dA1,
               "dL_dZ1": dL_dZ1, "dL_dW1": _gradient(L, W1), "dL_db1": _gradient(L, b1), **sizes}
-    return Env(SympyOps(), values)
+    return Env(SympyOps(), values, {"sigma": _elementwise(lambda v: 1 / (1 + sp.exp(-v)))})
 
 
 def _net_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
@@ -552,10 +556,11 @@ def _net_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
     softmax = core.ACTIVATIONS["softmax"]
     dL_dZ2 = softmax.backward(core.LOSSES["softmax_ce"].gradient(records[1].A, Y), records[1].Z, records[1].A)
     values = {"X": X, "Y": Y, "ones": np.ones((n, 1)), "W1": layers[0].W, "W2": layers[1].W,
+              "b1": _column(layers[0].b), "b2": _column(layers[1].b),
               "Z1": records[0].Z, "A1": records[0].A, "Z2": records[1].Z, "A2": records[1].A,
               "dL_dZ2": dL_dZ2, "dL_dW2": out.dW, "dL_db2": _column(out.db), "dL_dA1": hid.dA, "dL_dZ1": hid.dZ,
               "dL_dW1": hid.dW, "dL_db1": _column(hid.db), **sizes}
-    return Env(NumpyOps(), values)
+    return Env(NumpyOps(), values, {"sigma": _NUMERIC_ACTIVATIONS["sigmoid"][0]})
 
 
 SOFTMAX_NET = Model("softmax_net", NET_SYMBOLS, _net_exact, _net_numeric,

@@ -28,11 +28,11 @@ def rendered_chapter(project: Project, spec, core_module=core):
     return render_chapter(make_environment(project.templates), spec, compute(spec, core_module), notation), notation
 
 
-def test_unmutated_chapters_pass(project) -> None:
+def test_unmutated_chapters_pass(project, formula_cache) -> None:
     """The control: every chapter as it is passes every check."""
     for spec in load_chapters(project):
         chapter, notation = rendered_chapter(project, spec)
-        assert verify_chapter(chapter, notation.structural_arguments()) == [], spec.name
+        assert verify_chapter(chapter, notation.structural_arguments(), formula_cache) == [], spec.name
 
 
 def test_wrong_number_in_the_ledger_is_named(project, worked_spec) -> None:
