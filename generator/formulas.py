@@ -95,8 +95,10 @@ def _build() -> dict[str, Formula]:
         Formula("activation", "mlp_layer", Entry("a", (k,)), (Apply("g", Entry("z", (k,))),), free={k: "k"}),
         Formula("layer_forward", "mlp_layer", Q("z"), (Q("W") @ Q("aprev") + Q("b"),), kind="definition",
                 shapes={"z": ("k", "1"), "W": ("k", "t"), "aprev": ("t", "1"), "b": ("k", "1")}),
-        Formula("layer_activation", "mlp_layer", Q("a"), (Apply("g", Q("z")),), kind="definition"),
-        Formula("error_definition", "mlp_layer", Q("delta"), (Q("dJ_dz"),), kind="definition"),
+        Formula("layer_activation", "mlp_layer", Q("a"), (Apply("g", Q("z")),), kind="definition",
+                shapes={"a": ("k", "1"), "z": ("k", "1")}),
+        Formula("error_definition", "mlp_layer", Q("delta"), (Q("dJ_dz"),), kind="definition",
+                shapes={"delta": ("k", "1"), "dJ_dz": ("k", "1")}),
         Formula("batch_forward", "batch", Q("Z"), (Q("Aprev") @ Q("W").T + Q("ones") @ Q("b").T,), kind="definition",
                 shapes={"Z": ("n", "k"), "Aprev": ("n", "t"), "W": ("k", "t"), "b": ("k", "1"), "ones": ("n", "1")}),
         # ---- instances in the worked example (fixed indices of the 2-2-2 network)
@@ -123,7 +125,8 @@ def _softmax() -> list[Formula]:
     i, j = "i", "j"
     a, y, z = (lambda letter, name=name: Entry(name, (letter,)) for name in ("a", "y", "z"))
     net = {"X": ("n", "d"), "Y": ("n", "K"), "A1": ("n", "h"), "A2": ("n", "K"), "W1": ("h", "d"), "W2": ("K", "h"),
-           "ones": ("n", "1")}
+           "ones": ("n", "1"), "Z1": ("n", "h"), "dL_dZ2": ("n", "K"), "dL_dW2": ("K", "h"), "dL_db2": ("K", "1"),
+           "dL_dA1": ("n", "h"), "dL_dZ1": ("n", "h"), "dL_dW1": ("h", "d"), "dL_db1": ("h", "1")}
     return [
         Formula("softmax_definition", "softmax", a(i),
                 (Div(Apply("exp", z(i)), Sum(j, "K", Apply("exp", z(j)))),), kind="definition", free={i: "K"}),
@@ -151,8 +154,8 @@ def _softmax() -> list[Formula]:
                 free={i: "K"}, uses={0: "sum_y_is_one"}),
         # The two-layer network of the note, with a batch of examples as rows.
         Formula("net_Z1", "softmax_net", Q("Z1"), (Q("X") @ Q("W1").T + Q("ones") @ Q("b1").T,), kind="definition",
-                shapes={**net, "Z1": ("n", "h"), "b1": ("h", "1")}),
-        Formula("net_A1", "softmax_net", Q("A1"), (Apply("sigma", Q("Z1")),), kind="definition"),
+                shapes={**net, "b1": ("h", "1")}),
+        Formula("net_A1", "softmax_net", Q("A1"), (Apply("sigma", Q("Z1")),), kind="definition", shapes=net),
         Formula("net_Z2", "softmax_net", Q("Z2"), (Q("A1") @ Q("W2").T + Q("ones") @ Q("b2").T,), kind="definition",
                 shapes={**net, "Z2": ("n", "K"), "b2": ("K", "1")}),
         Formula("net_dZ2", "softmax_net", Q("dL_dZ2"), (Q("A2") - Q("Y"),), shapes=net),
@@ -208,7 +211,8 @@ def _linear_layer() -> list[Formula]:
         Formula("columns_dX", "linear_columns", Q("dJ_dX"), (Q("W").T @ Q("dJ_dY"),), shapes={**columns, "dJ_dX": ("d", "n")}),
         Formula("columns_db", "linear_columns", Q("dJ_db"), (Q("dJ_dY") @ Q("ones"),), shapes={**columns, "dJ_db": ("m", "1")}),
         # An elementwise activation A = sigma(Z).
-        Formula("elementwise_forward", "elementwise", Q("A"), (Apply("sigma", Q("Z")),), kind="definition"),
+        Formula("elementwise_forward", "elementwise", Q("A"), (Apply("sigma", Q("Z")),), kind="definition",
+                shapes={"A": ("m", "n"), "Z": ("m", "n")}),
         Formula("elementwise_index", "elementwise", Entry("dJ_dZ", (i, j)),
                 (Mul(Entry("dJ_dA", (i, j)), Apply("sigmaprime", Entry("Z", (i, j)))),), free={i: "m", j: "n"}),
         Formula("elementwise_vector", "elementwise", Q("dJ_dZ"), (Hadamard(Q("dJ_dA"), Apply("sigmaprime", Q("Z"))),),

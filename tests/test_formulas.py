@@ -83,3 +83,28 @@ def test_verdicts_are_cached_by_content(tmp_path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == [f"weight_gradient-{cache_key(formula)}.ok"]
     assert cache_key(MUTATIONS["index swapped"]) != cache_key(formula)
     assert verify_formula(MUTATIONS["index swapped"], tmp_path) != []  # a failure is never cached
+
+
+def whole_quantities(node):
+    """The quantities a formula uses whole (not entry by entry)."""
+    if isinstance(node, Q):
+        yield node
+    for child in node.children():
+        yield from whole_quantities(child)
+
+
+def test_every_vectorised_formula_states_the_shape_of_each_factor() -> None:
+    """A formula without free indices whose quantities are matrices declares every one's shape."""
+    from generator.formula_check import _exact_env
+
+    missing = {}
+    for name, formula in FORMULAS.items():
+        if formula.free or formula.kind == "wrong" or not formula.checked:
+            continue
+        model = formula.model_object
+        env = _exact_env(model.name, tuple(sorted(model.exact_sizes[0].items())))
+        names = {node.name for side in formula.sides() for node in whole_quantities(side)}
+        matrices = {n for n in names if env.ops.shape(env.values[n]) not in ((), (1, 1))}
+        if matrices - set(formula.shapes):
+            missing[name] = sorted(matrices - set(formula.shapes))
+    assert missing == {}
