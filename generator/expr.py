@@ -160,6 +160,27 @@ class Node:
 
 
 @dataclass(frozen=True, eq=False)
+class Binary(Node):
+    """A node with two operands."""
+
+    left: Node
+    right: Node
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.left, self.right)
+
+
+@dataclass(frozen=True, eq=False)
+class Unary(Node):
+    """A node with one operand."""
+
+    operand: Node
+
+    def children(self) -> tuple[Node, ...]:
+        return (self.operand,)
+
+
+@dataclass(frozen=True, eq=False)
 class Q(Node):
     """A named quantity: a matrix, a column vector or a scalar."""
 
@@ -219,13 +240,8 @@ class Const(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Add(Node):
-    left: Node
-    right: Node
+class Add(Binary):
     strength = SUM
-
-    def children(self):
-        return (self.left, self.right)
 
     def tex(self, symbols):
         right = self.right
@@ -238,12 +254,8 @@ class Add(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Neg(Node):
-    operand: Node
+class Neg(Unary):
     strength = SUM
-
-    def children(self):
-        return (self.operand,)
 
     def tex(self, symbols):
         if isinstance(self.operand, Sum):  # a minus before a big sum needs no parentheses
@@ -255,15 +267,10 @@ class Neg(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Mul(Node):
+class Mul(Binary):
     """Product of scalars (or a scalar and a matrix), printed by juxtaposition."""
 
-    left: Node
-    right: Node
     strength = PRODUCT
-
-    def children(self):
-        return (self.left, self.right)
 
     def tex(self, symbols):
         # Products associate: a (b c) prints as a b c.
@@ -274,13 +281,8 @@ class Mul(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class MatMul(Node):
-    left: Node
-    right: Node
+class MatMul(Binary):
     strength = PRODUCT
-
-    def children(self):
-        return (self.left, self.right)
 
     def tex(self, symbols):
         return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, PRODUCT)}"
@@ -294,13 +296,8 @@ class MatMul(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Hadamard(Node):
-    left: Node
-    right: Node
+class Hadamard(Binary):
     strength = PRODUCT
-
-    def children(self):
-        return (self.left, self.right)
 
     def tex(self, symbols):
         return rf"{self.left.wrapped(symbols, PRODUCT)} \odot {self.right.wrapped(symbols, POSTFIX)}"
@@ -330,14 +327,10 @@ class Div(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Complement(Node):
+class Complement(Unary):
     """``1 - x``, entry by entry for a matrix."""
 
-    operand: Node
     strength = SUM
-
-    def children(self):
-        return (self.operand,)
 
     def tex(self, symbols):
         return f"1 - {self.operand.wrapped(symbols, PRODUCT)}"
@@ -350,14 +343,10 @@ class Complement(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Square(Node):
+class Square(Unary):
     """``x^2``, elementwise for a matrix."""
 
-    operand: Node
     strength = POSTFIX
-
-    def children(self):
-        return (self.operand,)
 
     def tex(self, symbols):
         inner = self.operand
@@ -370,12 +359,8 @@ class Square(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Transpose(Node):
-    operand: Node
+class Transpose(Unary):
     strength = POSTFIX
-
-    def children(self):
-        return (self.operand,)
 
     def tex(self, symbols):
         inner = self.operand
@@ -392,11 +377,7 @@ class Transpose(Node):
 
 
 @dataclass(frozen=True, eq=False)
-class Diag(Node):
-    operand: Node
-
-    def children(self):
-        return (self.operand,)
+class Diag(Unary):
 
     def tex(self, symbols):
         return rf"\operatorname{{diag}}\bigl({self.operand.tex(symbols)}\bigr)"

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from helpers import printed, render_checked
 
-from generator.build import check
 from generator.ledger import Quantity
 from generator.oracle import Oracle
 from generator.verify import check_entry
 
 
 @pytest.fixture(scope="module")
-def rendered(project, worked_spec):
-    (chapter,) = check(project, [worked_spec], lambda line: None).chapters
-    return chapter
+def rendered(project):
+    return render_checked(project, "worked-example")
 
-
-def printed(rendered, quantity: Quantity) -> set[str]:
-    return {e.text for e in rendered.ledger.entries if e.quantity == quantity}
 
 
 @pytest.mark.parametrize(

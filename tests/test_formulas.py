@@ -108,3 +108,10 @@ def test_every_vectorised_formula_states_the_shape_of_each_factor() -> None:
         if matrices - set(formula.shapes):
             missing[name] = sorted(matrices - set(formula.shapes))
     assert missing == {}
+
+
+def test_names_reach_through_every_node() -> None:
+    """A formula's quantity names include those under functions, transposes and sums."""
+    assert FORMULAS["net_A1"].chain[0].names() == {"Z1"}
+    assert FORMULAS["error_vector"].chain[0].names() == {"dJ_da", "z"}
+    assert FORMULAS["activation_gradient_below"].chain[0].names() == {"delta", "W"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from helpers import printed, render_checked
 
-from generator.build import check, select, load_chapters
 from generator.ledger import Quantity
 from generator.notation import load_notation
 from generator.verify import verify_chapter
@@ -14,13 +14,8 @@ from generator.verify import verify_chapter
 
 @pytest.fixture(scope="module")
 def rendered(project):
-    spec = select(load_chapters(project), "linear-layer")
-    (chapter,) = check(project, [spec], lambda line: None).chapters
-    return chapter
+    return render_checked(project, "linear-layer")
 
-
-def printed(rendered, quantity: Quantity) -> set[str]:
-    return {e.text for e in rendered.ledger.entries if e.quantity == quantity}
 
 
 def test_gradients_of_the_example(rendered) -> None:

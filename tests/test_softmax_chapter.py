@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from helpers import printed, render_checked
 
-from generator.build import check, load_chapters, select
 from generator.formula_check import check_exact
 from generator.formulas import FORMULAS
 from generator.ledger import Quantity
@@ -12,13 +12,8 @@ from generator.ledger import Quantity
 
 @pytest.fixture(scope="module")
 def rendered(project):
-    spec = select(load_chapters(project), "softmax-cross-entropy")
-    (chapter,) = check(project, [spec], lambda line: None).chapters
-    return chapter
+    return render_checked(project, "softmax-cross-entropy")
 
-
-def printed(rendered, quantity: Quantity) -> set[str]:
-    return {e.text for e in rendered.ledger.entries if e.quantity == quantity}
 
 
 def test_output_error_is_prediction_minus_target(rendered) -> None:
