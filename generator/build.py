@@ -65,8 +65,13 @@ class Project:
         return self.root / "build"
 
     @property
+    def cache(self) -> Path:
+        """Stamps of passing verdicts: cache/formulas/ and cache/ledgers/."""
+        return self.build / "cache"
+
+    @property
     def formula_cache(self) -> Path:
-        return self.build / "cache" / "formulas"
+        return self.cache / "formulas"
 
     @property
     def pdf(self) -> Path:
@@ -123,7 +128,7 @@ def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: 
     numbers = sum(len(r.ledger.entries) for r in rendered)
     progress(f"render   {numbers} numbers through the ledger")
     structural = notation.structural_arguments()
-    failures = [f for r in rendered for f in verify_chapter(r, structural, project.formula_cache)]
+    failures = [f for r in rendered for f in verify_chapter(r, structural, project.cache)]
     shell_formulas = Formulas()
     book = render_book(env, [], notation, shell_formulas)
     failures += [Failure("(book)", str(v)) for v in scan(book, structural)]

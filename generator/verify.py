@@ -11,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import hashlib
+from importlib import metadata
 from pathlib import Path
 
+from generator import bindings, expr, formulas, ledger
+from generator import oracle as oracle_module
 from generator.formula_check import verify_formula
 from generator.formulas import get_formula
 from generator.ledger import Entry, half_unit
@@ -43,11 +47,22 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
             f"({entry.template}:{entry.line})")
 
 
-def verify_chapter(
-    rendered: RenderedChapter, structural: dict[str, tuple[int, ...]], cache: Path | None = None
-) -> list[Failure]:
-    """All failed checks of one rendered chapter: ledger against the oracle, formulas, the scan."""
+def ledger_key(rendered: RenderedChapter) -> str:
+    """A hash of what a ledger's verdict depends on: the spec, the ledger and the oracle's code."""
+    digest = hashlib.sha256(rendered.spec.path.read_bytes())
+    digest.update(rendered.ledger.to_json().encode())
+    for module in (oracle_module, bindings, expr, formulas, ledger):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(metadata.version("sympy").encode())
+    return digest.hexdigest()[:32]
+
+
+def verify_ledger(rendered: RenderedChapter, cache: Path | None = None) -> list[Failure]:
+    """Every printed number against the exact oracle; a passing ledger is stamped in ``cache``."""
     name = rendered.spec.name
+    stamp = cache / f"{name}-{ledger_key(rendered)}.ok" if cache is not None else None
+    if stamp is not None and stamp.exists():
+        return []
     oracle = Oracle(rendered.spec)
     failures: list[Failure] = []
     exact_by_quantity: dict[object, Decimal] = {}
@@ -57,7 +72,24 @@ def verify_chapter(
         problem = check_entry(entry, exact_by_quantity[entry.quantity])
         if problem is not None:
             failures.append(Failure(name, problem))
+    if not failures and stamp is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(name + "\n")
+    return failures
+
+
+def verify_chapter(
+    rendered: RenderedChapter, structural: dict[str, tuple[int, ...]], cache: Path | None = None
+) -> list[Failure]:
+    """All failed checks of one rendered chapter: ledger against the oracle, formulas, the scan.
+
+    ``cache`` (a folder) holds the stamps of passing verdicts, so an unchanged chapter is not
+    verified again; the scan is cheap and always runs.
+    """
+    name = rendered.spec.name
+    failures = verify_ledger(rendered, cache / "ledgers" if cache is not None else None)
+    formula_cache = cache / "formulas" if cache is not None else None
     for formula in rendered.formulas:
-        failures.extend(Failure(name, problem) for problem in verify_formula(get_formula(formula), cache))
+        failures.extend(Failure(name, problem) for problem in verify_formula(get_formula(formula), formula_cache))
     failures.extend(Failure(name, str(v)) for v in scan(rendered.marked, structural))
     return failures

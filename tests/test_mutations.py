@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -28,11 +29,12 @@ def rendered_chapter(project: Project, spec, core_module=core):
     return render_chapter(make_environment(project.templates), spec, compute(spec, core_module), notation), notation
 
 
-def test_unmutated_chapters_pass(project, formula_cache) -> None:
+def test_unmutated_chapters_pass(project, formula_cache, tmp_path) -> None:
     """The control: every chapter as it is passes every check."""
+    shutil.copytree(formula_cache, tmp_path / "formulas")
     for spec in load_chapters(project):
         chapter, notation = rendered_chapter(project, spec)
-        assert verify_chapter(chapter, notation.structural_arguments(), formula_cache) == [], spec.name
+        assert verify_chapter(chapter, notation.structural_arguments(), tmp_path) == [], spec.name
 
 
 def test_wrong_number_in_the_ledger_is_named(project, worked_spec) -> None:
@@ -138,3 +140,17 @@ def test_make_pdf_fails_and_keeps_the_last_good_pdf(project_copy, mutation) -> N
     assert "nothing was written" in result.stderr
     assert (root / "build" / "handbook.pdf").read_bytes() == last_good
     assert not (root / "build" / "tex").exists()
+
+
+def test_an_unchanged_chapter_is_not_verified_again(project, worked_spec, tmp_path, monkeypatch) -> None:
+    """A passing ledger leaves a stamp; the same chapter again never asks the oracle."""
+    import generator.verify as verify
+
+    chapter, notation = rendered_chapter(project, worked_spec)
+    assert verify.verify_ledger(chapter, tmp_path) == []
+    assert [p.name for p in tmp_path.iterdir()] == [f"worked-example-{verify.ledger_key(chapter)}.ok"]
+    monkeypatch.setattr(verify, "Oracle", None)  # any use of the oracle would now fail
+    assert verify.verify_ledger(chapter, tmp_path) == []
+    tampered = dataclasses.replace(chapter.ledger.entries[0], text="9.99")
+    changed = dataclasses.replace(chapter, ledger=dataclasses.replace(chapter.ledger, entries=[tampered]))
+    assert verify.ledger_key(changed) != verify.ledger_key(chapter)
