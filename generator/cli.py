@@ -50,7 +50,8 @@ root_option = click.option(
 @click.group()
 def main() -> None:
     """Build the backprop handbook: every printed number is computed by the NumPy core and
-    re-derived by an exact SymPy oracle before anything is typeset.
+    re-derived by an exact SymPy oracle, and every displayed formula is checked with SymPy and
+    against the core, before anything is typeset.
 
     Exit status: 0 all checks passed, 1 a check or TeX failed, 2 bad input.
     """
