@@ -221,6 +221,7 @@ def _scalar_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
 
 
 SCALAR = Model("scalar", SCALAR_SYMBOLS, _scalar_exact, _scalar_numeric,
+               # Scalars have no sizes: "case" only numbers the six random points in messages.
                exact_sizes=({},), numeric_sizes=tuple({"case": n} for n in range(6)))
 
 # --------------------------------------------------------------------------- a batch through a layer
