@@ -5,13 +5,14 @@ The core module is a parameter so that tests can run the pipeline with a deliber
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import ModuleType
 
 import numpy as np
 
 from generator import core as default_core
+from generator import gradcheck
 from generator.bindings import bind, fill
 from generator.expr import Env, NumpyOps
 from generator.formulas import get_formula
@@ -39,6 +40,10 @@ class Computation:
 
     def value(self, q: Quantity) -> float:
         """The core's float64 value of ``q`` (indices and examples are 1-based)."""
+        if q.network is not None and q.network != self.spec.name:
+            # The other chapter's network, checked with this chapter's finite-difference step.
+            other = compute(replace(self.spec.network_spec(q.network), step=self.spec.step), self.core)
+            return other.value(replace(q, network=None))
         spec = self.spec
         idx = tuple(i - 1 for i in q.index)
         e = (q.example or 1) - 1
@@ -85,9 +90,39 @@ class Computation:
             return float(dX[e, idx[0]])
         if kind == "formula":
             return float(self._formula_value(q))
+        if kind in ("example_activation_gradient", "example_error"):
+            example = self._example_gradients(e)[n]
+            return float((example.dA if kind == "example_activation_gradient" else example.dZ)[0, idx[0]])
+        if kind == "numerical_gradient":
+            return self._numerical(self._parameter(n, idx))
+        if kind == "relative_error":
+            parameter = self._parameter(n, idx)
+            return gradcheck.relative_error(self._analytic(parameter), self._numerical(parameter))
+        if kind == "relative_error_bound":
+            return max(gradcheck.relative_error(self._analytic(p), self._numerical(p))
+                       for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n)
         if kind == "hand_updated_weight":
             return float(self.layers[n].W[idx]) - float(spec.learning_rate) * self._hand_weight_gradient(n, idx)
         raise KeyError(f"the core does not know the quantity kind {kind!r}")
+
+    def _example_gradients(self, e: int) -> list:
+        """The backward pass of example ``e`` alone, its loss summed: per-example gradients without 1/m."""
+        records = [self.core.LayerForward(r.Z[e : e + 1], r.A[e : e + 1]) for r in self.records]
+        return self.core.backward(self.layers, records, self.X[e : e + 1], self.Y[e : e + 1], self.spec.loss, "sum")
+
+    @staticmethod
+    def _parameter(n: int, idx: tuple[int, ...]) -> gradcheck.Parameter:
+        return (n, "W", idx) if len(idx) == 2 else (n, "b", idx)
+
+    def _analytic(self, parameter: gradcheck.Parameter) -> float:
+        n, which, index = parameter
+        return float((self.grads[n].dW if which == "W" else self.grads[n].db)[index])
+
+    def _numerical(self, parameter: gradcheck.Parameter) -> float:
+        if self.spec.step is None:
+            raise KeyError(f"{self.spec.path} has no gradient_check.step")
+        return gradcheck.numerical_gradient(self.core, self.layers, self.X, self.Y, self.spec.loss,
+                                            self.spec.reduction, parameter, float(self.spec.step))
 
     def _formula_value(self, q: Quantity) -> float:
         """The formula's last side evaluated on this network's numbers (NumPy)."""

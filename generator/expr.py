@@ -12,6 +12,7 @@ prints is the model's symbol table, written in notation macros.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -273,8 +274,9 @@ class Mul(Binary):
     strength = PRODUCT
 
     def tex(self, symbols):
-        # Products associate: a (b c) prints as a b c.
-        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {self.right.wrapped(symbols, PRODUCT)}"
+        # Products associate: a (b c) prints as a b c; a trailing sum needs no parentheses.
+        right = self.right.tex(symbols) if isinstance(self.right, Sum) else self.right.wrapped(symbols, PRODUCT)
+        return rf"{self.left.wrapped(symbols, PRODUCT)}\, {right}"
 
     def evaluate(self, env, index):
         return self.left.evaluate(env, index) * self.right.evaluate(env, index)
@@ -300,7 +302,9 @@ class Hadamard(Binary):
     strength = PRODUCT
 
     def tex(self, symbols):
-        return rf"{self.left.wrapped(symbols, PRODUCT)} \odot {self.right.wrapped(symbols, POSTFIX)}"
+        # A matrix product inside a Hadamard product takes parentheses: the two do not associate.
+        left = self.left.wrapped(symbols, POSTFIX if isinstance(self.left, MatMul) else PRODUCT)
+        return rf"{left} \odot {self.right.wrapped(symbols, POSTFIX)}"
 
     def evaluate(self, env, index):
         left, right = self.left.evaluate(env, index), self.right.evaluate(env, index)
@@ -419,10 +423,11 @@ class Sum(Node):
         return rf"\sum_{{{self.letter}}} {self.body.wrapped(symbols, PRODUCT)}"
 
     def evaluate(self, env, index):
-        total = env.ops.zero()
+        total = None  # the first term sets the shape: a sum of matrices is a matrix
         for r in range(env.values[self.over]):
-            total = total + self.body.evaluate(env, {**index, self.letter: r})
-        return total
+            term = self.body.evaluate(env, {**index, self.letter: r})
+            total = term if total is None else total + term
+        return env.ops.zero() if total is None else total
 
 
 
@@ -467,3 +472,60 @@ class Kronecker(Node):
 
 def scalar(c: int | Fraction) -> Const:
     return Const(Fraction(c))
+
+
+def at_indices(node: Node, values: Mapping[str, int]) -> Node:
+    """``node`` with the index letters in ``values`` replaced by those whole numbers (1-based)."""
+    if isinstance(node, Entry):
+        return Entry(node.name, tuple(values.get(i, i) if isinstance(i, str) else i for i in node.indices))
+    if not dataclasses.is_dataclass(node):
+        return node
+    changes = {f.name: at_indices(getattr(node, f.name), values)
+               for f in dataclasses.fields(node) if isinstance(getattr(node, f.name), Node)}
+    return dataclasses.replace(node, **changes)
+
+
+@dataclass(frozen=True, eq=False)
+class Column(Node):
+    """Column ``letter`` of a named matrix, as a column vector: one example of a batch stored as columns.
+
+    It prints with the symbol's entry template, the letter in place of ``%0``: ``a^{(1)}(e)``.
+    """
+
+    name: str
+    letter: str
+
+    def tex(self, symbols):
+        return symbols[self.name].entry.replace("%0", self.letter)
+
+    def evaluate(self, env, index):
+        value, e = env.values[self.name], index[self.letter]
+        return value[:, e] if isinstance(env.ops, SympyOps) else value[:, e : e + 1]
+
+    def names(self) -> set[str]:
+        return {self.name}
+
+
+@dataclass(frozen=True, eq=False)
+class Selector(Node):
+    """``when_one`` for a label of one, ``when_zero`` for a label of zero (a cases block).
+
+    It evaluates to ``y when_one + (1 - y) when_zero``: the labels select one term, as in the
+    binary cross-entropy, so a formula stated with it holds for both labels at once.
+    """
+
+    label: Node
+    when_one: Node
+    when_zero: Node
+
+    def children(self):
+        return (self.label, self.when_one, self.when_zero)
+
+    def tex(self, symbols):
+        y = self.label.tex(symbols)
+        return (rf"\begin{{cases}} {self.when_one.tex(symbols)} & {y} = 1 \\ "
+                rf"{self.when_zero.tex(symbols)} & {y} = 0 \end{{cases}}")
+
+    def evaluate(self, env, index):
+        y = self.label.evaluate(env, index)
+        return y * self.when_one.evaluate(env, index) + (1 - y) * self.when_zero.evaluate(env, index)

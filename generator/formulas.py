@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.expr import (
-    Apply, Complement, Diag, Div, Entry, Hadamard, Kronecker, Mul, Neg, Node, PositiveCases, Q, Square, Sum, scalar,
+    Apply, Complement, at_indices, Diag, Div, Entry, Hadamard, Kronecker, Mul, Neg, Node, PositiveCases, Q, Square, Sum, scalar,
 )
 
 Kind = Literal["result", "definition", "wrong"]
@@ -45,7 +45,7 @@ class Formula:
 
     @property
     def model_object(self):
-        from generator.models import MODELS  # imported when printing or checking, not by the oracle
+        from generator.registry import MODELS  # imported when printing or checking, not by the oracle
 
         return MODELS[self.model]
 
@@ -61,6 +61,14 @@ class Formula:
         """Only the ends of a chain, ``lhs = last``: what the chain proves (each link is checked)."""
         symbols = self.model_object.symbols
         return f"{self.lhs.tex(symbols)} {self.relation} {self.chain[-1].tex(symbols)}"
+
+    def tex_at(self, **indices: int) -> str:
+        """``tex()`` with free index letters replaced by numbers: one instance of a checked formula."""
+        symbols = self.model_object.symbols
+        unknown = set(indices) - set(self.free)
+        if unknown:
+            raise KeyError(f"formula {self.name!r} has no free index {', '.join(sorted(unknown))}")
+        return f" {self.relation} ".join(at_indices(side, indices).tex(symbols) for side in self.sides())
 
     def tex_aligned(self) -> str:
         """The chain for an ``align`` body: one link per line, aligned at the equals sign."""
@@ -117,7 +125,9 @@ def _build() -> dict[str, Formula]:
                 (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)),
         Formula("relu_derivative", "scalar", Q("drelu"), (PositiveCases(Q("z"), scalar(1), scalar(0)),)),
     ] + _linear_layer() + _softmax()
-    return {f.name: f for f in formulas}
+    from generator.network_formulas import network_formulas  # it builds on Formula, defined above
+
+    return {f.name: f for f in formulas + network_formulas()}
 
 
 def _softmax() -> list[Formula]:

@@ -25,8 +25,13 @@ PER_EXAMPLE_KINDS = frozenset(
         "hand_activation_derivative",
         "input_gradient",
         "formula",
+        "example_activation_gradient",
+        "example_error",
     }
 )
+# Kinds printed as a bound, the power of ten just above the value: a measured float64 error
+# has no exact value to round, only an order of magnitude that both oracle and core stay below.
+BOUND_KINDS = frozenset({"relative_error_bound"})
 
 
 @dataclass(frozen=True, order=True)
@@ -42,6 +47,8 @@ class Quantity:
     example: int | None = None
     index: tuple[int, ...] = ()
     formula: str | None = None
+    # Another chapter whose network the quantity belongs to (the gradient check runs on them all).
+    network: str | None = None
 
     def __str__(self) -> str:
         text = self.kind if self.formula is None else f"formula {self.formula}"
@@ -51,6 +58,8 @@ class Quantity:
             text += "_" + ",".join(str(i) for i in self.index)
         if self.example is not None:
             text += f" (example {self.example})"
+        if self.network is not None:
+            text += f" of the network of {self.network}"
         return text
 
 
@@ -63,6 +72,16 @@ def format_fixed(value: float | Decimal, decimals: int) -> str:
     if rounded.is_zero():
         rounded = abs(rounded)
     return f"{rounded:f}"
+
+
+def format_bound(value: float | Decimal) -> str:
+    """The smallest power of ten above ``value`` (``"0"`` for zero), as ``1e-7``."""
+    exact = abs(Decimal(value))
+    if not exact.is_finite():
+        raise ValueError(f"cannot bound a non-finite value: {value!r}")
+    if exact.is_zero():
+        return "0"
+    return f"1e{exact.adjusted() + 1}"
 
 
 def half_unit(decimals: int) -> Decimal:
@@ -90,7 +109,8 @@ class Ledger:
     entries: list[Entry] = field(default_factory=list)
 
     def record(self, quantity: Quantity, value: float, decimals: int, template: str, line: int) -> Entry:
-        entry = Entry(quantity, float(value), format_fixed(value, decimals), decimals, template, line)
+        text = format_bound(value) if quantity.kind in BOUND_KINDS else format_fixed(value, decimals)
+        entry = Entry(quantity, float(value), text, decimals, template, line)
         self.entries.append(entry)
         return entry
 

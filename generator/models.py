@@ -570,8 +570,6 @@ SOFTMAX_NET = Model("softmax_net", NET_SYMBOLS, _net_exact, _net_numeric,
                     numeric_sizes=tuple({**sizes, "K": max(2, sizes["K"])}
                                         for sizes in _random_sizes(20, ("n", "d", "h", "K"))))
 
-MODELS: dict[str, Model] = {
-    m.name: m
-    for m in (MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER, LINEAR, LINEAR_ROWS, LINEAR_COLUMNS, ELEMENTWISE, SOFTMAX,
-              SOFTMAX_NET)
-}
+SINGLE_MODELS: tuple[Model, ...] = (
+    MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER, LINEAR, LINEAR_ROWS, LINEAR_COLUMNS, ELEMENTWISE, SOFTMAX, SOFTMAX_NET,
+)

@@ -9,7 +9,9 @@ evaluated from the spec's exact decimals to ``DIGITS`` significant digits.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
+
 import sympy as sp
 
 from generator.bindings import bind, fill
@@ -105,6 +107,7 @@ class Oracle:
                     a.append(a_k + shift)
                 a_prev = a
             per_example.append(_per_example_loss(spec.loss, a_prev, [_exact(v) for v in y_row]))
+        self.per_example: list[sp.Expr] = per_example
         total = sum(per_example)
         self.J: sp.Expr = total if spec.reduction == "sum" else total / len(per_example)
 
@@ -128,8 +131,38 @@ class Oracle:
     def _rounded(self, value: Decimal) -> sp.Rational:
         return sp.Rational(format_fixed(value, self.spec.hand_decimals))
 
+    def _parameter(self, n: int, index: tuple[int, ...]) -> sp.Symbol:
+        return self.W[n - 1][index[0] - 1][index[1] - 1] if len(index) == 2 else self.b[n - 1][index[0] - 1]
+
+    def _central_difference(self, parameter: sp.Symbol) -> Decimal:
+        """``(J(p + h) - J(p - h)) / 2h`` in exact arithmetic: the finite difference without round-off."""
+        if self.spec.step is None:
+            raise KeyError(f"{self.spec.path} has no gradient_check.step")
+        h = _exact(self.spec.step)
+        at = self.values[parameter]
+        up = sp.sympify(self.J).xreplace({**self.values, parameter: at + h})
+        down = sp.sympify(self.J).xreplace({**self.values, parameter: at - h})
+        return Decimal(str(sp.N((up - down) / (2 * h), DIGITS)))
+
+    def _relative_error(self, parameter: sp.Symbol) -> Decimal:
+        analytic, numerical = self._gradient(parameter), self._central_difference(parameter)
+        scale = max(abs(analytic), abs(numerical))
+        return Decimal(0) if scale == 0 else abs(analytic - numerical) / scale
+
+    def _parameters(self, only: int | None) -> list[sp.Symbol]:
+        """Every weight and bias of the network (of layer ``only`` if given)."""
+        found = []
+        for n, layer in enumerate(self.spec.layers, start=1):
+            if only is None or n == only:
+                found += [w for row in self.W[n - 1] for w in row]
+                found += self.b[n - 1] if layer.biases is not None else []
+        return found
+
     def value(self, q: Quantity) -> Decimal:
         """The exact value of ``q`` to ``DIGITS`` significant digits."""
+        if q.network is not None and q.network != self.spec.name:
+            other = replace(self.spec.network_spec(q.network), step=self.spec.step)
+            return Oracle(other).value(replace(q, network=None))
         spec = self.spec
         e = q.example or 1
         n = spec.layer_number(q.layer) if q.layer is not None else 0
@@ -175,6 +208,16 @@ class Oracle:
             return self._gradient(self.x_shift[e, q.index[0]])
         if kind == "formula":
             return self._formula_value(q)
+        if kind == "example_activation_gradient":
+            return self._evaluate(sp.diff(self.per_example[e - 1], self.a_shift[n, e, q.index[0]]))
+        if kind == "example_error":
+            return self._evaluate(sp.diff(self.per_example[e - 1], self.z_shift[n, e, q.index[0]]))
+        if kind == "numerical_gradient":
+            return self._central_difference(self._parameter(n, q.index))
+        if kind == "relative_error":
+            return self._relative_error(self._parameter(n, q.index))
+        if kind == "relative_error_bound":
+            return max(self._relative_error(p) for p in self._parameters(n if q.layer is not None else None))
         if kind == "hand_updated_weight":
             k, t = q.index
             weight = _exact(spec.layers[n - 1].weights[k - 1][t - 1])

@@ -13,6 +13,7 @@ The environment is fit for LaTeX: ``<< expr >>``, ``<% stmt %>`` and ``<# commen
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Iterator
@@ -25,10 +26,10 @@ import jinja2
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
-from generator import provenance
+from generator import gradcheck, provenance
 from generator.compute import Computation
 from generator.formulas import get_formula
-from generator.ledger import PER_EXAMPLE_KINDS, Ledger, Quantity
+from generator.ledger import BOUND_KINDS, PER_EXAMPLE_KINDS, Ledger, Quantity
 from generator.notation import Notation
 from generator.spec import ChapterSpec
 
@@ -124,8 +125,16 @@ def make_environment(templates: Path) -> jinja2.Environment:
         finalize=_finalize,
         extensions=[_LineTags],
     )
-    env.globals.update(idx=idx, dim=dim)
+    env.globals.update(idx=idx, dim=dim, gradient_check_rule=gradient_check_rule())
     return env
+
+
+def gradient_check_rule() -> list[tuple[Tex | None, str]]:
+    """The rule of thumb for relative errors, from the code that applies it: (upper bound, meaning)."""
+    rows = []
+    for bound, meaning in gradcheck.VERDICTS:
+        rows.append((None if math.isinf(bound) else Tex(rf"\num{{1e{round(math.log10(bound))}}}"), meaning))
+    return rows
 
 
 def idx(number: int) -> Tex:
@@ -152,7 +161,19 @@ class Formulas:
 
     def template_functions(self) -> dict[str, Any]:
         """What templates call: ``formula``, ``formula_result`` and ``formula_aligned``."""
-        return {"formula": self.inline, "formula_result": self.result, "formula_aligned": self.aligned}
+        return {"formula": self.inline, "formula_result": self.result, "formula_aligned": self.aligned,
+                "formula_at": self.at}
+
+    def at(self, name: str, **indices: int) -> Tex:
+        """One instance of a formula with free indices, e.g. ``formula_at("f", k=1, t=2)``.
+
+        The formula is verified for every value of its indices, so the instance is checked too.
+        """
+        formula = self._get(name)
+        try:
+            return Tex(formula.tex_at(**indices))
+        except KeyError as error:
+            raise RenderError(*template_location(), str(error.args[0])) from None
 
     def inline(self, name: str) -> Tex:
         """``lhs = r1 = ...`` as math-mode content."""
@@ -179,29 +200,32 @@ class Values:
         self._spec, self._computation, self._ledger = spec, computation, ledger
 
     def _number(
-        self, kind: str, layer: str | None, index: tuple[int, ...], example: int | None, formula: str | None = None
+        self, kind: str, layer: str | None, index: tuple[int, ...], example: int | None, formula: str | None = None,
+        network: str | None = None,
     ) -> Tex:
         template, line = template_location()
         spec = self._spec
-        if kind not in spec.precision:
+        bound = kind in BOUND_KINDS  # printed as a power of ten: no precision to choose
+        if not bound and kind not in spec.precision:
             raise RenderError(template, line, f"{spec.path} has no precision.{kind} for the number asked here")
-        if layer is not None:
-            try:
-                spec.layer_number(layer)
-            except KeyError as error:
-                raise RenderError(template, line, str(error.args[0])) from None
+        try:
+            network_spec = spec.network_spec(network)
+            if layer is not None:
+                network_spec.layer_number(layer)
+        except KeyError as error:
+            raise RenderError(template, line, str(error.args[0])) from None
         if kind in PER_EXAMPLE_KINDS:
             example = 1 if example is None else example
-            if not 1 <= example <= len(spec.inputs):
-                raise RenderError(template, line, f"example {example} out of range 1..{len(spec.inputs)}")
-        quantity = Quantity(kind, layer, example, tuple(index), formula)
+            if not 1 <= example <= len(network_spec.inputs):
+                raise RenderError(template, line, f"example {example} out of range 1..{len(network_spec.inputs)}")
+        quantity = Quantity(kind, layer, example, tuple(index), formula, network)
         if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
             raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
         try:
             value = self._computation.value(quantity)
         except (IndexError, KeyError) as error:
             raise RenderError(template, line, f"no value for {quantity}: {error}") from None
-        entry = self._ledger.record(quantity, value, spec.precision[kind], template, line)
+        entry = self._ledger.record(quantity, value, 0 if bound else spec.precision[kind], template, line)
         return Tex(rf"\num{{{entry.text}}}")
 
     def x(self, i: int, example: int = 1) -> Tex:
@@ -256,6 +280,31 @@ class Values:
         """The value that formula ``name`` claims, on ``layer`` of this chapter's network, at ``index``."""
         return self._number("formula", layer, index, example, name)
 
+    def dl_da(self, layer: str, k: int, example: int = 1) -> Tex:
+        """d loss_e / d a_k for example ``example`` alone (no 1/m)."""
+        return self._number("example_activation_gradient", layer, (k,), example)
+
+    def dl_dz(self, layer: str, k: int, example: int = 1) -> Tex:
+        """d loss_e / d z_k for example ``example`` alone (no 1/m): the per-example error term."""
+        return self._number("example_error", layer, (k,), example)
+
+    def fd(self, layer: str, *index: int, network: str | None = None) -> Tex:
+        """The central difference of the loss in weight (k, t) or bias (k,) of ``layer``."""
+        return self._number("numerical_gradient", layer, index, None, network=network)
+
+    def rel_err(self, layer: str, *index: int, network: str | None = None) -> Tex:
+        """The relative error between backpropagation and the central difference for one parameter."""
+        return self._number("relative_error", layer, index, None, network=network)
+
+    def max_rel_err(self, network: str | None = None, layer: str | None = None) -> Tex:
+        """A power of ten above the largest relative error over every parameter (of ``layer``)."""
+        return self._number("relative_error_bound", layer, (), None, network=network)
+
+    def verdict(self, network: str | None = None, layer: str | None = None) -> str:
+        """What the largest relative error says, by the gradient check's rule of thumb (text)."""
+        quantity = Quantity("relative_error_bound", layer, None, (), None, network)
+        return gradcheck.verdict(self._computation.value(quantity))
+
     def hand_gprime(self, layer: str, k: int, example: int = 1) -> Tex:
         return self._number("hand_activation_derivative", layer, (k,), example)
 
@@ -278,6 +327,8 @@ class LayerView:
     has_bias: bool
     neurons: range
     sources: range
+    units: int  # the same sizes as whole numbers, for counting (print them with idx)
+    fan_in: int
 
 
 @dataclass(frozen=True)
@@ -298,7 +349,8 @@ def _layer_views(spec: ChapterSpec) -> list[LayerView]:
     views, width = [], spec.input_size
     for number, layer in enumerate(spec.layers, start=1):
         views.append(LayerView(layer.name, number, idx(layer.size), idx(width), layer.activation,
-                               layer.biases is not None, range(1, layer.size + 1), range(1, width + 1)))
+                               layer.biases is not None, range(1, layer.size + 1), range(1, width + 1),
+                               layer.size, width))
         width = layer.size
     return views
 

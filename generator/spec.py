@@ -38,6 +38,10 @@ PRECISION_KINDS = (
     "hand_updated_weight",
     "input_gradient",
     "formula",
+    "example_activation_gradient",
+    "example_error",
+    "numerical_gradient",
+    "relative_error",
 )
 MAX_DECIMALS = 12
 LAYER_NAME = re.compile(r"^[a-z]+$")
@@ -87,6 +91,18 @@ class ChapterSpec:
     learning_rate: Decimal
     precision: dict[str, int]
     hand_decimals: int
+    # The gradient check: its finite-difference step and the other chapters whose networks it runs on.
+    step: Decimal | None = None
+    check_networks: tuple["ChapterSpec", ...] = ()
+
+    def network_spec(self, name: str | None) -> "ChapterSpec":
+        """This spec (``name`` None or its own) or the checked network of chapter ``name``."""
+        if name is None or name == self.name:
+            return self
+        for other in self.check_networks:
+            if other.name == name:
+                return other
+        raise KeyError(f"{self.path} does not check the network of {name!r} (gradient_check.networks)")
 
     def layer_number(self, name: str) -> int:
         """1-based position of the layer called ``name`` (0 is the input)."""
@@ -162,8 +178,30 @@ class _Reader:
         return rows
 
 
-def load_spec(path: Path) -> ChapterSpec:
-    """Parse and validate one chapter spec."""
+def _gradient_check(read: _Reader, data: dict[str, Any], path: Path, follow: bool) -> tuple[Decimal | None, tuple]:
+    """The optional [gradient_check] table: a step and the names of other chapters' specs."""
+    if "gradient_check" not in data:
+        return None, ()
+    table = read.table(data, "gradient_check", "gradient_check")
+    step = read.number(read.require(table, "step", "gradient_check.step"), "gradient_check.step")
+    if not Decimal("1e-12") <= step <= Decimal("0.1"):
+        raise read.fail("gradient_check.step", f"{step} is out of range (1e-12 to 0.1)")
+    names = table.get("networks", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise read.fail("gradient_check.networks", f"expected a list of chapter names, got {names!r}")
+    networks = []
+    for i, other in enumerate(names):
+        field = f"gradient_check.networks[{i}]"
+        target = path.parent / f"{other}.toml"
+        if other == path.stem or not CHAPTER_NAME.match(other) or not target.is_file():
+            raise read.fail(field, f"{other!r} is not another chapter under {path.parent}")
+        if follow:
+            networks.append(load_spec(target, follow=False))
+    return step, tuple(networks)
+
+
+def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
+    """Parse and validate one chapter spec (with ``follow``, also the specs its gradient check names)."""
     read = _Reader(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
@@ -224,6 +262,7 @@ def load_spec(path: Path) -> ChapterSpec:
             raise read.fail(f"precision.{kind}", f"unknown quantity kind (known: {', '.join(PRECISION_KINDS)})")
         precision[kind] = read.integer(value, f"precision.{kind}", 0, MAX_DECIMALS)
 
+    step, check_networks = _gradient_check(read, data, path, follow)
     return ChapterSpec(
         path=path,
         name=name,
@@ -240,4 +279,6 @@ def load_spec(path: Path) -> ChapterSpec:
         learning_rate=learning_rate,
         precision=precision,
         hand_decimals=read.integer(training.get("hand_decimals", 2), "training.hand_decimals", 0, MAX_DECIMALS),
+        step=step,
+        check_networks=check_networks,
     )

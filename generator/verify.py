@@ -39,6 +39,11 @@ class Failure:
 def check_entry(entry: Entry, exact: Decimal) -> str | None:
     """Why ``entry``'s printed text is not ``exact`` to half a unit in its last place, or None."""
     printed = Decimal(entry.text)
+    if entry.quantity.kind in ledger.BOUND_KINDS:
+        if abs(exact) < printed or exact == printed == 0:
+            return None
+        return (f"{entry.quantity}: printed the bound {entry.text}, but the exact value {exact:.3e} "
+                f"is not below it ({entry.template}:{entry.line})")
     difference = abs(printed - exact)
     if difference <= half_unit(entry.decimals):
         return None
@@ -50,6 +55,8 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
 def ledger_key(rendered: RenderedChapter) -> str:
     """A hash of what a ledger's verdict depends on: the spec, the ledger and the oracle's code."""
     digest = hashlib.sha256(rendered.spec.path.read_bytes())
+    for other in rendered.spec.check_networks:
+        digest.update(other.path.read_bytes())
     digest.update(rendered.ledger.to_json().encode())
     for module in (oracle_module, bindings, expr, formulas, ledger):
         digest.update(Path(module.__file__).read_bytes())
