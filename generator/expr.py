@@ -523,9 +523,33 @@ class Selector(Node):
 
     def tex(self, symbols):
         y = self.label.tex(symbols)
-        return (rf"\begin{{cases}} {self.when_one.tex(symbols)} & {y} = 1 \\ "
-                rf"{self.when_zero.tex(symbols)} & {y} = 0 \end{{cases}}")
+        return (rf"\begin{{dcases}} {self.when_one.tex(symbols)} & {y} = 1 \\ "
+                rf"{self.when_zero.tex(symbols)} & {y} = 0 \end{{dcases}}")
 
     def evaluate(self, env, index):
         y = self.label.evaluate(env, index)
         return y * self.when_one.evaluate(env, index) + (1 - y) * self.when_zero.evaluate(env, index)
+
+
+@dataclass(frozen=True, eq=False)
+class Abs(Unary):
+    """``|x|``."""
+
+    def tex(self, symbols):
+        return rf"\lvert {self.operand.tex(symbols)} \rvert"
+
+    def evaluate(self, env, index):
+        value = self.operand.evaluate(env, index)
+        return sp.Abs(value) if isinstance(env.ops, SympyOps) else np.abs(value)
+
+
+@dataclass(frozen=True, eq=False)
+class PositivePart(Unary):
+    """``max(x, 0)``."""
+
+    def tex(self, symbols):
+        return rf"\max\bigl({self.operand.tex(symbols)}, 0\bigr)"
+
+    def evaluate(self, env, index):
+        value = self.operand.evaluate(env, index)
+        return sp.Max(value, 0) if isinstance(env.ops, SympyOps) else np.maximum(value, 0.0)

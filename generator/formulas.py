@@ -62,13 +62,17 @@ class Formula:
         symbols = self.model_object.symbols
         return f"{self.lhs.tex(symbols)} {self.relation} {self.chain[-1].tex(symbols)}"
 
-    def tex_at(self, **indices: int) -> str:
-        """``tex()`` with free index letters replaced by numbers: one instance of a checked formula."""
+    def tex_at(self, links: int | None = None, **indices: int) -> str:
+        """``tex()`` with free index letters replaced by numbers: one instance of a checked formula.
+
+        ``links`` keeps only the first links of a chain (1: ``lhs = r1``).
+        """
         symbols = self.model_object.symbols
         unknown = set(indices) - set(self.free)
         if unknown:
             raise KeyError(f"formula {self.name!r} has no free index {', '.join(sorted(unknown))}")
-        return f" {self.relation} ".join(at_indices(side, indices).tex(symbols) for side in self.sides())
+        sides = self.sides()[: None if links is None else links + 1]
+        return f" {self.relation} ".join(at_indices(side, indices).tex(symbols) for side in sides)
 
     def tex_aligned(self) -> str:
         """The chain for an ``align`` body: one link per line, aligned at the equals sign."""
@@ -124,6 +128,7 @@ def _build() -> dict[str, Formula]:
         Formula("sigmoid_derivative", "scalar", Q("dsigma"),
                 (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)),
         Formula("relu_derivative", "scalar", Q("drelu"), (PositiveCases(Q("z"), scalar(1), scalar(0)),)),
+        Formula("tanh_derivative", "scalar", Q("dtanh"), (scalar(1) - Square(Apply("tanh", Q("z"))),)),
     ] + _linear_layer() + _softmax()
     from generator.network_formulas import network_formulas  # it builds on Formula, defined above
 

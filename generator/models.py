@@ -195,6 +195,8 @@ SCALAR_SYMBOLS = {
     "dsigma": Symbol(r"\sigmoid'(\scalarpre)"),
     "relu": Symbol(r"\relu"),
     "drelu": Symbol(r"\relu'(\scalarpre)"),
+    "tanh": Symbol(r"\tanh"),
+    "dtanh": Symbol(r"\tanh'(\scalarpre)"),
 }
 
 
@@ -202,8 +204,8 @@ def _scalar_exact(sizes: Sizes) -> Env:
     z = sp.Symbol("z", real=True)
     sigma = lambda v: 1 / (1 + sp.exp(-v))  # noqa: E731
     relu = sp.Piecewise((z, z > 0), (0, True))
-    values = {"z": z, "dsigma": sp.diff(sigma(z), z), "drelu": sp.diff(relu, z)}
-    return Env(SympyOps(), values, {"sigma": _elementwise(sigma)})
+    values = {"z": z, "dsigma": sp.diff(sigma(z), z), "drelu": sp.diff(relu, z), "dtanh": sp.diff(sp.tanh(z), z)}
+    return Env(SympyOps(), values, {"sigma": _elementwise(sigma), "tanh": _elementwise(sp.tanh)})
 
 
 def _scalar_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
@@ -211,13 +213,14 @@ def _scalar_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
     z = float(rng.choice([rng.normal(0, 3), 0.0]))
     at = np.array([[z]])
     ones = np.ones_like(at)
-    sigmoid, relu = core.ACTIVATIONS["sigmoid"], core.ACTIVATIONS["relu"]
+    sigmoid, relu, tanh = core.ACTIVATIONS["sigmoid"], core.ACTIVATIONS["relu"], core.ACTIVATIONS["tanh"]
     values = {
         "z": z,
         "dsigma": float(sigmoid.backward(ones, at, sigmoid.forward(at))[0, 0]),
         "drelu": float(relu.backward(ones, at, relu.forward(at))[0, 0]),
+        "dtanh": float(tanh.backward(ones, at, tanh.forward(at))[0, 0]),
     }
-    return Env(NumpyOps(), values, {"sigma": lambda v: 1.0 / (1.0 + np.exp(-v))})
+    return Env(NumpyOps(), values, {"sigma": lambda v: 1.0 / (1.0 + np.exp(-v)), "tanh": np.tanh})
 
 
 SCALAR = Model("scalar", SCALAR_SYMBOLS, _scalar_exact, _scalar_numeric,

@@ -6,7 +6,7 @@ Each is a ``Formula`` over a model of ``generator.network_models``; see ``genera
 from __future__ import annotations
 
 from generator.expr import (
-    Add, Apply, Column, Complement, Div, Entry, Hadamard, Mul, Neg, Q, Selector, Sum, scalar,
+    Abs, Add, Apply, Column, Complement, Div, Entry, Hadamard, Mul, Neg, PositivePart, Q, Selector, Sum, scalar,
 )
 from generator.formulas import Formula
 
@@ -36,6 +36,8 @@ def _bce(model: str) -> list[Formula]:
                 (Mul(Q("dL_da"), Q("da_dz")), Mul(loss_derivative, Mul(a, Complement(a))), a - y)),
         Formula(f"{p}_bce_from_logit", model, Q("L"),
                 (Apply("log", Add(scalar(1), Apply("exp", z))) - Mul(y, z),)),
+        Formula(f"{p}_bce_stable", model, Q("L"),
+                (PositivePart(z) - Mul(y, z) + Apply("log", Add(scalar(1), Apply("exp", Neg(Abs(z))))),)),
     ]
 
 
@@ -57,6 +59,12 @@ def _note000() -> list[Formula]:
                 (Neg(Sum(e, "n", Sum(k, "t", Mul(Y_ek, Apply("log", A_ek))
                                      + Mul(Complement(Y_ek), Apply("log", Complement(A_ek)))))),),
                 kind="definition"),
+        Formula("logistic_forward_hidden", "logistic_batch", Q("Z_hid"), (Q("X") @ Q("W_hid").T,), kind="definition",
+                shapes={**shapes, "Z_hid": ("n", "d")}),
+        Formula("logistic_forward_output", "logistic_batch", Q("Z_out"), (A_hid @ Q("W_out").T,), kind="definition",
+                shapes={**shapes, "Z_out": ("n", "t")}),
+        Formula("logistic_io_forward_output", "logistic_batch", Q("Z_out"), (A_hid @ Q("V_out"),), kind="definition",
+                shapes={**shapes, "Z_out": ("n", "t")}),
         Formula("logistic_weight_entry", "logistic_batch", Entry("dJ_dW_out", (k, j)),
                 (Sum(e, "n", Mul(A_ek - Y_ek, Entry("A_hid", (e, j)))),), free={k: "t", j: "d"}),
         Formula("logistic_output_error", "logistic_batch", D_out, (A_out - Q("Y"),), shapes=shapes),
@@ -82,7 +90,13 @@ def _note002() -> list[Formula]:
                        (Hadamard(Apply(f"gprime{layer}", Column(f"Z{layer}", e)),
                                  Q(f"W{layer + 1}") @ Column(f"D{layer + 1}", e)),),
                        free={e: "m"})
-    formulas = [
+    forward = [
+        Formula(f"wta_forward_{layer}", "wta_net", Column(f"Z{layer}", e),
+                (Q(f"W{layer}").T @ Column(f"A{layer - 1}", e) + Q(f"b{layer}"),), kind="definition", free={e: "m"})
+        for layer in (1, 2, 3)
+    ]
+    formulas = forward + [
+        Formula("wta_cost", "wta_net", Q("J"), (mean(Entry("Lex", (e,))),), kind="definition"),
         Formula("wta_error_3", "wta_net", Column("D3", e), (Column("yhat", e) - Column("y", e),), free={e: "m"}),
         error_below(2),
         error_below(1),

@@ -50,11 +50,12 @@ def _bce_symbols(prob: str, label: str, logit: str, loss: str) -> dict[str, Symb
 
 
 def _bce_exact(sizes: Sizes) -> Env:
-    z, y = sp.Symbol("z", real=True), sp.Symbol("y")
-    a, u = _sigmoid(z), sp.Symbol("u")
+    # A logit of each sign in turn, so that |z| and max(z, 0) take a definite form.
+    z, y = sizes["sign"] * sp.Symbol("p", positive=True), sp.Symbol("y")
+    a, u, w = _sigmoid(z), sp.Symbol("u"), sp.Symbol("w", real=True)  # u, w: free points to differentiate at
     loss = _bce(a, y)
     values = {"z": z, "y": y, "a": a, "L": loss, "dL_da": sp.diff(_bce(u, y), u).subs(u, a),
-              "dL_dz": sp.diff(loss, z), "da_dz": sp.diff(a, z)}
+              "dL_dz": sp.diff(_bce(_sigmoid(w), y), w).subs(w, z), "da_dz": sp.diff(_sigmoid(w), w).subs(w, z)}
     return Env(SympyOps(), values, {"sigma": _elementwise(_sigmoid), "log": sp.log, "exp": sp.exp})
 
 
@@ -70,7 +71,7 @@ def _bce_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
     return Env(NumpyOps(), values, {"sigma": _NUMERIC_ACTIVATIONS["sigmoid"][0], "log": np.log, "exp": np.exp})
 
 
-_BCE_SIZES = {"exact_sizes": ({},), "numeric_sizes": tuple({"case": n} for n in range(6))}
+_BCE_SIZES = {"exact_sizes": ({"sign": 1}, {"sign": -1}), "numeric_sizes": tuple({"case": n} for n in range(6))}
 # One output unit of note 000's network, and the single output of note 002's.
 BCE_OUT = Model("bce_out", _bce_symbols(r"\actentry{out}{k}", r"\targetentry{k}", r"\preactentry{out}{k}", r"\cost"),
                 _bce_exact, _bce_numeric, **_BCE_SIZES)
@@ -204,7 +205,8 @@ LOGISTIC_BATCH = Model("logistic_batch", LOGISTIC_BATCH_SYMBOLS, _logistic_batch
 
 def _wta_symbols() -> dict[str, Symbol]:
     symbols: dict[str, Symbol] = {
-        "m": Symbol("m"), "yhat": Symbol(r"\yhat", r"\yhatex{%0}"), "y": Symbol(r"\ylabel", r"\ylabelex{%0}"),
+        "m": Symbol("m"), "J": Symbol(r"\cost"), "Lex": Symbol("", r"\exlossex{%0}"),
+        "yhat": Symbol(r"\yhat", r"\yhatex{%0}"), "y": Symbol(r"\ylabel", r"\ylabelex{%0}"),
     }
     for layer in ("0", "1", "2", "3"):
         symbols[f"A{layer}"] = Symbol(rf"\act{{{layer}}}", rf"\actex{{{layer}}}{{%0}}", superscripted=True)
@@ -248,7 +250,7 @@ def _wta_exact(sizes: Sizes) -> Env:
     Z1, Z2, Z3 = up(A0, 1)
     A1, A2, A3 = Z1.applyfunc(g[1]), Z2.applyfunc(g[2]), Z3.applyfunc(g[3])
     J = loss_of_top(Z3)
-    values: dict = {"A0": A0, "Ae0": A0, "A1": A1, "Ae1": A1, "A2": A2, "Ae2": A2, "A3": A3, "yhat": A3, "y": y,
+    values: dict = {"J": J, "Lex": sp.Matrix(m, 1, lambda e, _: f(A3[0, e], y[0, e])),"A0": A0, "Ae0": A0, "A1": A1, "Ae1": A1, "A2": A2, "Ae2": A2, "A3": A3, "yhat": A3, "y": y,
                     "Z1": Z1, "Z2": Z2, "Z3": Z3, **sizes}
     for l, Z in ((1, Z1), (2, Z2), (3, Z3)):
         free = _matrix(f"r{l}", widths[l], m)
@@ -270,7 +272,9 @@ def _wta_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
     records = core.forward(layers, X)
     mean = core.backward(layers, records, X, Y, "bce", "mean")
     summed = core.backward(layers, records, X, Y, "bce", "sum")  # per-example error terms, no 1/m
-    values: dict = {"A0": X.T, "Ae0": X.T, "y": Y.T, "yhat": records[2].A.T, **sizes}
+    values: dict = {"A0": X.T, "Ae0": X.T, "y": Y.T, "yhat": records[2].A.T, **sizes,
+                    "J": core.loss_value(layers, records, Y, "bce", "mean"),
+                    "Lex": core.LOSSES["bce"].per_example_from_logits(records[2].Z, Y).reshape(-1, 1)}
     functions = {}
     for l in (1, 2, 3):
         record, layer = records[l - 1], layers[l - 1]

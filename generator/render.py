@@ -164,14 +164,15 @@ class Formulas:
         return {"formula": self.inline, "formula_result": self.result, "formula_aligned": self.aligned,
                 "formula_at": self.at}
 
-    def at(self, name: str, **indices: int) -> Tex:
+    def at(self, name: str, links: int | None = None, **indices: int) -> Tex:
         """One instance of a formula with free indices, e.g. ``formula_at("f", k=1, t=2)``.
 
         The formula is verified for every value of its indices, so the instance is checked too.
+        ``links=1`` prints only ``lhs = r1`` of a chain.
         """
         formula = self._get(name)
         try:
-            return Tex(formula.tex_at(**indices))
+            return Tex(formula.tex_at(links, **indices))
         except KeyError as error:
             raise RenderError(*template_location(), str(error.args[0])) from None
 
