@@ -93,14 +93,19 @@ class Computation:
         if kind in ("example_activation_gradient", "example_error"):
             example = self._example_gradients(e)[n]
             return float((example.dA if kind == "example_activation_gradient" else example.dZ)[0, idx[0]])
+        if kind == "finite_difference_step":
+            if spec.step is None:
+                raise KeyError(f"{spec.path} has no gradient_check.step")
+            return float(spec.step)
         if kind == "numerical_gradient":
             return self._numerical(self._parameter(n, idx))
         if kind == "relative_error":
             parameter = self._parameter(n, idx)
             return gradcheck.relative_error(self._analytic(parameter), self._numerical(parameter))
-        if kind == "relative_error_bound":
-            return max(gradcheck.relative_error(self._analytic(p), self._numerical(p))
-                       for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n)
+        if kind == "relative_error_bound":  # one parameter, or the largest over a layer or the network
+            chosen = [self._parameter(n, idx)] if idx else [
+                p for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n]
+            return max(gradcheck.relative_error(self._analytic(p), self._numerical(p)) for p in chosen)
         if kind == "hand_updated_weight":
             return float(self.layers[n].W[idx]) - float(spec.learning_rate) * self._hand_weight_gradient(n, idx)
         raise KeyError(f"the core does not know the quantity kind {kind!r}")

@@ -553,3 +553,15 @@ class PositivePart(Unary):
     def evaluate(self, env, index):
         value = self.operand.evaluate(env, index)
         return sp.Max(value, 0) if isinstance(env.ops, SympyOps) else np.maximum(value, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class Maximum(Binary):
+    """``max(a, b)``."""
+
+    def tex(self, symbols):
+        return rf"\max\bigl({self.left.tex(symbols)}, {self.right.tex(symbols)}\bigr)"
+
+    def evaluate(self, env, index):
+        a, b = self.left.evaluate(env, index), self.right.evaluate(env, index)
+        return sp.Max(a, b) if isinstance(env.ops, SympyOps) else np.maximum(a, b)

@@ -16,11 +16,12 @@ from types import ModuleType
 import numpy as np
 
 # Upper bounds on the relative error, each with what it means (CS231n's rule of thumb, float64).
+# Each meaning completes "the gradient is ...".
 VERDICTS: tuple[tuple[float, str], ...] = (
-    (1e-7, "the gradient is right"),
-    (1e-4, "right only if the network has kinks (ReLU) near the point"),
+    (1e-7, "right"),
+    (1e-4, "right only if a unit is near its kink (ReLU)"),
     (1e-2, "suspicious: look for a bug"),
-    (float("inf"), "the gradient is wrong"),
+    (float("inf"), "wrong"),
 )
 
 Parameter = tuple[int, str, tuple[int, ...]]  # (layer number from 0, "W" or "b", index from 0)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from generator import core
+from generator import core, gradcheck
 from generator.expr import Env, NumpyOps, Symbol, SympyOps
 
 Sizes = dict[str, int]
@@ -573,6 +573,54 @@ SOFTMAX_NET = Model("softmax_net", NET_SYMBOLS, _net_exact, _net_numeric,
                     numeric_sizes=tuple({**sizes, "K": max(2, sizes["K"])}
                                         for sizes in _random_sizes(20, ("n", "d", "h", "K"))))
 
+# --------------------------------------------------------------------------- finite differences
+
+FINITE_DIFFERENCE_SYMBOLS = {
+    "J_plus": Symbol(r"\cost(\param + \step)"),
+    "J_minus": Symbol(r"\cost(\param - \step)"),
+    "J_at": Symbol(r"\cost(\param)"),
+    "h": Symbol(r"\step"),
+    "dJ": Symbol(r"\cost'(\param)"),
+    "d2J": Symbol(r"\cost''(\param)"),
+    "d3J": Symbol(r"\cost'''(\param)"),
+    "analytic": Symbol(r"\gradanalytic"),
+    "numerical": Symbol(r"\gradnumerical"),
+    "relative": Symbol(r"\relerr"),
+}
+
+
+def _finite_difference_exact(sizes: Sizes) -> Env:
+    """A cubic in the parameter: its difference quotients have exact error terms."""
+    theta, h = sp.Symbol("theta"), sp.Symbol("h", positive=True)
+    c = sp.symbols("c0:4")
+    J = lambda at: sum(c[n] * at**n for n in range(4))  # noqa: E731
+    # Relative error: two positive gradients, the numerical one the larger by a positive amount.
+    analytic, gap = sp.Symbol("p", positive=True), sp.Symbol("q", positive=True)
+    values = {"J_plus": J(theta + h), "J_minus": J(theta - h), "J_at": J(theta), "h": h,
+              "dJ": sp.diff(J(theta), theta), "d2J": sp.diff(J(theta), theta, 2), "d3J": sp.diff(J(theta), theta, 3),
+              "analytic": analytic, "numerical": analytic + gap, "relative": gap / (analytic + gap)}
+    return Env(SympyOps(), values)
+
+
+def _finite_difference_numeric(sizes: Sizes, rng: np.random.Generator) -> Env:
+    c, theta, h = rng.normal(0, 1, 4), rng.normal(0, 1), 0.1
+    J = lambda at: sum(c[n] * at**n for n in range(4))  # noqa: E731
+    analytic, numerical = rng.normal(0, 1), rng.normal(0, 1)
+    values = {"J_plus": J(theta + h), "J_minus": J(theta - h), "J_at": J(theta), "h": h,
+              "dJ": c[1] + 2 * c[2] * theta + 3 * c[3] * theta**2, "d2J": 2 * c[2] + 6 * c[3] * theta,
+              "d3J": 6 * c[3], "analytic": analytic, "numerical": numerical,
+              # The book's definition is held to the code that the gradient check runs.
+              "relative": gradcheck.relative_error(analytic, numerical)}
+    return Env(NumpyOps(), values)
+
+
+FINITE_DIFFERENCE = Model("finite_difference", FINITE_DIFFERENCE_SYMBOLS, _finite_difference_exact,
+                          _finite_difference_numeric, exact_sizes=({},),
+                          # No sizes: "case" only numbers the random cubics in messages.
+                          numeric_sizes=tuple({"case": n} for n in range(6)))
+
+
 SINGLE_MODELS: tuple[Model, ...] = (
     MLP_LAYER, SSE, SCALAR, BATCH, TWO_LAYER, LINEAR, LINEAR_ROWS, LINEAR_COLUMNS, ELEMENTWISE, SOFTMAX, SOFTMAX_NET,
+    FINITE_DIFFERENCE,
 )

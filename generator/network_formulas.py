@@ -6,7 +6,7 @@ Each is a ``Formula`` over a model of ``generator.network_models``; see ``genera
 from __future__ import annotations
 
 from generator.expr import (
-    Abs, Add, Apply, Column, Complement, Div, Entry, Hadamard, Mul, Neg, PositivePart, Q, Selector, Sum, scalar,
+    Abs, Add, Apply, Column, Complement, Div, Entry, Hadamard, Maximum, Mul, Neg, PositivePart, Q, Selector, Square, Sum, scalar,
 )
 from generator.formulas import Formula
 
@@ -128,6 +128,20 @@ def _four_equations() -> list[Formula]:
     ]
 
 
+def _gradient_check() -> list[Formula]:
+    """Difference quotients and their error terms (exact for a cubic), and the relative error."""
+    h, J_at = Q("h"), Q("J_at")
+    return [
+        Formula("central_difference", "finite_difference", Div(Q("J_plus") - Q("J_minus"), Mul(scalar(2), h)),
+                (Q("dJ") + Mul(Div(Square(h), scalar(6)), Q("d3J")),)),
+        Formula("forward_difference", "finite_difference", Div(Q("J_plus") - J_at, h),
+                (Q("dJ") + Mul(Div(h, scalar(2)), Q("d2J")) + Mul(Div(Square(h), scalar(6)), Q("d3J")),)),
+        Formula("relative_error", "finite_difference", Q("relative"),
+                (Div(Abs(Q("analytic") - Q("numerical")), Maximum(Abs(Q("analytic")), Abs(Q("numerical")))),),
+                kind="definition"),
+    ]
+
+
 def network_formulas() -> list[Formula]:
-    """Every formula of the general-derivation chapters."""
-    return _bce("bce_out") + _bce("bce_hat") + _note000() + _note002() + _four_equations()
+    """Every formula of the general-derivation chapters and of the gradient check."""
+    return _bce("bce_out") + _bce("bce_hat") + _note000() + _note002() + _four_equations() + _gradient_check()

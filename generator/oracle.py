@@ -9,9 +9,11 @@ evaluated from the spec's exact decimals to ``DIGITS`` significant digits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
+import mpmath
 import sympy as sp
 
 from generator.bindings import bind, fill
@@ -21,6 +23,7 @@ from generator.ledger import Quantity, format_fixed
 from generator.spec import ChapterSpec
 
 DIGITS = 50
+WORKING_DIGITS = 70  # for mpmath: the difference quotients cancel up to twenty digits
 LEAKY_SLOPE = sp.Rational(1, 100)
 
 
@@ -57,11 +60,19 @@ def _exact(value: Decimal) -> sp.Rational:
     return sp.Rational(str(value))
 
 
+def _mp(value: sp.Expr) -> mpmath.mpf:
+    """An exact rational as an mpmath number at the current working precision."""
+    rational = sp.Rational(value)
+    return mpmath.mpf(int(rational.p)) / int(rational.q)
+
+
 class Oracle:
     """Exact values of every ledger quantity of one spec."""
 
     def __init__(self, spec: ChapterSpec) -> None:
         self.spec = spec
+        self._loss_function: tuple[list[sp.Symbol], Callable] | None = None
+        self._is_smooth: bool | None = None
         self.values: dict[sp.Symbol, sp.Expr] = {}
         self.W: list[list[list[sp.Symbol]]] = []
         self.b: list[list[sp.Symbol]] = []
@@ -134,18 +145,53 @@ class Oracle:
     def _parameter(self, n: int, index: tuple[int, ...]) -> sp.Symbol:
         return self.W[n - 1][index[0] - 1][index[1] - 1] if len(index) == 2 else self.b[n - 1][index[0] - 1]
 
+    def _loss_in(self, parameter: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.mpf]:
+        """The loss as a function of one parameter, the others at their exact values, in mpmath.
+
+        Compiled once per oracle; evaluated at ``WORKING_DIGITS`` it keeps some 50 correct digits
+        through the cancellation of a difference quotient with a small step.
+        """
+        if self._loss_function is None:
+            symbols = sorted(self.values, key=str)
+            self._loss_function = (symbols, sp.lambdify(symbols, self.J, modules="mpmath"))
+        symbols, function = self._loss_function
+        position = symbols.index(parameter)
+
+        def loss(value: mpmath.mpf) -> mpmath.mpf:
+            args = [_mp(self.values[s]) for s in symbols]
+            args[position] = value
+            return function(*args)
+
+        return loss
+
     def _central_difference(self, parameter: sp.Symbol) -> Decimal:
-        """``(J(p + h) - J(p - h)) / 2h`` in exact arithmetic: the finite difference without round-off."""
+        """``(J(p + h) - J(p - h)) / 2h`` without round-off: the finite difference in high precision."""
         if self.spec.step is None:
             raise KeyError(f"{self.spec.path} has no gradient_check.step")
-        h = _exact(self.spec.step)
-        at = self.values[parameter]
-        up = sp.sympify(self.J).xreplace({**self.values, parameter: at + h})
-        down = sp.sympify(self.J).xreplace({**self.values, parameter: at - h})
-        return Decimal(str(sp.N((up - down) / (2 * h), DIGITS)))
+        with mpmath.workdps(WORKING_DIGITS):
+            h, at, loss = _mp(_exact(self.spec.step)), _mp(self.values[parameter]), self._loss_in(parameter)
+            return Decimal(mpmath.nstr((loss(at + h) - loss(at - h)) / (2 * h), DIGITS))
+
+    def _smooth(self) -> bool:
+        """Whether no ReLU-type unit sits exactly at its kink (where a derivative is a convention)."""
+        if self._is_smooth is None:
+            kinked = [(n, e, k) for (n, e, k) in self.z if self.spec.layers[n - 1].activation in ("relu", "leaky_relu")]
+            self._is_smooth = all(abs(self._evaluate(self.z[key])) > Decimal("1e-30") for key in kinked)
+        return self._is_smooth
 
     def _relative_error(self, parameter: sp.Symbol) -> Decimal:
-        analytic, numerical = self._gradient(parameter), self._central_difference(parameter)
+        """Relative error of the exact central difference against the exact gradient.
+
+        Where the loss is smooth the gradient is mpmath's high-precision derivative of the same
+        compiled loss (fast on deep networks, where symbolic differentiation is slow); at a kink
+        it is SymPy's derivative, which applies the convention ReLU'(0) = 0.
+        """
+        if self._smooth():
+            with mpmath.workdps(WORKING_DIGITS):
+                analytic = Decimal(mpmath.nstr(mpmath.diff(self._loss_in(parameter), _mp(self.values[parameter])), DIGITS))
+        else:
+            analytic = self._gradient(parameter)
+        numerical = self._central_difference(parameter)
         scale = max(abs(analytic), abs(numerical))
         return Decimal(0) if scale == 0 else abs(analytic - numerical) / scale
 
@@ -212,12 +258,17 @@ class Oracle:
             return self._evaluate(sp.diff(self.per_example[e - 1], self.a_shift[n, e, q.index[0]]))
         if kind == "example_error":
             return self._evaluate(sp.diff(self.per_example[e - 1], self.z_shift[n, e, q.index[0]]))
+        if kind == "finite_difference_step":
+            if spec.step is None:
+                raise KeyError(f"{spec.path} has no gradient_check.step")
+            return spec.step
         if kind == "numerical_gradient":
             return self._central_difference(self._parameter(n, q.index))
         if kind == "relative_error":
             return self._relative_error(self._parameter(n, q.index))
-        if kind == "relative_error_bound":
-            return max(self._relative_error(p) for p in self._parameters(n if q.layer is not None else None))
+        if kind == "relative_error_bound":  # one parameter, or the largest over a layer or the network
+            chosen = [self._parameter(n, q.index)] if q.index else self._parameters(n if q.layer is not None else None)
+            return max(self._relative_error(p) for p in chosen)
         if kind == "hand_updated_weight":
             k, t = q.index
             weight = _exact(spec.layers[n - 1].weights[k - 1][t - 1])

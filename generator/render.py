@@ -289,6 +289,10 @@ class Values:
         """d loss_e / d z_k for example ``example`` alone (no 1/m): the per-example error term."""
         return self._number("example_error", layer, (k,), example)
 
+    def step(self) -> Tex:
+        """The finite-difference step of the gradient check."""
+        return self._number("finite_difference_step", None, (), None)
+
     def fd(self, layer: str, *index: int, network: str | None = None) -> Tex:
         """The central difference of the loss in weight (k, t) or bias (k,) of ``layer``."""
         return self._number("numerical_gradient", layer, index, None, network=network)
@@ -297,9 +301,10 @@ class Values:
         """The relative error between backpropagation and the central difference for one parameter."""
         return self._number("relative_error", layer, index, None, network=network)
 
-    def max_rel_err(self, network: str | None = None, layer: str | None = None) -> Tex:
-        """A power of ten above the largest relative error over every parameter (of ``layer``)."""
-        return self._number("relative_error_bound", layer, (), None, network=network)
+    def max_rel_err(self, network: str | None = None, layer: str | None = None, *index: int) -> Tex:
+        """A power of ten above the relative error of one parameter (``index``), or the largest over
+        every parameter of ``layer`` or of the network."""
+        return self._number("relative_error_bound", layer, index, None, network=network)
 
     def verdict(self, network: str | None = None, layer: str | None = None) -> str:
         """What the largest relative error says, by the gradient check's rule of thumb (text)."""

@@ -42,6 +42,7 @@ PRECISION_KINDS = (
     "example_error",
     "numerical_gradient",
     "relative_error",
+    "finite_difference_step",
 )
 MAX_DECIMALS = 12
 LAYER_NAME = re.compile(r"^[a-z]+$")
