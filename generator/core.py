@@ -254,10 +254,14 @@ def backward(
         raise CoreError(f"loss: targets of shape {Y.shape} do not match outputs of shape {out.A.shape}")
 
     grads: list[LayerGradients] = []
-    dA = scale * rule.gradient(out.A, Y)
+    fused = layers[-1].activation == rule.fused_activation
+    # With a fused output the error term comes from A - Y; dJ/dA itself is only reported, and for
+    # a saturated output it is truly infinite, which must not raise or spread.
+    with np.errstate(divide="ignore" if fused else "warn", invalid="ignore" if fused else "warn"):
+        dA = scale * rule.gradient(out.A, Y)
     for index in range(len(layers) - 1, -1, -1):
         layer, record = layers[index], records[index]
-        if index == len(layers) - 1 and layer.activation == rule.fused_activation:
+        if index == len(layers) - 1 and fused:
             dZ = scale * (record.A - Y)  # sigma' cancels the loss's division by A
         else:
             dZ = ACTIVATIONS[layer.activation].backward(dA, record.Z, record.A)

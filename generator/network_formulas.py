@@ -17,7 +17,7 @@ LOGISTIC_BATCH_SHAPES = {"X": ("n", "m"), "Y": ("n", "t"), "W_hid": ("d", "m"), 
                  "dJ_dV_out": ("d", "t")}
 DEEP_SHAPES = {"W": ("k", "t"), "Wnext": ("u", "k"), "Aprev": ("m", "t"), "Z": ("m", "k"), "D": ("m", "k"),
                "Dnext": ("m", "u"), "ZL": ("m", "K"), "DL": ("m", "K"), "dJ_dAL": ("m", "K"), "dS_dAL": ("m", "K"),
-               "dJ_dW": ("k", "t"), "dJ_db": ("k", "1"), "ones": ("m", "1")}
+               "dJ_dW": ("k", "t"), "dJ_db": ("k", "1"), "ones": ("m", "1"), "dJ_dZ": ("m", "k")}
 
 
 def _bce(model: str) -> list[Formula]:
@@ -103,11 +103,15 @@ def _note002() -> list[Formula]:
         Formula("wta_weight_entry_1", "wta_net", Entry("dJ_dW1", (i, j)),
                 (mean(Mul(Entry("Ae0", (i, e)), Entry("De1", (j, e)))),), free={i: "n0", j: "n1"}),
     ]
+    widths = ("n0", "n1", "n2", "1")  # the single output unit of layer three
     for layer in (1, 2, 3):
+        below, here = widths[layer - 1], widths[layer]
         formulas += [
             Formula(f"wta_weight_gradient_{layer}", "wta_net", Q(f"dJ_dW{layer}"),
-                    (mean(Column(f"A{layer - 1}", e) @ Column(f"D{layer}", e).T),)),
-            Formula(f"wta_bias_gradient_{layer}", "wta_net", Q(f"dJ_db{layer}"), (mean(Column(f"D{layer}", e)),)),
+                    (mean(Column(f"A{layer - 1}", e) @ Column(f"D{layer}", e).T),),
+                    shapes={f"dJ_dW{layer}": (below, here), f"A{layer - 1}": (below, "m"), f"D{layer}": (here, "m")}),
+            Formula(f"wta_bias_gradient_{layer}", "wta_net", Q(f"dJ_db{layer}"), (mean(Column(f"D{layer}", e)),),
+                    shapes={f"dJ_db{layer}": (here, "1"), f"D{layer}": (here, "m")}),
         ]
     return formulas
 

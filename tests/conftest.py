@@ -38,17 +38,31 @@ def formula_cache(tmp_path_factory) -> Path:
     return cache
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path, formula_cache: Path) -> Project:
-    """A copy of the project's sources that a test may change, with the session's formula cache.
+@pytest.fixture(scope="session")
+def verified_cache(tmp_path_factory, formula_cache: Path) -> Path:
+    """The stamps of a whole project verified once: every formula and every chapter's ledger.
 
-    The cache is keyed by the formula and by the code that checks it, so a test that changes
-    the core or a formula still re-verifies what the change touches.
+    Stamps are keyed by what each verdict depends on, so a copy that changes a spec, a template,
+    the core or a formula still has the changed parts verified again.
     """
+    from generator.build import check, load_chapters
+
+    root = tmp_path_factory.mktemp("verified")
+    for name in SOURCES:
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    verified = Project(root)
+    shutil.copytree(formula_cache, verified.formula_cache)
+    check(verified, load_chapters(verified), lambda line: None)
+    return verified.cache
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path, verified_cache: Path) -> Project:
+    """A copy of the project's sources that a test may change, with the session's verified stamps."""
     for name in SOURCES:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     copy = Project(tmp_path)
-    shutil.copytree(formula_cache, copy.formula_cache)
+    shutil.copytree(verified_cache, copy.cache)
     return copy
 
 

@@ -48,7 +48,7 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
     """An unknown chapter name exits 2 and lists the chapters there are."""
     result = invoke("chapter", "no-such", "--root", str(project_copy.root))
     assert result.exit_code == 2
-    assert "no chapter called 'no-such' (chapters: worked-example, linear-layer, softmax-cross-entropy)" in result.output
+    assert "no chapter called 'no-such' (chapters: worked-example, matrix-form, linear-layer, three-layer, four-equations, softmax-cross-entropy, gradient-checking)" in result.output
 
 
 def test_malformed_spec_is_bad_input_and_writes_nothing(project_copy) -> None:

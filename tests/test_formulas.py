@@ -115,3 +115,20 @@ def test_names_reach_through_every_node() -> None:
     assert FORMULAS["net_A1"].chain[0].names() == {"Z1"}
     assert FORMULAS["error_vector"].chain[0].names() == {"dJ_da", "z"}
     assert FORMULAS["activation_gradient_below"].chain[0].names() == {"delta", "W"}
+
+
+def test_an_instance_prints_numbers_for_letters() -> None:
+    """formula_at replaces free letters by whole numbers and can stop after the first link."""
+    assert FORMULAS["logistic_weight_chain"].tex_at(1, k=2, j=1) == (
+        r"\pd{\cost}{\weightentry{out}{2}{1}} = \pd{\cost}{\actentry{out}{2}}\, "
+        r"\pd{\actentry{out}{2}}{\preactentry{out}{2}}\, \pd{\preactentry{out}{2}}{\weightentry{out}{2}{1}}"
+    )
+
+
+def test_selector_and_column_print_as_the_note_writes_them() -> None:
+    """The selector form is a cases block on the label; a column of a batch prints as a(e)."""
+    assert FORMULAS["hat_bce_selector"].tex() == (
+        r"\pd{\exloss}{\yhat} = \begin{dcases} -\frac{1}{\yhat} & \ylabel = 1 \\ "
+        r"\frac{1}{1 - \yhat} & \ylabel = 0 \end{dcases}"
+    )
+    assert FORMULAS["wta_error_3"].tex() == r"\errex{3}{e} = \yhatex{e} - \ylabelex{e}"

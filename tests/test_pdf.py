@@ -22,12 +22,12 @@ def pdf_text(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def built_book(tmp_path_factory, project, formula_cache):
+def built_book(tmp_path_factory, project, verified_cache):
     root = tmp_path_factory.mktemp("book")
     for name in ("chapters", "templates", "notation"):
         shutil.copytree(project.root / name, root / name)
     copy = Project(root)
-    shutil.copytree(formula_cache, copy.formula_cache)
+    shutil.copytree(verified_cache, copy.cache)
     return copy, build_book(copy, lambda line: None)
 
 
