@@ -4,12 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NAME   ?=
+PYTEST_ARGS ?=
 
 .PHONY: help setup python-setup tex-setup pdf test check chapter clean
 
 help:
 	@echo "make pdf              build build/handbook.pdf (sets everything up first)"
 	@echo "make test             run the test suite (sets everything up first)"
+	@echo "make test PYTEST_ARGS=--thorough   the same with many more random property cases"
 	@echo "make check            render and verify every chapter, without TeX"
 	@echo "make chapter NAME=n   render and verify one chapter (PDF=1 also typesets it alone)"
 	@echo "make setup            virtual environment, editable install, TeX when missing"
@@ -22,7 +24,7 @@ python-setup: $(STAMP)
 # Reinstall when the package metadata changes.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,oracle]'
 	touch $@
 
 tex-setup:
@@ -32,7 +34,7 @@ pdf: setup
 	$(BIN)/handbook build
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: python-setup
 	$(BIN)/handbook check

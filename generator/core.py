@@ -99,6 +99,27 @@ class Loss:
     per_example_from_logits: Callable[[Array, Array], Array] | None = None
 
 
+# Binary cross-entropy of a probability of exactly 0 or 1 (an unfused output that saturated):
+# each log is floored at LOG_FLOOR and the gradient's denominator a (1 - a) at GRADIENT_FLOOR,
+# the conventions of PyTorch's binary_cross_entropy, so the result is finite and stated.
+LOG_FLOOR = -100.0
+GRADIENT_FLOOR = 1e-12
+
+
+def _floored_log(a: Array) -> Array:
+    with np.errstate(divide="ignore"):  # log(0) = -inf, floored at once
+        return np.maximum(np.log(a), LOG_FLOOR)
+
+
+def _bce(a: Array, y: Array) -> Array:
+    return -(y * _floored_log(a) + (1.0 - y) * _floored_log(1.0 - a)).sum(axis=1)
+
+
+def _bce_gradient(a: Array, y: Array) -> Array:
+    # (1 - y) / (1 - a) - y / a over one denominator, which the floor keeps away from zero.
+    return (a - y) / np.maximum(a * (1.0 - a), GRADIENT_FLOOR)
+
+
 def _bce_from_logits(z: Array, y: Array) -> Array:
     # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - y z + log(1 + exp(-|z|))
     return (np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
@@ -121,15 +142,15 @@ LOSSES: dict[str, Loss] = {
         ),
         Loss(
             "bce",
-            lambda a, y: -(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)).sum(axis=1),
-            lambda a, y: (1.0 - y) / (1.0 - a) - y / a,
+            _bce,
+            _bce_gradient,
             fused_activation="sigmoid",
             per_example_from_logits=_bce_from_logits,
         ),
         Loss(
             "softmax_ce",
-            lambda a, y: -(y * np.log(a)).sum(axis=1),
-            lambda a, y: -y / a,
+            lambda a, y: -(y * _floored_log(a)).sum(axis=1),
+            lambda a, y: -y / np.maximum(a, GRADIENT_FLOOR),
             fused_activation="softmax",
             per_example_from_logits=_softmax_ce_from_logits,
         ),
@@ -187,22 +208,56 @@ class LayerGradients:
     db: Array | None
 
 
+def _check_array(array: object, what: str, ndim: int) -> None:
+    """A float64 array of ``ndim`` dimensions with finite entries, or a CoreError naming ``what``."""
+    if not isinstance(array, np.ndarray):
+        raise CoreError(f"{what}: expected a NumPy array, got {type(array).__name__}")
+    if array.dtype != np.float64:
+        raise CoreError(f"{what}: dtype {array.dtype}, expected float64")
+    if array.ndim != ndim:
+        raise CoreError(f"{what}: expected {ndim} dimension(s), got shape {array.shape}")
+    if not np.isfinite(array).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+        raise CoreError(f"{what}: entry {bad} is {array[bad]}, expected a finite number")
+
+
 def _check_network(layers: Sequence[Dense], X: Array) -> None:
-    if X.ndim != 2:
-        raise CoreError(f"input: expected a matrix (examples as rows), got shape {X.shape}")
+    _check_array(X, "input", 2)
     width = X.shape[1]
     for number, layer in enumerate(layers, start=1):
         if layer.activation not in ACTIVATIONS:
             known = ", ".join(sorted(ACTIVATIONS))
             raise CoreError(f"layer {number}: unknown activation {layer.activation!r} (known: {known})")
-        if layer.W.ndim != 2 or layer.W.shape[1] != width:
+        _check_array(layer.W, f"layer {number}: weights", 2)
+        if layer.W.shape[1] != width:
             raise CoreError(
                 f"layer {number}: weights of shape {layer.W.shape} do not take {width} inputs "
                 f"(expected (n_out, {width}))"
             )
-        if layer.b is not None and layer.b.shape != (layer.W.shape[0],):
-            raise CoreError(f"layer {number}: bias of shape {layer.b.shape}, expected ({layer.W.shape[0]},)")
+        if layer.b is not None:
+            _check_array(layer.b, f"layer {number}: bias", 1)
+            if layer.b.shape != (layer.W.shape[0],):
+                raise CoreError(f"layer {number}: bias of shape {layer.b.shape}, expected ({layer.W.shape[0]},)")
         width = layer.W.shape[0]
+
+
+def _check_targets(Y: Array, outputs: Array, loss: str) -> None:
+    if loss not in LOSSES:
+        raise CoreError(f"loss: unknown loss {loss!r} (known: {', '.join(sorted(LOSSES))})")
+    _check_array(Y, "targets", 2)
+    if Y.shape != outputs.shape:
+        raise CoreError(f"loss: targets of shape {Y.shape} do not match outputs of shape {outputs.shape}")
+    if loss == "softmax_ce":
+        rows = Y.sum(axis=1)
+        bad = np.flatnonzero((Y < 0).any(axis=1) | (np.abs(rows - 1.0) > 1e-9))
+        if bad.size:
+            raise CoreError(f"targets: row {bad[0]} is not a distribution (entries >= 0 summing to 1) "
+                            f"as softmax_ce needs: sums to {rows[bad[0]]!r}")
+    if loss == "bce" and ((Y < 0) | (Y > 1)).any():
+        raise CoreError("targets: bce needs targets between 0 and 1")
+    if loss in ("bce", "softmax_ce") and ((outputs < 0) | (outputs > 1)).any():
+        raise CoreError(f"loss: {loss} needs outputs between 0 and 1 (probabilities); the output layer gave "
+                        f"{outputs[(outputs < 0) | (outputs > 1)][0]!r}")
 
 
 def forward(layers: Sequence[Dense], X: Array) -> list[LayerForward]:
@@ -227,6 +282,7 @@ def loss_value(
     layers: Sequence[Dense], records: Sequence[LayerForward], Y: Array, loss: str, reduction: str
 ) -> float:
     """The scalar loss ``J``; a fused loss is computed from the logits (log-sum-exp)."""
+    _check_targets(Y, records[-1].A, loss)
     rule = LOSSES[loss]
     out = records[-1]
     if rule.per_example_from_logits is not None and layers[-1].activation == rule.fused_activation:
@@ -245,20 +301,14 @@ def backward(
     reduction: str,
 ) -> list[LayerGradients]:
     """Backpropagate ``J`` through every layer, from the output down."""
-    if loss not in LOSSES:
-        raise CoreError(f"loss: unknown loss {loss!r} (known: {', '.join(sorted(LOSSES))})")
+    _check_targets(Y, records[-1].A, loss)
     rule = LOSSES[loss]
     scale = _batch_scale(reduction, X.shape[0])
     out = records[-1]
-    if Y.shape != out.A.shape:
-        raise CoreError(f"loss: targets of shape {Y.shape} do not match outputs of shape {out.A.shape}")
 
     grads: list[LayerGradients] = []
     fused = layers[-1].activation == rule.fused_activation
-    # With a fused output the error term comes from A - Y; dJ/dA itself is only reported, and for
-    # a saturated output it is truly infinite, which must not raise or spread.
-    with np.errstate(divide="ignore" if fused else "warn", invalid="ignore" if fused else "warn"):
-        dA = scale * rule.gradient(out.A, Y)
+    dA = scale * rule.gradient(out.A, Y)
     for index in range(len(layers) - 1, -1, -1):
         layer, record = layers[index], records[index]
         if index == len(layers) - 1 and fused:

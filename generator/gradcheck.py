@@ -46,7 +46,8 @@ def parameters(layers: Sequence) -> Iterator[Parameter]:
             yield from ((n, "b", index) for index in np.ndindex(*layer.b.shape))
 
 
-def _moved(layers: Sequence, parameter: Parameter, by: float) -> list:
+def moved(layers: Sequence, parameter: Parameter, by: float) -> list:
+    """A copy of the network with one parameter moved by ``by``."""
     n, which, index = parameter
     array = getattr(layers[n], which).copy()
     array[index] += by
@@ -61,4 +62,4 @@ def numerical_gradient(core: ModuleType, layers: Sequence, X, Y, loss: str, redu
     def J(at: list) -> float:
         return core.loss_value(at, core.forward(at, X), Y, loss, reduction)
 
-    return (J(_moved(layers, parameter, step)) - J(_moved(layers, parameter, -step))) / (2.0 * step)
+    return (J(moved(layers, parameter, step)) - J(moved(layers, parameter, -step))) / (2.0 * step)

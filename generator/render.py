@@ -26,7 +26,7 @@ import jinja2
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
-from generator import gradcheck, provenance
+from generator import core, gradcheck, provenance
 from generator.compute import Computation
 from generator.formulas import get_formula
 from generator.ledger import BOUND_KINDS, PER_EXAMPLE_KINDS, Ledger, Quantity
@@ -125,8 +125,14 @@ def make_environment(templates: Path) -> jinja2.Environment:
         finalize=_finalize,
         extensions=[_LineTags],
     )
-    env.globals.update(idx=idx, dim=dim, gradient_check_rule=gradient_check_rule())
+    env.globals.update(idx=idx, dim=dim, gradient_check_rule=gradient_check_rule(), core_constants=core_constants())
     return env
+
+
+def core_constants() -> dict[str, Tex]:
+    """The core's numeric conventions, printed from the constants the core uses (never retyped)."""
+    return {name: Tex(rf"\num{{{value!r}}}") for name, value in
+            (("leaky_slope", core.LEAKY_SLOPE), ("log_floor", core.LOG_FLOOR), ("gradient_floor", core.GRADIENT_FLOOR))}
 
 
 def gradient_check_rule() -> list[tuple[Tex | None, str]]:

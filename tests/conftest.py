@@ -66,7 +66,19 @@ def project_copy(tmp_path: Path, verified_cache: Path) -> Project:
     return copy
 
 
-# Property tests explore new cases locally; CI replays a fixed set so that a landing is repeatable.
-settings.register_profile("ci", derandomize=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# Property tests: a quick profile by default, a thorough one with `pytest --thorough`. CI replays
+# a fixed set of cases (derandomized) so that a landing is repeatable.
+settings.register_profile("quick", max_examples=30, deadline=None)
+settings.register_profile("thorough", max_examples=500, deadline=None)
+settings.register_profile("quick-ci", parent=settings.get_profile("quick"), derandomize=True)
+settings.register_profile("thorough-ci", parent=settings.get_profile("thorough"), derandomize=True)
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--thorough", action="store_true",
+                     help="run the property tests with many more random cases (minutes, not seconds)")
+
+
+def pytest_configure(config) -> None:
+    profile = "thorough" if config.getoption("--thorough") else "quick"
+    settings.load_profile(profile + ("-ci" if os.environ.get("CI") else ""))

@@ -8,7 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from networks import ACTIVATION_NAMES, LOSS_OUTPUTS
 
+from generator import core
 from generator.compute import compute
 from generator.ledger import Quantity
 from generator.oracle import Oracle
@@ -82,3 +86,52 @@ def test_core_agrees_with_the_oracle(worked_spec, hidden, output, loss, reductio
     for q in all_quantities(spec):
         exact, approximate = oracle.value(q), Decimal(computation.value(q))
         assert abs(exact - approximate) <= Decimal("1e-13") * max(1, abs(exact)), str(q)
+
+
+@st.composite
+def small_specs(draw, worked_spec):
+    """Networks small enough for exact arithmetic: depth 1-3, widths 1-3 (1-2 at depth 3), batch 1-2,
+    two-place decimals."""
+    def decimal() -> Decimal:
+        return Decimal(draw(st.integers(-150, 150))) / 100
+
+    depth = draw(st.integers(1, 3))
+    widest = 3 if depth < 3 else 2  # symbolic differentiation grows fast with depth times width
+    widths = draw(st.lists(st.integers(1, widest), min_size=depth + 1, max_size=depth + 1))
+    loss, output = draw(st.sampled_from(LOSS_OUTPUTS))
+    if output == "softmax" or loss == "softmax_ce":
+        widths[-1] = max(widths[-1], 2)
+    names = draw(st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=depth - 1, max_size=depth - 1)) + [output]
+    layers = tuple(
+        LayerSpec("abcd"[n] * 2, name, tuple(tuple(decimal() for _ in range(n_in)) for _ in range(n_out)),
+                  tuple(decimal() for _ in range(n_out)) if draw(st.booleans()) else None)
+        for n, (n_in, n_out, name) in enumerate(zip(widths[:-1], widths[1:], names))
+    )
+    batch = draw(st.integers(1, 2))
+
+    def target_row() -> tuple[Decimal, ...]:
+        if loss == "softmax_ce":  # a distribution: cut 1 at sorted hundredths
+            cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=widths[-1] - 1, max_size=widths[-1] - 1)))
+            edges = [0, *cuts, 100]
+            return tuple(Decimal(b - a) / 100 for a, b in zip(edges, edges[1:]))
+        if loss == "bce":
+            return tuple(Decimal(draw(st.integers(0, 100))) / 100 for _ in range(widths[-1]))
+        return tuple(decimal() for _ in range(widths[-1]))
+
+    return dataclasses.replace(
+        worked_spec, input_size=widths[0], layers=layers, loss=loss, reduction=draw(st.sampled_from(core.REDUCTIONS)),
+        inputs=tuple(tuple(decimal() for _ in range(widths[0])) for _ in range(batch)),
+        targets=tuple(target_row() for _ in range(batch)),
+    )
+
+
+# A third of the profile's cases: each costs up to seconds of symbolic differentiation.
+@settings(max_examples=max(5, settings.default.max_examples // 3))
+@given(st.data())
+def test_random_small_networks_agree_with_the_exact_oracle(worked_spec, data) -> None:
+    """On random small networks (every activation and loss), every core quantity matches SymPy to 1e-12."""
+    spec = data.draw(small_specs(worked_spec))
+    computation, oracle = compute(spec), Oracle(spec)
+    for q in all_quantities(spec):
+        exact, approximate = oracle.value(q), Decimal(computation.value(q))
+        assert abs(exact - approximate) <= Decimal("1e-12") * max(1, abs(exact)), str(q)

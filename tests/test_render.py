@@ -79,3 +79,22 @@ def test_idx_refuses_a_float_with_its_line(tmp_path: Path) -> None:
     """idx() marks whole numbers only; a float is an error naming template and line."""
     with pytest.raises(RenderError, match=r"t\.tex\.j2:1: idx\(\) takes a whole number, got 0\.5"):
         render_source(tmp_path, "<< idx(0.5) >>\n")
+
+
+def test_conventions_print_the_cores_own_constants(project, monkeypatch) -> None:
+    """The conventions section takes ReLU'(0), the leaky slope and the floors from the core itself."""
+    from generator import core
+    from generator.notation import load_notation
+    from generator.render import Formulas, render_book
+
+    def conventions() -> tuple[str, list[str]]:
+        formulas = Formulas()
+        book = render_book(make_environment(project.templates), [], load_notation(project.notation_file), formulas)
+        return " ".join(provenance.strip(book).split()), formulas.shown
+
+    text, shown = conventions()
+    assert r"slope $\num{0.01}$ on the negative side" in text
+    assert r"floored at $\num{-100.0}$" in text and r"at $\num{1e-12}$, as PyTorch does" in text
+    assert {"relu_derivative", "sse_loss", "sse_gradient"} <= set(shown)  # checked against the core
+    monkeypatch.setattr(core, "LEAKY_SLOPE", 0.2)
+    assert r"slope $\num{0.2}$ on the negative side" in conventions()[0]

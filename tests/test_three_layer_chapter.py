@@ -53,11 +53,13 @@ def test_the_sigmoid_rounds_to_one_above_a_logit_of_about_37() -> None:
 
 
 def test_the_division_form_overflows_and_the_logit_form_does_not() -> None:
-    """At a logit of 40 with label 0 the textbook derivative is infinite; the fused route is finite."""
+    """At a logit of 40 with label 0 the textbook derivative is infinite; the core floors it, the fused route is exact."""
     z, y = np.array([[40.0]]), np.array([[0.0]])
     yhat = core.ACTIVATIONS["sigmoid"].forward(z)
     with np.errstate(divide="ignore"):
-        assert np.isinf(core.LOSSES["bce"].gradient(yhat, y)).all()
+        assert np.isinf((1.0 - y) / (1.0 - yhat) - y / yhat).all()  # the textbook form
+    # The core's unfused form is floored (a stated convention), the fused route needs no floor.
+    assert core.LOSSES["bce"].gradient(yhat, y)[0, 0] == 1.0 / core.GRADIENT_FLOOR
     layers = [core.Dense(np.array([[1.0]]), None, "sigmoid")]
     x = np.array([[40.0]])
     records = core.forward(layers, x)
