@@ -62,7 +62,8 @@ def main() -> None:
 def build(root: Path) -> None:
     """Check every chapter and typeset build/handbook.pdf.
 
-    If any check fails, nothing is written and the last good PDF stays.
+    If any check fails, nothing is written and the last good PDF stays. Only chapters whose
+    sources changed are rendered and verified again; with nothing changed, nothing is done.
     """
     _run(lambda: build_book(Project(root), _progress))
 
@@ -81,7 +82,8 @@ def chapter(name: str, pdf: bool, root: Path) -> None:
 def check_command(root: Path) -> None:
     """Render and verify every chapter without TeX.
 
-    Writes no .tex, ledger or PDF; only the cache of verified formulas (build/cache/).
+    Always renders and verifies every chapter. Writes no .tex, ledger or PDF; only the stamps
+    of passing verdicts (build/cache/).
     """
     project = Project(root)
     _run(lambda: check(project, load_chapters(project), _progress))

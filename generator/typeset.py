@@ -50,6 +50,14 @@ def parse_log(log: str) -> TexError | None:
     return None
 
 
+def tex_version() -> str:
+    """The first line of ``pdftex --version`` (for the appendix and the build key), or why there is none."""
+    if shutil.which("pdftex") is None:
+        return "not installed"
+    result = subprocess.run(["pdftex", "--version"], capture_output=True, text=True, errors="replace")
+    return result.stdout.splitlines()[0].strip() if result.stdout else "unknown"
+
+
 def typeset(tex_file: Path) -> Path:
     """Run latexmk in ``tex_file``'s folder; return the PDF it wrote there."""
     if not latexmk_available():

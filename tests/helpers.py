@@ -12,5 +12,5 @@ def printed(rendered, quantity) -> set[str]:
 
 def render_checked(project: Project, name: str):
     """The chapter ``name`` rendered and passed through every check."""
-    (chapter,) = check(project, [select(load_chapters(project), name)], lambda line: None).chapters
+    (chapter,) = check(project, [select(load_chapters(project), name)], lambda line: None).rendered
     return chapter
