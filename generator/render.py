@@ -31,7 +31,7 @@ from generator.compute import Computation
 from generator.formulas import get_formula
 from generator.ledger import BOUND_KINDS, PER_EXAMPLE_KINDS, Ledger, Quantity
 from generator.notation import Notation
-from generator.spec import ChapterSpec
+from generator.spec import ChapterSpec, SpecText
 
 
 class Tex(str):
@@ -87,6 +87,8 @@ def _finalize(value: Any) -> str:
             template, line, f"the number {value!r} reached the page without the ledger: "
             "print computed values with v.*(...) and indices or sizes with idx(...)"
         )
+    if isinstance(value, SpecText):  # the spec's words, escaped; the numeral scan is for templates
+        return provenance.generated(escape_tex(value))
     text = str(value)  # StrictUndefined raises here, naming the variable
     if _SENTINEL.search(text):
         return text  # output of a template macro: already rendered, already marked
@@ -434,9 +436,9 @@ class Verification:
 
 def _appendix_context(verification: Verification) -> dict[str, Any]:
     def counts(row: VerificationRow) -> dict[str, Any]:
-        return {"title": row.title, "exact": idx(row.exact), "high": idx(row.high), "formulas": idx(row.formulas)}
+        return {"title": SpecText(row.title), "exact": idx(row.exact), "high": idx(row.high), "formulas": idx(row.formulas)}
 
-    total = VerificationRow("", sum(r.exact for r in verification.rows), sum(r.high for r in verification.rows),
+    total = VerificationRow(SpecText(""), sum(r.exact for r in verification.rows), sum(r.high for r in verification.rows),
                             sum(r.formulas for r in verification.rows))
     return {
         "verification": [counts(row) for row in verification.rows],

@@ -51,6 +51,10 @@ CHAPTER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 Matrix = tuple[tuple[Decimal, ...], ...]
 
 
+class SpecText(str):
+    """Prose from a spec (a title): printed as escaped text, its digits the author's, not the template's."""
+
+
 class SpecError(ValueError):
     """A malformed spec: names the file, the field and what is wrong."""
 
@@ -267,7 +271,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
     return ChapterSpec(
         path=path,
         name=name,
-        title=read.string(chapter, "title", "chapter.title"),
+        title=SpecText(read.string(chapter, "title", "chapter.title")),
         template=read.string(chapter, "template", "chapter.template"),
         order=read.integer(read.require(chapter, "order", "chapter.order"), "chapter.order", 0, 10_000),
         source=read.string(chapter, "source", "chapter.source", default="-"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
@@ -51,13 +52,32 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
     assert "no chapter called 'no-such' (chapters: worked-example, matrix-form, linear-layer, three-layer, four-equations, softmax-cross-entropy, gradient-checking)" in result.output
 
 
-def test_malformed_spec_is_bad_input_and_writes_nothing(project_copy) -> None:
-    """A malformed spec exits 2 with file and field, and writes nothing."""
+@pytest.mark.parametrize(
+    ("old", "new", "field", "problem"),
+    [
+        ("[loss]", "[loss", "(syntax)", "Expected ']'"),
+        ('title = "A worked example: one gradient step by hand"\n', "", "chapter.title", "missing"),
+        ('activation = "relu"', 'activation = "swish"', "network.layers[0].activation", "unknown value 'swish'"),
+        ('name = "sse"', 'name = "hinge"', "loss.name", "unknown value 'hinge'"),
+        ("[[0.42, 0.19], [-0.27, -0.37]]", "[[0.42, 0.19, 1], [-0.27, -0.37, 1]]",
+         "network.layers[0].weights[0]", "expected 2 numbers, got 3"),
+        ("[[0.42, 0.19]", '[["a", 0.19]', "network.layers[0].weights[0][0]", "expected a number, got 'a'"),
+        ("[[0.42, 0.19]", "[[nan, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
+        ("[[0.42, 0.19]", "[[-inf, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
+        ("weight_gradient = 4", "weight_gradient = 40", "precision.weight_gradient", "40 is out of range (0 to 12)"),
+        ('template = "chapters/worked_example.tex.j2"', 'template = "chapters/no_such.tex.j2"', "chapter.template",
+         "no template 'chapters/no_such.tex.j2'"),
+    ],
+)
+def test_malformed_spec_is_bad_input_and_writes_nothing(project_copy, old, new, field, problem) -> None:
+    """Each kind of malformed spec exits 2 with one message naming file, field and problem, and writes nothing."""
     spec = project_copy.chapters / "worked-example.toml"
-    spec.write_text(spec.read_text().replace('activation = "relu"', 'activation = "swish"'))
+    assert old in spec.read_text(), old
+    spec.write_text(spec.read_text().replace(old, new, 1))
     result = invoke("build", "--root", str(project_copy.root))
     assert result.exit_code == 2
-    assert f"{spec}: network.layers[0].activation: unknown value 'swish'" in result.output
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"error: {spec}: {field}: ") and problem in line, line
     assert sorted(p.name for p in project_copy.build.iterdir()) == ["cache"]  # no .tex, ledger or PDF
 
 
