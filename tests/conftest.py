@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from helpers import ROOT, copy_sources
+
 from generator.build import Project
 from generator.spec import ChapterSpec, load_spec
-
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("chapters", "templates", "notation", "generator")
 
 
 @pytest.fixture(scope="session")
@@ -47,10 +46,7 @@ def verified_cache(tmp_path_factory, formula_cache: Path) -> Path:
     """
     from generator.build import check, load_chapters
 
-    root = tmp_path_factory.mktemp("verified")
-    for name in SOURCES:
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    verified = Project(root)
+    verified = copy_sources(tmp_path_factory.mktemp("verified"))
     shutil.copytree(formula_cache, verified.formula_cache)
     check(verified, load_chapters(verified), lambda line: None)
     return verified.cache
@@ -59,9 +55,7 @@ def verified_cache(tmp_path_factory, formula_cache: Path) -> Path:
 @pytest.fixture
 def project_copy(tmp_path: Path, verified_cache: Path) -> Project:
     """A copy of the project's sources that a test may change, with the session's verified stamps."""
-    for name in SOURCES:
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    copy = Project(tmp_path)
+    copy = copy_sources(tmp_path)
     shutil.copytree(verified_cache, copy.cache)
     return copy
 

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
 from generator.build import Project, check, load_chapters, select
+from generator.notation import load_notation
+from generator.verify import verify_chapter
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ("chapters", "templates", "notation", "generator")
+
+
+def copy_sources(root: Path) -> Project:
+    """A copy of the project's sources under ``root`` (no build/)."""
+    for name in SOURCES:
+        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return Project(root)
 
 
 def printed(rendered, quantity) -> set[str]:
@@ -10,7 +27,22 @@ def printed(rendered, quantity) -> set[str]:
     return {e.text for e in rendered.ledger.entries if e.quantity == quantity}
 
 
+def printed_value(rendered, quantity) -> Decimal:
+    """The one text printed for ``quantity``, as a number."""
+    (text,) = printed(rendered, quantity)
+    return Decimal(text)
+
+
 def render_checked(project: Project, name: str):
     """The chapter ``name`` rendered and passed through every check."""
     (chapter,) = check(project, [select(load_chapters(project), name)], lambda line: None).rendered
     return chapter
+
+
+def verify_tampered(project: Project, rendered, matches, text: str) -> list:
+    """The failures of ``rendered`` with the text of the first entry that ``matches`` replaced by ``text``."""
+    index = next(i for i, e in enumerate(rendered.ledger.entries) if matches(e.quantity))
+    entries = list(rendered.ledger.entries)
+    entries[index] = dataclasses.replace(entries[index], text=text)
+    tampered = dataclasses.replace(rendered, ledger=dataclasses.replace(rendered.ledger, entries=entries))
+    return verify_chapter(tampered, load_notation(project.notation_file).structural_arguments())

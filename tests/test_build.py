@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import copy_sources
 
 import generator.build as build
 from generator.build import Project, build_book, build_chapter
@@ -21,14 +22,10 @@ pytestmark = pytest.mark.skipif(
     not (latexmk_available() and shutil.which("pdftotext")),
     reason="needs latexmk and pdftotext: `make setup` installs them (debian-packages.txt)",
 )
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("chapters", "templates", "notation", "generator")
 
 
 def copy_project(root: Path, cache: Path) -> Project:
-    for name in SOURCES:
-        shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    project = Project(root)
+    project = copy_sources(root)
     shutil.copytree(cache, project.cache)
     return project
 

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import main
+from test_spec import MALFORMED_SPECS
 
 
 def invoke(*args: str):
@@ -54,20 +55,10 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
 
 @pytest.mark.parametrize(
     ("old", "new", "field", "problem"),
-    [
-        ("[loss]", "[loss", "(syntax)", "Expected ']'"),
-        ('title = "A worked example: one gradient step by hand"\n', "", "chapter.title", "missing"),
-        ('activation = "relu"', 'activation = "swish"', "network.layers[0].activation", "unknown value 'swish'"),
-        ('name = "sse"', 'name = "hinge"', "loss.name", "unknown value 'hinge'"),
-        ("[[0.42, 0.19], [-0.27, -0.37]]", "[[0.42, 0.19, 1], [-0.27, -0.37, 1]]",
-         "network.layers[0].weights[0]", "expected 2 numbers, got 3"),
-        ("[[0.42, 0.19]", '[["a", 0.19]', "network.layers[0].weights[0][0]", "expected a number, got 'a'"),
-        ("[[0.42, 0.19]", "[[nan, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
-        ("[[0.42, 0.19]", "[[-inf, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
-        ("weight_gradient = 4", "weight_gradient = 40", "precision.weight_gradient", "40 is out of range (0 to 12)"),
-        ('template = "chapters/worked_example.tex.j2"', 'template = "chapters/no_such.tex.j2"', "chapter.template",
-         "no template 'chapters/no_such.tex.j2'"),
-    ],
+    [*MALFORMED_SPECS,
+     ('title = "A worked example: one gradient step by hand"\n', "", "chapter.title", "missing"),
+     ('template = "chapters/worked_example.tex.j2"', 'template = "chapters/no_such.tex.j2"', "chapter.template",
+      "no template 'chapters/no_such.tex.j2'")],
 )
 def test_malformed_spec_is_bad_input_and_writes_nothing(project_copy, old, new, field, problem) -> None:
     """Each kind of malformed spec exits 2 with one message naming file, field and problem, and writes nothing."""

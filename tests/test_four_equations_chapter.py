@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from helpers import printed, render_checked
+from helpers import printed_value as value
 
 from generator.ledger import Quantity
 
@@ -13,11 +14,6 @@ from generator.ledger import Quantity
 @pytest.fixture(scope="module")
 def rendered(project):
     return render_checked(project, "four-equations")
-
-
-def value(rendered, quantity) -> Decimal:
-    (text,) = printed(rendered, quantity)
-    return Decimal(text)
 
 
 @pytest.mark.parametrize(("layer", "units"), [("one", 4), ("two", 4), ("three", 2)])

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import printed, render_checked
+from helpers import printed, render_checked, verify_tampered
 
 from generator import core, gradcheck
 from generator.ledger import Quantity, format_bound
-from generator.notation import load_notation
 from generator.spec import SpecError, load_spec
-from generator.verify import verify_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,13 +77,8 @@ def test_every_chapter_network_is_checked(rendered, project) -> None:
 
 def test_a_bound_below_the_exact_error_is_caught(project, rendered) -> None:
     """Printing a power of ten under the oracle's relative error fails, naming the network."""
-    index = next(i for i, e in enumerate(rendered.ledger.entries)
-                 if e.quantity.kind == "relative_error_bound" and e.quantity.network == "four-equations")
-    entries = list(rendered.ledger.entries)
-    entries[index] = dataclasses.replace(entries[index], text="1e-12")
-    tampered = dataclasses.replace(rendered, ledger=dataclasses.replace(rendered.ledger, entries=entries))
-    structural = load_notation(project.notation_file).structural_arguments()
-    (failure,) = verify_chapter(tampered, structural)
+    (failure,) = verify_tampered(project, rendered, lambda q: q.kind == "relative_error_bound"
+                                 and q.network == "four-equations", "1e-12")
     assert "relative_error_bound of the network of four-equations: printed the bound 1e-12" in str(failure)
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from helpers import printed, render_checked
+from helpers import printed, render_checked, verify_tampered
 
 from generator.ledger import Quantity
-from generator.notation import load_notation
-from generator.verify import verify_chapter
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +31,7 @@ def test_counterexample_of_the_swapped_index(rendered) -> None:
 
 def test_a_wrong_counterexample_number_is_caught(project, rendered) -> None:
     """The oracle recomputes a formula's value exactly: a tampered text fails, naming the formula."""
-    index = next(i for i, e in enumerate(rendered.ledger.entries) if e.quantity.kind == "formula")
-    entries = list(rendered.ledger.entries)
-    entries[index] = dataclasses.replace(entries[index], text="-7.100")
-    tampered = dataclasses.replace(rendered, ledger=dataclasses.replace(rendered.ledger, entries=entries))
-    structural = load_notation(project.notation_file).structural_arguments()
-    (failure,) = verify_chapter(tampered, structural)
+    (failure,) = verify_tampered(project, rendered, lambda q: q.kind == "formula", "-7.100")
     assert "formula wrong_dW_index_swapped[lin]_1,2 (example 1): printed -7.100, exact 12.200000" in str(failure)
 
 

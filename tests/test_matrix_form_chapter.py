@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from helpers import printed, render_checked
+from helpers import printed_value as value
 
 from generator.formula_check import verify_formula
 from generator.formulas import FORMULAS
@@ -15,11 +16,6 @@ from generator.ledger import Quantity
 @pytest.fixture(scope="module")
 def rendered(project):
     return render_checked(project, "matrix-form")
-
-
-def value(rendered, quantity) -> Decimal:
-    (text,) = printed(rendered, quantity)
-    return Decimal(text)
 
 
 def test_output_error_is_prediction_minus_target(rendered) -> None:

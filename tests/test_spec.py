@@ -20,25 +20,26 @@ def load_variant(tmp_path: Path, old: str, new: str) -> None:
     load_spec(path)
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "field", "problem"),
-    [
-        ("[loss]", "[loss", "(syntax)", ""),
-        ('name = "sse"', "", "loss.name", "missing"),
-        ('activation = "relu"', 'activation = "swish"', "network.layers[0].activation", "unknown value 'swish'"),
-        ('name = "sse"', 'name = "hinge"', "loss.name", "unknown value 'hinge'"),
-        ("[[0.42, 0.19], [-0.27, -0.37]]", "[[0.42, 0.19, 1], [-0.27, -0.37, 1]]",
-         "network.layers[0].weights[0]", "expected 2 numbers, got 3"),
-        ("[[-1.40, 0.35], [-0.81, 0.62]]", "[[-1.40, 0.35], [-0.81, 0.62], [1, 1]]", "data.targets[0]",
-         "expected 3 numbers, got 2"),
-        ("[[0.42, 0.19]", '[["a", 0.19]', "network.layers[0].weights[0][0]", "expected a number"),
-        ("[[0.42, 0.19]", "[[nan, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
-        ("[[0.42, 0.19]", "[[inf, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
-        ("preactivation = 2", "preactivation = 13", "precision.preactivation", "out of range"),
-        ("preactivation = 2", "preactivatoin = 2", "precision.preactivatoin", "unknown quantity kind"),
-        ("learning_rate = 0.1", "learning_rate = -0.1", "training.learning_rate", "must be positive"),
-    ],
-)
+# Each kind of malformed spec: the text replaced, the field named and (part of) the problem.
+MALFORMED_SPECS = [
+    ("[loss]", "[loss", "(syntax)", ""),
+    ('name = "sse"', "", "loss.name", "missing"),
+    ('activation = "relu"', 'activation = "swish"', "network.layers[0].activation", "unknown value 'swish'"),
+    ('name = "sse"', 'name = "hinge"', "loss.name", "unknown value 'hinge'"),
+    ("[[0.42, 0.19], [-0.27, -0.37]]", "[[0.42, 0.19, 1], [-0.27, -0.37, 1]]",
+     "network.layers[0].weights[0]", "expected 2 numbers, got 3"),
+    ("[[-1.40, 0.35], [-0.81, 0.62]]", "[[-1.40, 0.35], [-0.81, 0.62], [1, 1]]", "data.targets[0]",
+     "expected 3 numbers, got 2"),
+    ("[[0.42, 0.19]", '[["a", 0.19]', "network.layers[0].weights[0][0]", "expected a number"),
+    ("[[0.42, 0.19]", "[[nan, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
+    ("[[0.42, 0.19]", "[[inf, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
+    ("preactivation = 2", "preactivation = 13", "precision.preactivation", "out of range"),
+    ("preactivation = 2", "preactivatoin = 2", "precision.preactivatoin", "unknown quantity kind"),
+    ("learning_rate = 0.1", "learning_rate = -0.1", "training.learning_rate", "must be positive"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "field", "problem"), MALFORMED_SPECS)
 def test_malformed_spec_names_file_field_and_problem(tmp_path, old, new, field, problem) -> None:
     """Each kind of malformed spec raises SpecError naming the file, the field and the problem."""
     with pytest.raises(SpecError) as raised:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from helpers import printed, render_checked
+from helpers import printed_value as value
 
 from generator import core
 from generator.ledger import Quantity
@@ -15,11 +16,6 @@ from generator.ledger import Quantity
 @pytest.fixture(scope="module")
 def rendered(project):
     return render_checked(project, "three-layer")
-
-
-def value(rendered, quantity) -> Decimal:
-    (text,) = printed(rendered, quantity)
-    return Decimal(text)
 
 
 def test_output_error_and_loss_derivative_per_example(rendered) -> None:
