@@ -5,11 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NAME   ?=
 PYTEST_ARGS ?=
+NOTATION ?= default
 
 .PHONY: help setup python-setup tex-setup pdf test check chapter clean
 
 help:
 	@echo "make pdf              build build/handbook.pdf (sets everything up first)"
+	@echo "make pdf NOTATION=p   the same in notation profile p (notation/p.toml): build/handbook-p.pdf"
 	@echo "make test             run the test suite (sets everything up first)"
 	@echo "make test PYTEST_ARGS=--thorough   the same with many more random property cases"
 	@echo "make check            render and verify every chapter, without TeX"
@@ -31,7 +33,7 @@ tex-setup:
 	@tools/ensure-debian-packages.sh
 
 pdf: setup
-	$(BIN)/handbook build
+	$(BIN)/handbook build --notation $(NOTATION)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,7 +44,7 @@ check: python-setup
 chapter: python-setup
 	@test -n "$(NAME)" || { echo "usage: make chapter NAME=<chapter> (see: $(BIN)/handbook list)"; exit 2; }
 	$(if $(PDF),@tools/ensure-debian-packages.sh)
-	$(BIN)/handbook chapter $(NAME) $(if $(PDF),--pdf)
+	$(BIN)/handbook chapter $(NAME) --notation $(NOTATION) $(if $(PDF),--pdf)
 
 clean:
 	rm -rf build

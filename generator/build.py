@@ -21,7 +21,8 @@ from types import ModuleType
 from generator import core as default_core
 from generator import incremental, provenance
 from generator.compute import compute
-from generator.notation import Notation, load_notation
+from generator.notation import DEFAULT as DEFAULT_NOTATION
+from generator.notation import Notation, load_notation, profile_names
 from generator.formula_check import verify_formula
 from generator.formulas import get_formula
 from generator.formula_check import RELATIVE as FORMULA_TOLERANCE
@@ -52,9 +53,10 @@ class UnknownChapter(LookupError):
 
 @dataclass(frozen=True)
 class Project:
-    """Where a handbook's sources and outputs live."""
+    """Where a handbook's sources and outputs live, and the notation profile to print it in."""
 
     root: Path
+    notation: str = DEFAULT_NOTATION
 
     @property
     def chapters(self) -> Path:
@@ -65,8 +67,12 @@ class Project:
         return self.root / "templates"
 
     @property
+    def notation_folder(self) -> Path:
+        return self.root / "notation"
+
+    @property
     def notation_file(self) -> Path:
-        return self.root / "notation" / "default.toml"
+        return self.notation_folder / f"{self.notation}.toml"
 
     @property
     def build(self) -> Path:
@@ -82,8 +88,18 @@ class Project:
         return self.cache / "formulas"
 
     @property
+    def suffix(self) -> str:
+        """Outputs of another profile than the default carry its name: handbook-note002.pdf."""
+        return "" if self.notation == DEFAULT_NOTATION else f"-{self.notation}"
+
+    @property
     def pdf(self) -> Path:
-        return self.build / "handbook.pdf"
+        return self.build / f"handbook{self.suffix}.pdf"
+
+    @property
+    def tex(self) -> Path:
+        """TeX's working folder: the generated .tex files, the log."""
+        return self.build / f"tex{self.suffix}"
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -165,7 +181,10 @@ def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: 
     by_name = {r.spec.name: incremental.CheckedChapter.of(r) for r in rendered}
     chapters = [stored.get(s.name) or by_name[s.name] for s in specs]
     shell_formulas = Formulas()
-    book = render_book(env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(chapters))
+    profiles = tuple(load_notation(project.notation_folder / f"{name}.toml")
+                     for name in profile_names(project.notation_folder))
+    book = render_book(env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(chapters),
+                       profiles)
     failures += [Failure("(book)", str(v)) for v in scan(book, structural)]
     for name in shell_formulas.shown:
         failures += [Failure("(book)", p) for p in verify_formula(get_formula(name), project.formula_cache)]
@@ -227,15 +246,16 @@ def build_book(project: Project, progress: Progress, core: ModuleType = default_
     chapters that changed are rendered and verified. The ledgers and then the PDF are published
     only after the whole book passed and typeset, so an interrupted build changes neither.
     """
+    load_notation(project.notation_file)  # an unknown profile is bad input, named before anything else
     specs = load_chapters(project)
     key = book_key(project, specs)
-    stamp = project.cache / "book.json"
+    stamp = project.cache / f"book{project.suffix}.json"
     if _up_to_date(stamp, key, project.pdf):
         progress(f"spec     {len(specs)} chapter(s), unchanged since {project.pdf} was built")
         progress("up to date: nothing rendered, verified or typeset")
         return project.pdf
     checked = check(project, specs, progress, core, reuse=True)
-    book = write_sources(checked, project.build / "tex")
+    book = write_sources(checked, project.tex)
     built = typeset(book)
     write_ledgers(project, checked)
     publish_pdf(built, project.pdf, progress)
@@ -257,14 +277,14 @@ def build_chapter(project: Project, name: str, pdf: bool, progress: Progress,
     spec = select(load_chapters(project), name)
     checked = check(project, [spec], progress, core, reuse=True)
     if not pdf:
-        tex = write_chapter(project.build / "tex", checked.chapters[0])
+        tex = write_chapter(project.tex, checked.chapters[0])
         write_ledgers(project, checked)
         progress(f"write    {tex}")
         return tex
-    folder = project.build / f"chapter-{name}"
+    folder = project.build / f"chapter-{name}{project.suffix}"
     shutil.rmtree(folder / "chapters", ignore_errors=True)
     built = typeset(write_sources(checked, folder))
     write_ledgers(project, checked)
-    target = project.build / f"{name}.pdf"
+    target = project.build / f"{name}{project.suffix}.pdf"
     publish_pdf(built, target, progress)
     return target

@@ -47,6 +47,13 @@ root_option = click.option(
 )
 
 
+notation_option = click.option(
+    "--notation", default="default", show_default=True, metavar="PROFILE",
+    help="The notation profile to print in (notation/PROFILE.toml: default, note000 ... note004). "
+         "Outputs of another profile than the default carry its name: build/handbook-PROFILE.pdf.",
+)
+
+
 @click.group()
 def main() -> None:
     """Build the backprop handbook: every printed number is computed by the NumPy core and
@@ -59,33 +66,36 @@ def main() -> None:
 
 @main.command()
 @root_option
-def build(root: Path) -> None:
+@notation_option
+def build(root: Path, notation: str) -> None:
     """Check every chapter and typeset build/handbook.pdf.
 
     If any check fails, nothing is written and the last good PDF stays. Only chapters whose
     sources changed are rendered and verified again; with nothing changed, nothing is done.
     """
-    _run(lambda: build_book(Project(root), _progress))
+    _run(lambda: build_book(Project(root, notation), _progress))
 
 
 @main.command()
 @click.argument("name")
 @click.option("--pdf", is_flag=True, help="Also typeset the chapter alone into build/NAME.pdf.")
 @root_option
-def chapter(name: str, pdf: bool, root: Path) -> None:
+@notation_option
+def chapter(name: str, pdf: bool, root: Path, notation: str) -> None:
     """Render and verify the chapter NAME (see `handbook list`); write build/tex/chapters/NAME.tex."""
-    _run(lambda: build_chapter(Project(root), name, pdf, _progress))
+    _run(lambda: build_chapter(Project(root, notation), name, pdf, _progress))
 
 
 @main.command("check")
 @root_option
-def check_command(root: Path) -> None:
+@notation_option
+def check_command(root: Path, notation: str) -> None:
     """Render and verify every chapter without TeX.
 
     Always renders and verifies every chapter. Writes no .tex, ledger or PDF; only the stamps
     of passing verdicts (build/cache/).
     """
-    project = Project(root)
+    project = Project(root, notation)
     _run(lambda: check(project, load_chapters(project), _progress))
 
 

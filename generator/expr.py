@@ -371,7 +371,8 @@ class Transpose(Unary):
         needs = inner.strength < ATOM or (isinstance(inner, Q) and symbols[inner.name].superscripted)
         text = inner.tex(symbols)
         if not needs:
-            return text + r"^{\top}"
+            # Braced: a notation profile may print the symbol with a superscript of its own.
+            return "{" + text + r"}^{\top}"
         # A fraction (a gradient) needs parentheses as tall as itself.
         tall = r"\pd" in text
         return (rf"\left({text}\right)" if tall else rf"\bigl({text}\bigr)") + r"^{\top}"

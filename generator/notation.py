@@ -27,13 +27,51 @@ class Macro:
     structural: tuple[int, ...]
 
 
+ORIENTATIONS = ("output-by-input", "input-by-output")
+BATCH_LAYOUTS = ("rows", "columns")
+DEFAULT = "default"
+
+
 @dataclass(frozen=True)
 class Notation:
-    """A notation profile."""
+    """A notation profile: its macros, and how its source stores weights and batches."""
 
     name: str
     description: str
     macros: tuple[Macro, ...]
+    orientation: str = ORIENTATIONS[0]  # W of shape (outputs, inputs), or its transpose
+    batch: str = BATCH_LAYOUTS[0]  # examples as rows or as columns
+    source: str = ""
+
+    def macro(self, name: str) -> Macro:
+        return next(m for m in self.macros if m.name == name)
+
+    def display(self, name: str, args: tuple[str, ...]) -> str:
+        """The macro ``name`` applied to ``args`` and expanded within this profile (for the mapping table)."""
+        body = self.macro(name).body
+        for position, arg in enumerate(args, start=1):
+            body = body.replace(f"#{position}", arg)
+        return self._expand(body)
+
+    def _expand(self, text: str) -> str:
+        """Expand this profile's macros inside ``text`` (bodies refer to \\layer and the like)."""
+        pattern = re.compile(r"\\(" + "|".join(sorted((m.name for m in self.macros), key=len, reverse=True)) + r")(?![a-zA-Z])")
+        out, position = [], 0
+        while (match := pattern.search(text, position)) is not None:
+            macro = self.macro(match.group(1))
+            out.append(text[position:match.start()])
+            end, args = match.end(), []
+            for _ in range(macro.args):
+                depth, start = 0, end
+                for i in range(end, len(text)):
+                    depth += {"{": 1, "}": -1}.get(text[i], 0)
+                    if depth == 0:
+                        args.append(text[start + 1 : i])
+                        end = i + 1
+                        break
+            out.append(self.display(macro.name, tuple(args)))
+            position = end
+        return "".join(out) + text[position:]
 
     def latex_definitions(self) -> str:
         """``\\newcommand`` lines for every macro (``\\newcommand`` so that a clash is an error)."""
@@ -48,31 +86,57 @@ class Notation:
         return {m.name: m.structural for m in self.macros if m.structural}
 
 
-def load_notation(path: Path) -> Notation:
-    """Read and validate one notation profile."""
+def profile_names(folder: Path) -> list[str]:
+    """The notation profiles under ``folder``, the default first."""
+    names = sorted(p.stem for p in folder.glob("*.toml"))
+    return sorted(names, key=lambda n: n != DEFAULT)
+
+
+def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
+    """Read and validate one notation profile; ``extends`` takes the macros of another and overrides some."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SpecError(path, "(file)", "no such notation profile") from None
+        known = ", ".join(profile_names(path.parent)) or "none"
+        raise SpecError(path, "(file)", f"no notation profile {path.stem!r} (profiles: {known})") from None
     except tomllib.TOMLDecodeError as error:
         raise SpecError(path, "(syntax)", str(error)) from None
-    macros = []
-    table = data.get("macros")
-    if not isinstance(table, dict) or not table:
+    parent: Notation | None = None
+    if "extends" in data:
+        base = path.parent / f"{data['extends']}.toml"
+        if base in _seen or base == path:
+            raise SpecError(path, "extends", f"profiles extend each other in a circle: {data['extends']!r}")
+        parent = load_notation(base, (*_seen, path))
+    inherited = {m.name: m for m in parent.macros} if parent else {}
+    table = data.get("macros", {} if parent else None)  # a profile that extends may rename nothing
+    if not isinstance(table, dict) or not (table or parent):
         raise SpecError(path, "macros", "missing or empty")
+    macros = dict(inherited)
     for name, entry in table.items():
         field = f"macros.{name}"
         if not MACRO_NAME.match(name):
             raise SpecError(path, field, "a macro name is letters only")
         if not isinstance(entry, dict) or not isinstance(entry.get("body"), str):
             raise SpecError(path, f"{field}.body", "missing or not a string")
-        args = entry.get("args", 0)
+        if parent is not None and name not in inherited:
+            raise SpecError(path, field, f"not a macro of {parent.name!r}: a profile renames symbols, it adds none")
+        base_macro = inherited.get(name)
+        args = entry.get("args", base_macro.args if base_macro else 0)
         if isinstance(args, bool) or not isinstance(args, int) or not 0 <= args <= 9:
             raise SpecError(path, f"{field}.args", f"expected 0 to 9, got {args!r}")
-        structural = entry.get("structural", [])
+        if base_macro is not None and args != base_macro.args:
+            raise SpecError(path, f"{field}.args", f"{args}, but {parent.name!r} gives it {base_macro.args}")
+        structural = entry.get("structural", list(base_macro.structural) if base_macro else [])
         if not isinstance(structural, list) or any(
             isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= args for i in structural
         ):
             raise SpecError(path, f"{field}.structural", f"expected argument positions 1..{args}")
-        macros.append(Macro(name, args, entry["body"], tuple(structural)))
-    return Notation(str(data.get("name", path.stem)), str(data.get("description", "")), tuple(macros))
+        macros[name] = Macro(name, args, entry["body"], tuple(structural))
+    orientation = data.get("orientation", parent.orientation if parent else ORIENTATIONS[0])
+    if orientation not in ORIENTATIONS:
+        raise SpecError(path, "orientation", f"unknown value {orientation!r} (expected one of: {', '.join(ORIENTATIONS)})")
+    batch = data.get("batch", parent.batch if parent else BATCH_LAYOUTS[0])
+    if batch not in BATCH_LAYOUTS:
+        raise SpecError(path, "batch", f"unknown value {batch!r} (expected one of: {', '.join(BATCH_LAYOUTS)})")
+    return Notation(str(data.get("name", path.stem)), str(data.get("description", "")), tuple(macros.values()),
+                    orientation, batch, str(data.get("source", "")))

@@ -450,9 +450,39 @@ def _appendix_context(verification: Verification) -> dict[str, Any]:
     }
 
 
+# The rows of the notation table: a macro, its arguments, and what it names (in the book's terms).
+NOTATION_ROWS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("weight", (r"\ell",), "weights (out-by-in)"),
+    ("weightentry", (r"\ell", "k", "t"), "weight into k from t"),
+    ("weightio", (r"\ell",), "weights (in-by-out)"),
+    ("bias", (r"\ell",), "biases"),
+    ("preact", (r"\ell",), "pre-activation"),
+    ("act", (r"\ell",), "activation"),
+    ("err", (r"\ell",), "error term"),
+    ("actfn", (r"\ell",), "activation function"),
+    ("Inputs", (), "inputs, rows"),
+    ("Preact", (r"\ell",), "pre-activations, rows"),
+    ("Act", (r"\ell",), "activations, rows"),
+    ("Err", (r"\ell",), "error terms, rows"),
+    ("cost", (), "cost"),
+)
+
+
+def _notation_context(profiles: tuple[Notation, ...]) -> dict[str, Any]:
+    rows = [(meaning, [Tex(f"${p.display(macro, args)}$") for p in profiles]) for macro, args, meaning in NOTATION_ROWS]
+    return {
+        # Names and sources come from the profiles (data), not from the template: printed as text.
+        "profiles": [{"name": SpecText(p.name), "source": SpecText(p.source),
+                      "orientation": {"output-by-input": "out-by-in"}.get(p.orientation, "in-by-out"),
+                      "batch": p.batch}
+                     for p in profiles],
+        "notation_rows": rows,
+    }
+
+
 def render_book(
     env: jinja2.Environment, chapter_files: list[str], notation: Notation, formulas: Formulas | None = None,
-    verification: Verification = Verification(),
+    verification: Verification = Verification(), profiles: tuple[Notation, ...] = (),
 ) -> str:
     """Render the book shell that inputs the given chapter files and ends with the appendix (marked text).
 
@@ -465,5 +495,6 @@ def render_book(
         "notation": notation,
         **formulas.template_functions(),
         **_appendix_context(verification),
+        **_notation_context(profiles or (notation,)),
     }
     return _render(env, "book.tex.j2", context)

@@ -1,0 +1,71 @@
+"""Notation profiles: every chapter in every profile, each profile's letters and only its own."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from generator import provenance
+from generator.build import Project, check, load_chapters
+from generator.cli import main
+from generator.notation import load_notation, profile_names
+from generator.spec import SpecError
+from helpers import ROOT
+
+PROFILES = profile_names(ROOT / "notation")
+
+
+def test_there_is_a_profile_per_note_and_the_default() -> None:
+    """The default first, then one profile for each of the five source notes."""
+    assert PROFILES == ["default", "note000", "note001", "note002", "note003", "note004"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_chapter_renders_and_verifies_in_every_profile(project_copy, profile: str) -> None:
+    """All chapters pass every check (numbers, formulas, numeral scan) printed in the profile."""
+    project = Project(project_copy.root, profile)
+    checked = check(project, load_chapters(project), lambda line: None)
+    assert [c.spec.name for c in checked.chapters] == [s.name for s in load_chapters(project)]
+    assert rf"\texttt{{{profile}}}" in provenance.strip(checked.book)  # the appendix names the profile it is printed in
+
+
+@pytest.mark.parametrize(("profile", "own", "others"), [
+    ("note001", r"\Theta^{[", [r"W^{(\layer{#1})}", r"\mathrm{act}^{["]),
+    ("note002", r"\mathrm{act}^{[", [r"\Theta", r"g^{(\layer{#1})}"]),
+    ("default", r"W^{(\layer{#1})}", [r"\Theta", r"\mathrm{act}", r"\phi"]),
+])
+def test_a_profile_defines_its_letters_and_not_another_ones(profile: str, own: str, others: list[str]) -> None:
+    """The macro definitions of a profile hold its own letters and none of another profile's."""
+    definitions = load_notation(ROOT / "notation" / f"{profile}.toml").latex_definitions()
+    assert own in definitions
+    assert not [letter for letter in others if letter in definitions]
+
+
+def test_a_transposed_orientation_swaps_the_indices_of_an_entry() -> None:
+    """In an input-by-output profile, the book's W_kt is the source's W_tk, and W is its W transposed."""
+    note002 = load_notation(ROOT / "notation" / "note002.toml")
+    assert note002.orientation == "input-by-output" and note002.batch == "columns"
+    assert note002.display("weightentry", ("l", "k", "t")) == r"w^{[\mathrm{l}]}_{tk}"
+    assert note002.display("weight", ("l",)) == r"\bigl(W^{[\mathrm{l}]}\bigr)^{\top}"
+
+
+@pytest.mark.parametrize(("text", "field", "problem"), [
+    ('orientation = "diagonal"', "orientation", "unknown value 'diagonal'"),
+    ("[macros]\nnewthing = { body = 'q' }", "macros.newthing", "a profile renames symbols, it adds none"),
+    ("[macros]\nweight = { body = 'V', args = 2 }", "macros.weight.args", "but 'default' gives it 1"),
+])
+def test_a_malformed_profile_names_file_field_and_problem(tmp_path, text: str, field: str, problem: str) -> None:
+    """A bad orientation, a new macro or a changed arity is refused with the field named."""
+    (tmp_path / "default.toml").write_text((ROOT / "notation" / "default.toml").read_text())
+    path = tmp_path / "bad.toml"
+    path.write_text(f'extends = "default"\n{text}\n')
+    with pytest.raises(SpecError) as raised:
+        load_notation(path)
+    assert raised.value.field == field and problem in raised.value.problem
+
+
+def test_an_unknown_profile_is_bad_input(project_copy) -> None:
+    """`handbook build --notation NAME` with no such profile exits 2 listing the profiles."""
+    result = CliRunner().invoke(main, ["build", "--notation", "note999", "--root", str(project_copy.root)])
+    assert result.exit_code == 2
+    assert "no notation profile 'note999' (profiles: default, note000" in result.output
