@@ -7,7 +7,7 @@ NAME   ?=
 PYTEST_ARGS ?=
 NOTATION ?= default
 
-.PHONY: help setup python-setup tex-setup pdf test check chapter clean
+.PHONY: help setup python-setup tex-setup pdf test check chapter bench clean
 
 help:
 	@echo "make pdf              build build/handbook.pdf (sets everything up first)"
@@ -16,6 +16,7 @@ help:
 	@echo "make test PYTEST_ARGS=--thorough   the same with many more random property cases"
 	@echo "make check            render and verify every chapter, without TeX"
 	@echo "make chapter NAME=n   render and verify one chapter (PDF=1 also typesets it alone)"
+	@echo "make bench            print the benchmark tables (bench/README.md)"
 	@echo "make setup            virtual environment, editable install, TeX when missing"
 	@echo "make clean            remove build/"
 
@@ -45,6 +46,9 @@ chapter: python-setup
 	@test -n "$(NAME)" || { echo "usage: make chapter NAME=<chapter> (see: $(BIN)/handbook list)"; exit 2; }
 	$(if $(PDF),@tools/ensure-debian-packages.sh)
 	$(BIN)/handbook chapter $(NAME) --notation $(NOTATION) $(if $(PDF),--pdf)
+
+bench: setup
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf build

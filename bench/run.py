@@ -1,0 +1,171 @@
+"""Benchmarks: the core against PyTorch, where the build spends its time, and how verification grows.
+
+Prints three tables. Run with `make bench` (under ten minutes on two cores). Timings are medians
+of repeated runs; the core and PyTorch alternate within one process so that both see the same
+machine state.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from generator import core  # noqa: E402
+from generator.build import Project, check, load_chapters, write_sources  # noqa: E402
+from generator.typeset import typeset  # noqa: E402
+
+SOURCES = ("chapters", "templates", "notation", "generator")
+
+
+def median_seconds(run, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# --------------------------------------------------------------------------- 1. core against PyTorch
+
+
+def core_step(layers, X, Y):
+    def run():
+        records = core.forward(layers, X)
+        grads = core.backward(layers, records, X, Y, "softmax_ce", "mean")
+        core.sgd_step(layers, grads, 0.1)
+    return run
+
+
+def torch_step(torch, layers, X, Y, dtype):
+    params = [(torch.tensor(l.W, dtype=dtype, requires_grad=True), torch.tensor(l.b, dtype=dtype, requires_grad=True))
+              for l in layers]
+    x, y = torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype)
+    acts = [l.activation for l in layers]
+    optimizer = torch.optim.SGD([p for pair in params for p in pair], lr=0.1)
+
+    def run():
+        optimizer.zero_grad()
+        a = x
+        for (W, b), name in zip(params, acts):
+            z = a @ W.T + b
+            a = torch.tanh(z) if name == "tanh" else z
+        loss = torch.nn.functional.cross_entropy(a, y)
+        loss.backward()
+        optimizer.step()
+    return run
+
+
+def network(batch: int, width: int, inputs: int, classes: int, rng):
+    layers = [core.Dense(rng.normal(0, 1 / np.sqrt(inputs), (width, inputs)), np.zeros(width), "tanh"),
+              core.Dense(rng.normal(0, 1 / np.sqrt(width), (width, width)), np.zeros(width), "tanh"),
+              core.Dense(rng.normal(0, 1 / np.sqrt(width), (classes, width)), np.zeros(classes), "softmax")]
+    X, Y = rng.normal(0, 1, (batch, inputs)), rng.dirichlet(np.ones(classes), size=batch)
+    return layers, X, Y
+
+
+def table_core_against_torch() -> None:
+    try:
+        import torch
+    except ImportError:
+        print("1. core against PyTorch: skipped, torch is not installed (pip install -e '.[oracle]')\n")
+        return
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    cases = [("2-2-2, one example", 1, 2, 2, 2)] + [(f"{n}x{n}", n, n, n, 10) for n in (64, 256, 1024)]
+    print("1. One training step (forward, backward, SGD) of a three-layer tanh/softmax network,")
+    print("   median seconds; ratio = PyTorch / core (above 1: the core is faster). One thread each.")
+    print(f"{'batch x width':22} {'core f64':>10} {'torch f64':>10} {'ratio':>6} {'torch f32':>10} {'ratio':>6}")
+    for label, batch, width, inputs, classes in cases:
+        layers, X, Y = network(batch, width, inputs, classes, rng)
+        repeats = 200 if width <= 64 else (20 if width <= 256 else 5)
+        runs = {"core": core_step(layers, X, Y), "t64": torch_step(torch, layers, X, Y, torch.float64),
+                "t32": torch_step(torch, layers, X, Y, torch.float32)}
+        for run in runs.values():
+            run()  # warm up
+        samples = {name: [] for name in runs}
+        for _ in range(3):  # alternate the contenders
+            for name, run in runs.items():
+                samples[name].append(median_seconds(run, repeats))
+        t = {name: statistics.median(values) for name, values in samples.items()}
+        print(f"{label:22} {t['core']:10.2e} {t['t64']:10.2e} {t['t64'] / t['core']:6.2f} "
+              f"{t['t32']:10.2e} {t['t32'] / t['core']:6.2f}")
+    print()
+
+
+# --------------------------------------------------------------------------- 2. build stages
+
+
+def copy_project(folder: Path, chapters: list[str] | None = None, copies: int = 1) -> Project:
+    for name in SOURCES:
+        shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    project = Project(folder)
+    if chapters is not None:
+        for spec in project.chapters.glob("*.toml"):
+            if spec.stem not in chapters:
+                spec.unlink()
+        for spec in list(project.chapters.glob("*.toml")):
+            for n in range(2, copies + 1):  # the same chapter again under another name
+                shutil.copy(spec, spec.with_name(f"{spec.stem}-copy{n}.toml"))
+    return project
+
+
+def timed_build(project: Project, typeset_too: bool = True) -> dict[str, float]:
+    marks: dict[str, float] = {}
+    start = time.perf_counter()
+    checked = check(project, load_chapters(project), lambda line: marks.setdefault(line.split()[0], time.perf_counter()))
+    end = time.perf_counter()
+    stages = {"render": marks["render"] - marks["compute"], "verify": end - marks["render"],
+              "spec+compute": marks["compute"] - start}
+    if typeset_too:
+        start = time.perf_counter()
+        typeset(write_sources(checked, project.tex))
+        stages["typeset"] = time.perf_counter() - start
+    return stages
+
+
+def table_build_stages() -> None:
+    print("2. The whole book: seconds per stage, cold (empty build/) and warm (stamps of passing")
+    print("   verdicts kept; chapters rendered again, as `handbook check` does).")
+    print(f"{'run':6} {'spec+compute':>13} {'render':>8} {'verify':>8} {'typeset':>8} {'(render+verify)/typeset':>24}")
+    with tempfile.TemporaryDirectory() as folder:
+        project = copy_project(Path(folder))
+        for run in ("cold", "warm"):
+            t = timed_build(project)
+            print(f"{run:6} {t['spec+compute']:13.2f} {t['render']:8.2f} {t['verify']:8.2f} {t['typeset']:8.2f} "
+                  f"{(t['render'] + t['verify']) / t['typeset']:24.2f}")
+    print()
+
+
+def table_growth() -> None:
+    chapters = ["worked-example", "linear-layer", "softmax-cross-entropy"]
+    print(f"3. Verification time as the book grows: the chapters {', '.join(chapters)},")
+    print("   each duplicated under other names; cold build/ each time (render and verify, no TeX).")
+    print(f"{'copies':>6} {'chapters':>9} {'numbers':>8} {'render':>8} {'verify':>8} {'verify per copy':>16}")
+    for copies in (1, 2, 4):
+        with tempfile.TemporaryDirectory() as folder:
+            project = copy_project(Path(folder), chapters, copies)
+            specs = load_chapters(project)
+            t = timed_build(project, typeset_too=False)
+            checked = check(project, specs, lambda line: None)
+            numbers = sum(len(r.ledger.entries) for r in checked.rendered)
+            print(f"{copies:6} {len(specs):9} {numbers:8} {t['render']:8.2f} {t['verify']:8.2f} {t['verify'] / copies:16.2f}")
+    print()
+
+
+if __name__ == "__main__":
+    print(f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
+          f"NumPy {np.__version__}\n")
+    table_core_against_torch()
+    table_build_stages()
+    table_growth()
