@@ -16,24 +16,25 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import random
 from collections.abc import Iterator
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-import random
 
 import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from generator import core, expr, models, network_models
+from generator import core, expr, models, network_models, precise
 from generator.expr import Env
 from generator.formulas import Formula
+from generator.precise import PreciseEvaluator
 
 RELATIVE = 1e-10  # of the largest entry of the two sides
 ABSOLUTE = 1e-14  # round-off floor, for gradients that are zero in exact arithmetic
-_CODE = (Path(expr.__file__), Path(models.__file__), Path(network_models.__file__), Path(__file__),
+_CODE = (Path(expr.__file__), Path(precise.__file__), Path(models.__file__), Path(network_models.__file__), Path(__file__),
          Path(core.__file__))
 
 
@@ -66,11 +67,46 @@ def _short(value: Any) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
+def _as_rational_function(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with each function application (exp, tanh, log, ...) made an unknown, innermost first.
+
+    Equal applications become the same unknown, and ``exp`` keeps its one law: ``exp(2u - v)``
+    becomes ``E_u**2 / E_v``. If the result is identically zero, so is ``expr``, since the true
+    values of its functions are one choice of the unknowns.
+    """
+    unknowns: dict[object, sp.Dummy] = {}
+
+    def unknown(application: sp.Expr) -> sp.Expr:
+        if application.func is not sp.exp:
+            return unknowns.setdefault(application, sp.Dummy())
+        product = sp.Integer(1)
+        for term in sp.Add.make_args(sp.expand(application.args[0])):
+            power, base = term.as_coeff_Mul()
+            if not power.is_Rational:
+                power, base = sp.Integer(1), term
+            product *= sp.exp(power) if base == 1 else unknowns.setdefault(("exp", base), sp.Dummy()) ** power
+        return product
+
+    while innermost := [f for f in expr.atoms(sp.Function) if not any(a.atoms(sp.Function) for a in f.args)]:
+        expr = expr.xreplace({f: unknown(f) for f in innermost})
+    return expr
+
+
+def _clearly_nonzero(expr: sp.Expr) -> bool:
+    """Whether ``expr`` at a fixed random rational point is clearly away from zero (30 digits)."""
+    rng = random.Random(0)
+    point = {s: sp.Rational(rng.randint(-97, 97), rng.randint(50, 150)) for s in expr.free_symbols}
+    value = PreciseEvaluator(point, 30).approximate(expr)  # None where precision runs out: no verdict
+    return value is not None and abs(value) > Decimal("1e-20")
+
+
 def _is_zero(difference: sp.Expr) -> bool:
     """Whether ``difference`` is identically zero: cheap proofs first, ``simplify`` last.
 
-    When no undefined function is involved, a 30-digit evaluation at a random rational point
-    that is clearly not zero disproves the identity at once (a wrong formula fails fast).
+    With no undefined function involved, the difference is first tried as a rational function of
+    its function applications (fast, and enough for most derivatives); failing that, a value at a
+    random point that is clearly not zero disproves the identity at once (a wrong formula fails
+    fast); only then do the slower rewrites that know ``exp(u) exp(-u) = 1`` and the like run.
     """
     if difference == 0:
         return True
@@ -78,10 +114,9 @@ def _is_zero(difference: sp.Expr) -> bool:
     if done == 0:
         return True
     if not done.atoms(AppliedUndef) and not done.has(sp.Subs, sp.Derivative):
-        rng = random.Random(0)
-        point = {s: sp.Rational(rng.randint(-97, 97), rng.randint(50, 150)) for s in done.free_symbols}
-        value = sp.N(done.xreplace(point), 30)
-        if value.is_number and abs(value) > sp.Float("1e-20"):
+        if sp.cancel(sp.together(_as_rational_function(done))) == 0:
+            return True
+        if _clearly_nonzero(done):
             return False
     for prove in (sp.expand, lambda e: sp.cancel(sp.together(e)), sp.simplify):
         if prove(done) == 0:

@@ -4,7 +4,9 @@ It shares no code with ``generator.core``: activations and losses are written ag
 SymPy expressions, and every gradient is obtained by ``sympy.diff`` of the scalar loss, never by
 a backward pass. Gradients with respect to pre-activations and activations are derivatives with
 respect to a shift symbol added at that point (and set to zero afterwards). Values are
-evaluated from the spec's exact decimals to ``DIGITS`` significant digits.
+evaluated from the spec's exact decimals to ``DIGITS`` significant digits (``generator.precise``).
+Every symbol is declared real, so that SymPy settles ``tanh(...).is_real`` without polynomial
+algebra: that query made differentiating a deep network take a minute.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from generator.bindings import bind, fill
 from generator.expr import Env, SympyOps
 from generator.formulas import get_formula
 from generator.ledger import Quantity, format_fixed
+from generator.precise import PreciseEvaluator
 from generator.spec import ChapterSpec
 
 DIGITS = 50
@@ -79,11 +82,11 @@ class Oracle:
         for n, layer in enumerate(spec.layers, start=1):
             rows = []
             for k, row in enumerate(layer.weights, start=1):
-                symbols = [sp.Symbol(f"W_{n}_{k}_{t}") for t in range(1, len(row) + 1)]
+                symbols = [sp.Symbol(f"W_{n}_{k}_{t}", real=True) for t in range(1, len(row) + 1)]
                 self.values.update({s: _exact(v) for s, v in zip(symbols, row)})
                 rows.append(symbols)
             self.W.append(rows)
-            biases = [sp.Symbol(f"b_{n}_{k}") for k in range(1, layer.size + 1)]
+            biases = [sp.Symbol(f"b_{n}_{k}", real=True) for k in range(1, layer.size + 1)]
             self.values.update(
                 {s: (_exact(v) if layer.biases is not None else sp.Integer(0))
                  for s, v in zip(biases, layer.biases or [0] * layer.size)}
@@ -99,19 +102,19 @@ class Oracle:
         for e, (x_row, y_row) in enumerate(zip(spec.inputs, spec.targets), start=1):
             a_prev: list[sp.Expr] = []
             for j, v in enumerate(x_row, start=1):
-                shift = self.x_shift[e, j] = sp.Symbol(f"dx_{e}_{j}")
+                shift = self.x_shift[e, j] = sp.Symbol(f"dx_{e}_{j}", real=True)
                 self.values[shift] = sp.Integer(0)
                 a_prev.append(_exact(v) + shift)
             for n, layer in enumerate(spec.layers, start=1):
                 z = []
                 for k in range(1, layer.size + 1):
-                    shift = sp.Symbol(f"dz_{n}_{e}_{k}")
+                    shift = sp.Symbol(f"dz_{n}_{e}_{k}", real=True)
                     self.z_shift[n, e, k] = shift
                     self.values[shift] = sp.Integer(0)
                     z.append(sum(w * a for w, a in zip(self.W[n - 1][k - 1], a_prev)) + self.b[n - 1][k - 1] + shift)
                 a = []
                 for k, a_k in enumerate(_activation(layer.activation, z), start=1):
-                    shift = sp.Symbol(f"da_{n}_{e}_{k}")
+                    shift = sp.Symbol(f"da_{n}_{e}_{k}", real=True)
                     self.a_shift[n, e, k] = shift
                     self.values[shift] = sp.Integer(0)
                     self.z[n, e, k], self.a[n, e, k] = z[k - 1], a_k + shift
@@ -121,13 +124,17 @@ class Oracle:
         self.per_example: list[sp.Expr] = per_example
         total = sum(per_example)
         self.J: sp.Expr = total if spec.reduction == "sum" else total / len(per_example)
+        self._evaluate = PreciseEvaluator(self.values, DIGITS)
+        self._derivatives: dict[sp.Symbol, sp.Expr] = {}
 
-    def _evaluate(self, expr: sp.Expr) -> Decimal:
-        exact = sp.sympify(expr).xreplace(self.values)
-        return Decimal(str(sp.N(exact, DIGITS)))
+    def _dJ(self, symbol: sp.Symbol) -> sp.Expr:
+        """dJ/d``symbol`` as an expression, differentiated once per symbol."""
+        if symbol not in self._derivatives:
+            self._derivatives[symbol] = sp.diff(self.J, symbol)
+        return self._derivatives[symbol]
 
     def _gradient(self, symbol: sp.Symbol) -> Decimal:
-        return self._evaluate(sp.diff(self.J, symbol))
+        return self._evaluate(self._dJ(symbol))
 
     def _slope(self, n: int, e: int, k: int, at: sp.Expr | None = None) -> Decimal:
         """d a_k / d z_k of layer n for example e, at the exact z or at ``at``."""
@@ -241,10 +248,10 @@ class Oracle:
             return self._gradient(self.b[n - 1][q.index[0] - 1])
         if kind == "updated_weight":
             weight = self.W[n - 1][q.index[0] - 1][q.index[1] - 1]
-            return self._evaluate(weight - _exact(spec.learning_rate) * sp.diff(self.J, weight))
+            return self._evaluate(weight - _exact(spec.learning_rate) * self._dJ(weight))
         if kind == "updated_bias":
             bias = self.b[n - 1][q.index[0] - 1]
-            return self._evaluate(bias - _exact(spec.learning_rate) * sp.diff(self.J, bias))
+            return self._evaluate(bias - _exact(spec.learning_rate) * self._dJ(bias))
         if kind == "hand_activation_derivative":
             k = q.index[0]
             return self._slope(n, e, k, at=self._rounded(self._evaluate(self.z[n, e, k])))
