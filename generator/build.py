@@ -28,6 +28,7 @@ from generator.formulas import get_formula
 from generator.formula_check import RELATIVE as FORMULA_TOLERANCE
 from generator.incremental import CheckedChapter
 from generator.oracle import DIGITS as ORACLE_DIGITS
+from generator.parallel import map_in_processes
 from generator.render import (
     Formulas, RenderedChapter, Verification, VerificationRow, make_environment, render_book, render_chapter,
 )
@@ -57,6 +58,7 @@ class Project:
 
     root: Path
     notation: str = DEFAULT_NOTATION
+    jobs: int = 1  # processes that verify chapters side by side
 
     @property
     def chapters(self) -> Path:
@@ -177,7 +179,8 @@ def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: 
     numbers = sum(len(r.ledger.entries) for r in rendered)
     progress(f"render   {numbers} numbers through the ledger")
     structural = notation.structural_arguments()
-    failures = [f for r in rendered for f in verify_chapter(r, structural, project.cache)]
+    verdicts = map_in_processes(lambda r: verify_chapter(r, structural, project.cache), rendered, project.jobs)
+    failures = [f for chapter_failures in verdicts for f in chapter_failures]
     by_name = {r.spec.name: incremental.CheckedChapter.of(r) for r in rendered}
     chapters = [stored.get(s.name) or by_name[s.name] for s in specs]
     shell_formulas = Formulas()

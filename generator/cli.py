@@ -13,6 +13,7 @@ import click
 
 from generator.build import CheckFailed, Project, UnknownChapter, build_book, build_chapter, check, load_chapters
 from generator.core import CoreError
+from generator.parallel import available_jobs
 from generator.render import RenderError
 from generator.spec import SpecError
 from generator.typeset import TypesetError
@@ -54,6 +55,12 @@ notation_option = click.option(
 )
 
 
+jobs_option = click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=available_jobs, show_default="the number of CPUs",
+    help="How many processes verify chapters side by side.",
+)
+
+
 @click.group()
 def main() -> None:
     """Build the backprop handbook: every printed number is computed by the NumPy core and
@@ -67,13 +74,14 @@ def main() -> None:
 @main.command()
 @root_option
 @notation_option
-def build(root: Path, notation: str) -> None:
+@jobs_option
+def build(root: Path, notation: str, jobs: int) -> None:
     """Check every chapter and typeset build/handbook.pdf.
 
     If any check fails, nothing is written and the last good PDF stays. Only chapters whose
     sources changed are rendered and verified again; with nothing changed, nothing is done.
     """
-    _run(lambda: build_book(Project(root, notation), _progress))
+    _run(lambda: build_book(Project(root, notation, jobs), _progress))
 
 
 @main.command()
@@ -89,13 +97,14 @@ def chapter(name: str, pdf: bool, root: Path, notation: str) -> None:
 @main.command("check")
 @root_option
 @notation_option
-def check_command(root: Path, notation: str) -> None:
+@jobs_option
+def check_command(root: Path, notation: str, jobs: int) -> None:
     """Render and verify every chapter without TeX.
 
     Always renders and verifies every chapter. Writes no .tex, ledger or PDF; only the stamps
     of passing verdicts (build/cache/).
     """
-    project = Project(root, notation)
+    project = Project(root, notation, jobs)
     _run(lambda: check(project, load_chapters(project), _progress))
 
 

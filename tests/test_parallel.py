@@ -1,0 +1,50 @@
+"""Chapters verified side by side: the same verdicts, in order, from other processes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+
+from generator.parallel import map_in_processes
+
+# Each item waits at a barrier for the other: only two processes at once can pass it.
+PROBE = """
+import json, multiprocessing, os
+from generator.parallel import map_in_processes
+both_running = multiprocessing.Barrier(2)
+def item(n):
+    both_running.wait(timeout=60)
+    return n * n, os.getpid()
+print(json.dumps([os.getpid(), map_in_processes(item, [3, 4], 2)]))
+"""
+
+
+def test_work_is_spread_over_forked_processes_in_order() -> None:
+    """In a fresh single-threaded process, two jobs run at once in two other processes, results in order."""
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120)
+    parent, results = json.loads(result.stdout)
+    assert [square for square, _ in results] == [9, 16]
+    assert len({pid for _, pid in results} - {parent}) == 2
+
+
+def test_a_process_with_threads_does_the_work_itself() -> None:
+    """With another thread alive, nothing is forked: every item runs in this process."""
+    import os
+
+    stop = threading.Event()
+    helper = threading.Thread(target=stop.wait)
+    helper.start()
+    try:
+        assert map_in_processes(lambda n: (n + 1, os.getpid()), [1, 2, 3], 2) == [(2, os.getpid()), (3, os.getpid()), (4, os.getpid())]
+    finally:
+        stop.set()
+        helper.join()
+
+
+def test_one_job_runs_here() -> None:
+    """jobs=1 runs every item in this process, in order."""
+    import os
+
+    assert map_in_processes(lambda n: (n, os.getpid()), [3, 1], 1) == [(3, os.getpid()), (1, os.getpid())]
