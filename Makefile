@@ -47,8 +47,10 @@ chapter: python-setup
 	$(if $(PDF),@tools/ensure-debian-packages.sh)
 	$(BIN)/handbook chapter $(NAME) --notation $(NOTATION) $(if $(PDF),--pdf)
 
+# glibc returns freed large arrays to the OS and page-faults fresh ones in: raising the mmap
+# threshold lets NumPy reuse them, as PyTorch's caching allocator does (bench/README.md).
 bench: setup
-	$(BIN)/python bench/run.py
+	MALLOC_MMAP_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/run.py
 
 clean:
 	rm -rf build

@@ -7,21 +7,28 @@ machine state.
 
 from __future__ import annotations
 
-import platform
-import shutil
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
+import os
 
-import numpy as np
+# One BLAS thread, as PyTorch gets one (torch.set_num_threads below): set before NumPy loads.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from generator import core  # noqa: E402
 from generator.build import Project, check, load_chapters, write_sources  # noqa: E402
+from generator.parallel import available_jobs  # noqa: E402
 from generator.typeset import typeset  # noqa: E402
 
 SOURCES = ("chapters", "templates", "notation", "generator")
@@ -106,10 +113,10 @@ def table_core_against_torch() -> None:
 # --------------------------------------------------------------------------- 2. build stages
 
 
-def copy_project(folder: Path, chapters: list[str] | None = None, copies: int = 1) -> Project:
+def copy_project(folder: Path, jobs: int, chapters: list[str] | None = None, copies: int = 1) -> Project:
     for name in SOURCES:
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
-    project = Project(folder)
+    project = Project(folder, jobs=jobs)
     if chapters is not None:
         for spec in project.chapters.glob("*.toml"):
             if spec.stem not in chapters:
@@ -120,7 +127,18 @@ def copy_project(folder: Path, chapters: list[str] | None = None, copies: int = 
     return project
 
 
+def forget_process_caches() -> None:
+    """Start each measurement as a fresh process would: no SymPy cache, no symbolic models built."""
+    import sympy
+
+    from generator import formula_check
+
+    sympy.core.cache.clear_cache()
+    formula_check._exact_env.cache_clear()
+
+
 def timed_build(project: Project, typeset_too: bool = True) -> dict[str, float]:
+    forget_process_caches()
     marks: dict[str, float] = {}
     start = time.perf_counter()
     checked = check(project, load_chapters(project), lambda line: marks.setdefault(line.split()[0], time.perf_counter()))
@@ -128,6 +146,7 @@ def timed_build(project: Project, typeset_too: bool = True) -> dict[str, float]:
     stages = {"render": marks["render"] - marks["compute"], "verify": end - marks["render"],
               "spec+compute": marks["compute"] - start}
     if typeset_too:
+        shutil.rmtree(project.tex, ignore_errors=True)  # TeX from scratch: no aux files to reuse
         start = time.perf_counter()
         typeset(write_sources(checked, project.tex))
         stages["typeset"] = time.perf_counter() - start
@@ -135,11 +154,14 @@ def timed_build(project: Project, typeset_too: bool = True) -> dict[str, float]:
 
 
 def table_build_stages() -> None:
+    jobs = available_jobs()
     print("2. The whole book: seconds per stage, cold (empty build/) and warm (stamps of passing")
-    print("   verdicts kept; chapters rendered again, as `handbook check` does).")
+    print("   verdicts kept; chapters rendered again, as `handbook check` does). TeX runs from an empty")
+    print("   folder both times (latexmk, as many passes as the references need).")
+    print(f"   Verification on {jobs} process(es), as `make pdf` does here.")
     print(f"{'run':6} {'spec+compute':>13} {'render':>8} {'verify':>8} {'typeset':>8} {'(render+verify)/typeset':>24}")
     with tempfile.TemporaryDirectory() as folder:
-        project = copy_project(Path(folder))
+        project = copy_project(Path(folder), jobs)
         for run in ("cold", "warm"):
             t = timed_build(project)
             print(f"{run:6} {t['spec+compute']:13.2f} {t['render']:8.2f} {t['verify']:8.2f} {t['typeset']:8.2f} "
@@ -150,11 +172,13 @@ def table_build_stages() -> None:
 def table_growth() -> None:
     chapters = ["worked-example", "linear-layer", "softmax-cross-entropy"]
     print(f"3. Verification time as the book grows: the chapters {', '.join(chapters)},")
-    print("   each duplicated under other names; cold build/ each time (render and verify, no TeX).")
+    print("   each duplicated under other names; cold build/ each time (render and verify, no TeX),")
+    print("   one process. A copy shows the same formulas, whose verdicts are cached by name after")
+    print("   the first copy; its numbers are verified again.")
     print(f"{'copies':>6} {'chapters':>9} {'numbers':>8} {'render':>8} {'verify':>8} {'verify per copy':>16}")
     for copies in (1, 2, 4):
         with tempfile.TemporaryDirectory() as folder:
-            project = copy_project(Path(folder), chapters, copies)
+            project = copy_project(Path(folder), 1, chapters, copies)
             specs = load_chapters(project)
             t = timed_build(project, typeset_too=False)
             checked = check(project, specs, lambda line: None)
@@ -164,8 +188,8 @@ def table_growth() -> None:
 
 
 if __name__ == "__main__":
-    print(f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, Python {platform.python_version()}, "
-          f"NumPy {np.__version__}\n")
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
+          f"NumPy {np.__version__}; glibc MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_', 'default')}\n")
     table_core_against_torch()
     table_build_stages()
     table_growth()

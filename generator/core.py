@@ -181,10 +181,16 @@ def dense_forward(a_prev: Array, W: Array, b: Array | None) -> tuple[Array, Dens
     return z, (a_prev, W, b is not None)
 
 
-def dense_backward(dz: Array, cache: DenseCache) -> tuple[Array, Array, Array | None]:
-    """``dA_prev = dZ W``, ``dW = dZ^T A_prev``, ``db = sum over examples of dZ``."""
+def dense_backward(
+    dz: Array, cache: DenseCache, input_gradient: bool = True
+) -> tuple[Array | None, Array, Array | None]:
+    """``dA_prev = dZ W``, ``dW = dZ^T A_prev``, ``db = sum over examples of dZ``.
+
+    ``input_gradient=False`` skips ``dA_prev`` (``None``): below the first layer nothing reads
+    it, and it costs as much as ``dW``.
+    """
     a_prev, W, has_bias = cache
-    return dz @ W, dz.T @ a_prev, (dz.sum(axis=0) if has_bias else None)
+    return (dz @ W if input_gradient else None), dz.T @ a_prev, (dz.sum(axis=0) if has_bias else None)
 
 
 # --------------------------------------------------------------------------- network passes
@@ -316,7 +322,7 @@ def backward(
         else:
             dZ = ACTIVATIONS[layer.activation].backward(dA, record.Z, record.A)
         a_prev = X if index == 0 else records[index - 1].A
-        dA_prev, dW, db = dense_backward(dZ, (a_prev, layer.W, layer.b is not None))
+        dA_prev, dW, db = dense_backward(dZ, (a_prev, layer.W, layer.b is not None), input_gradient=index > 0)
         grads.append(LayerGradients(dA, dZ, dW, db))
         dA = dA_prev
     grads.reverse()
