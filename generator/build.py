@@ -183,7 +183,7 @@ def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: 
     failures = [f for chapter_failures in verdicts for f in chapter_failures]
     by_name = {r.spec.name: incremental.CheckedChapter.of(r) for r in rendered}
     chapters = [stored.get(s.name) or by_name[s.name] for s in specs]
-    shell_formulas = Formulas()
+    shell_formulas = Formulas(notation)
     profiles = tuple(load_notation(project.notation_folder / f"{name}.toml")
                      for name in profile_names(project.notation_folder))
     book = render_book(env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(chapters),

@@ -11,8 +11,9 @@ prints is the model's symbol table, written in notation macros.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 import dataclasses
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -362,12 +363,38 @@ class Square(Unary):
         return env.ops.hadamard(value, value) if env.ops.shape(value) else value * value
 
 
+# A symbol that is one notation macro (\weight{out}), or a gradient with respect to one
+# (\pd{\cost}{\weight{out}}): its transpose prints through the macro's companion \weightT,
+# which a profile that stores the quantity transposed defines as its own bare symbol.
+_ONE_MACRO = re.compile(r"^\\([A-Za-z]+)((?:\{[^{}]*\})*)$")
+_GRADIENT_BY_MACRO = re.compile(r"^(\\pd\{[^{}]*\}\{)\\([A-Za-z]+)((?:\{[^{}]*\})*)\}$")
+
+
+def symbol_macro(whole: str) -> str | None:
+    """The notation macro a symbol is, or is a gradient with respect to; None for other symbols."""
+    if match := _ONE_MACRO.match(whole):
+        return match.group(1)
+    if match := _GRADIENT_BY_MACRO.match(whole):
+        return match.group(2)
+    return None
+
+
+def _transposed_symbol(whole: str) -> str | None:
+    if match := _ONE_MACRO.match(whole):
+        return rf"\{match.group(1)}T{match.group(2)}"
+    if match := _GRADIENT_BY_MACRO.match(whole):
+        return rf"{match.group(1)}\{match.group(2)}T{match.group(3)}}}"
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Transpose(Unary):
     strength = POSTFIX
 
     def tex(self, symbols):
         inner = self.operand
+        if isinstance(inner, Q) and (companion := _transposed_symbol(symbols[inner.name].whole)):
+            return companion
         needs = inner.strength < ATOM or (isinstance(inner, Q) and symbols[inner.name].superscripted)
         text = inner.tex(symbols)
         if not needs:
@@ -379,6 +406,38 @@ class Transpose(Unary):
 
     def evaluate(self, env, index):
         return env.ops.transpose(self.operand.evaluate(env, index))
+
+
+def transposed(node: Node, matrices: frozenset[str]) -> Node:
+    """``node^T`` with the transpose moved down to the leaves: ``(A B)^T = B^T A^T``, ``(X^T)^T = X``.
+
+    ``matrices`` names the quantities that are matrices or vectors; other names are scalars, their
+    own transposes, as are constants, entries and diagonal matrices. Elementwise operations and
+    sums commute with a transpose; anything else keeps one around it. The result is checked like
+    any formula, so a rule wrong here fails the build.
+    """
+    def down(n: Node) -> Node:
+        return transposed(n, matrices)
+
+    if isinstance(node, Transpose):
+        return node.operand
+    if isinstance(node, Q):
+        return Transpose(node) if node.name in matrices else node
+    if isinstance(node, MatMul):
+        return MatMul(down(node.right), down(node.left))
+    if isinstance(node, (Add, Mul, Hadamard, Maximum)):
+        return type(node)(down(node.left), down(node.right))
+    if isinstance(node, (Neg, Complement, Square, Abs, PositivePart)):
+        return type(node)(down(node.operand))
+    if isinstance(node, Apply):
+        return Apply(node.function, down(node.operand))
+    if isinstance(node, Div):
+        return Div(down(node.numerator), node.denominator)
+    if isinstance(node, Sum):
+        return Sum(node.letter, node.over, down(node.body))
+    if isinstance(node, (Const, Entry, Kronecker, Diag)):
+        return node
+    return Transpose(node)
 
 
 @dataclass(frozen=True, eq=False)

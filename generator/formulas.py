@@ -11,11 +11,13 @@ one that real texts have printed, and its check asserts that it fails.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from generator.expr import (
     Apply, Complement, at_indices, Diag, Div, Entry, Hadamard, Kronecker, Mul, Neg, Node, PositiveCases, Q, Square, Sum, scalar,
+    symbol_macro, transposed,
 )
 
 Kind = Literal["result", "definition", "wrong"]
@@ -51,6 +53,21 @@ class Formula:
 
     def sides(self) -> tuple[Node, ...]:
         return (self.lhs, *self.chain)
+
+    def lhs_macro(self) -> str | None:
+        """The notation macro of a whole-matrix left side (``\\Preact`` of ``Z``), else None."""
+        if not isinstance(self.lhs, Q) or self.lhs.name not in self.shapes:
+            return None
+        return symbol_macro(self.model_object.symbols[self.lhs.name].whole)
+
+    def transposed(self) -> Formula:
+        """Both sides transposed, the transposes moved down to the leaves: ``Z^T = W A^T + b 1^T``.
+
+        What a profile that stores the left side transposed prints; verified as a formula of its own.
+        """
+        matrices = frozenset(self.shapes)
+        return replace(self, name=self.name + TRANSPOSED, lhs=transposed(self.lhs, matrices),
+                       chain=tuple(transposed(side, matrices) for side in self.chain))
 
     def tex(self) -> str:
         """Math-mode LaTeX: ``lhs = r1 = r2``."""
@@ -243,8 +260,14 @@ def _linear_layer() -> list[Formula]:
 FORMULAS: dict[str, Formula] = _build()
 
 
+TRANSPOSED = "@T"  # suffix of a formula's name: the formula transposed (``Formula.transposed``)
+
+
+@functools.lru_cache(maxsize=None)
 def get_formula(name: str) -> Formula:
-    """The formula called ``name``."""
+    """The formula called ``name``; ``name@T`` is that formula transposed."""
+    if name.endswith(TRANSPOSED):
+        return get_formula(name.removesuffix(TRANSPOSED)).transposed()
     try:
         return FORMULAS[name]
     except KeyError:

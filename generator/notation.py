@@ -25,6 +25,9 @@ class Macro:
     args: int
     body: str
     structural: tuple[int, ...]
+    # The profile's own symbol when the book's quantity is its transpose (body: that, transposed).
+    transpose_of: str = ""
+    companion: bool = False  # generated: \nameT, the transpose of \name
 
 
 ORIENTATIONS = ("output-by-input", "input-by-output")
@@ -81,9 +84,22 @@ class Notation:
             lines.append(f"\\newcommand{{\\{macro.name}}}{arity}{{{macro.body}}}")
         return "\n".join(lines) + "\n"
 
+    @property
+    def stored_transposed(self) -> frozenset[str]:
+        """Macros whose book quantity this profile stores transposed (its W is the book's W^T)."""
+        return frozenset(m.name for m in self.macros if m.transpose_of)
+
     def structural_arguments(self) -> dict[str, tuple[int, ...]]:
         """For each macro with index arguments, the 1-based positions of those arguments."""
         return {m.name: m.structural for m in self.macros if m.structural}
+
+
+def _transposed(macro: Macro) -> str:
+    """How the transpose of ``macro``'s quantity prints: the profile's own symbol where the book's
+    is its transpose, else the symbol with a transpose (parenthesised after a superscript)."""
+    if macro.transpose_of:
+        return macro.transpose_of
+    return rf"\bigl({macro.body}\bigr)^{{\top}}" if "^" in macro.body else rf"{{{macro.body}}}^{{\top}}"
 
 
 def profile_names(folder: Path) -> list[str]:
@@ -107,7 +123,7 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         if base in _seen or base == path:
             raise SpecError(path, "extends", f"profiles extend each other in a circle: {data['extends']!r}")
         parent = load_notation(base, (*_seen, path))
-    inherited = {m.name: m for m in parent.macros} if parent else {}
+    inherited = {m.name: m for m in parent.macros if not m.companion} if parent else {}
     table = data.get("macros", {} if parent else None)  # a profile that extends may rename nothing
     if not isinstance(table, dict) or not (table or parent):
         raise SpecError(path, "macros", "missing or empty")
@@ -116,8 +132,9 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         field = f"macros.{name}"
         if not MACRO_NAME.match(name):
             raise SpecError(path, field, "a macro name is letters only")
-        if not isinstance(entry, dict) or not isinstance(entry.get("body"), str):
-            raise SpecError(path, f"{field}.body", "missing or not a string")
+        if not isinstance(entry, dict) or [isinstance(entry.get(k), str) for k in ("body", "transpose_of")].count(True) != 1:
+            raise SpecError(path, f"{field}.body", "give a string as body, or as transpose_of (the profile's symbol "
+                            "when the book's quantity is its transpose), not both")
         if parent is not None and name not in inherited:
             raise SpecError(path, field, f"not a macro of {parent.name!r}: a profile renames symbols, it adds none")
         base_macro = inherited.get(name)
@@ -131,7 +148,16 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
             isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= args for i in structural
         ):
             raise SpecError(path, f"{field}.structural", f"expected argument positions 1..{args}")
-        macros[name] = Macro(name, args, entry["body"], tuple(structural))
+        if "transpose_of" in entry:
+            stored = entry["transpose_of"]
+            macros[name] = Macro(name, args, rf"\bigl({stored}\bigr)^{{\top}}", tuple(structural), stored)
+        else:
+            macros[name] = Macro(name, args, entry["body"], tuple(structural))
+    for macro in list(macros.values()):
+        companion = f"{macro.name}T"
+        if companion in macros:
+            raise SpecError(path, f"macros.{companion}", f"the name is taken by the transpose of \\{macro.name}")
+        macros[companion] = Macro(companion, macro.args, _transposed(macro), macro.structural, companion=True)
     orientation = data.get("orientation", parent.orientation if parent else ORIENTATIONS[0])
     if orientation not in ORIENTATIONS:
         raise SpecError(path, "orientation", f"unknown value {orientation!r} (expected one of: {', '.join(ORIENTATIONS)})")

@@ -28,7 +28,7 @@ from jinja2.lexer import Token, TokenStream
 
 from generator import core, gradcheck, provenance
 from generator.compute import Computation
-from generator.formulas import get_formula
+from generator.formulas import TRANSPOSED, get_formula
 from generator.ledger import BOUND_KINDS, PER_EXAMPLE_KINDS, Ledger, Quantity
 from generator.notation import Notation
 from generator.spec import ChapterSpec, SpecText
@@ -155,14 +155,19 @@ def idx(number: int) -> Tex:
 class Formulas:
     """The template's access to checked formulas; remembers which ones the chapter shows."""
 
-    def __init__(self) -> None:
+    def __init__(self, notation: Notation | None = None) -> None:
         self.shown: list[str] = []
+        # Whole-matrix formulas whose left side the profile stores transposed print transposed.
+        self.transposing = notation.stored_transposed if notation is not None else frozenset()
 
     def _get(self, name: str):
         try:
             formula = get_formula(name)
         except KeyError as error:
             raise RenderError(*template_location(), str(error.args[0])) from None
+        if formula.lhs_macro() in self.transposing:
+            name = name + TRANSPOSED
+            formula = get_formula(name)
         if name not in self.shown:
             self.shown.append(name)
         return formula
@@ -401,7 +406,7 @@ def render_chapter(
 ) -> RenderedChapter:
     """Render one chapter's template with its ledger-backed values."""
     ledger = Ledger(spec.name)
-    formulas = Formulas()
+    formulas = Formulas(notation)
     context = {
         "chapter": spec,
         "layers": _layer_views(spec),
@@ -488,7 +493,7 @@ def render_book(
 
     ``formulas`` collects the names of the formulas the shell shows, for verification.
     """
-    formulas = formulas if formulas is not None else Formulas()
+    formulas = formulas if formulas is not None else Formulas(notation)
     context = {
         "chapter_files": [Tex(name) for name in chapter_files],
         "notation_macros": Tex(notation.latex_definitions()),

@@ -97,7 +97,7 @@ def broken_core(tmp_path: Path, old: str, new: str):
          "error[out]_1 (example 1)"),
         ("lambda da, z, a: da * (z > 0)", "lambda da, z, a: da * (z >= -1)", "error[hid]_2 (example 1)"),
         ("lambda a, y: 2.0 * (a - y)),", "lambda a, y: (a - y)),", "activation_gradient[out]_1 (example 1)"),
-        ("return dz @ W, dz.T @ a_prev,", "return dz @ W, dz.T @ a_prev * 2,", "weight_gradient[hid]_1,1"),
+        ("else None), dz.T @ a_prev,", "else None), dz.T @ a_prev * 2,", "weight_gradient[hid]_1,1"),
     ],
 )
 def test_broken_derivative_in_a_copy_of_the_core_is_named(project, worked_spec, tmp_path, old, new, culprit) -> None:

@@ -49,10 +49,54 @@ def test_a_transposed_orientation_swaps_the_indices_of_an_entry() -> None:
     assert note002.display("weight", ("l",)) == r"\bigl(W^{[\mathrm{l}]}\bigr)^{\top}"
 
 
+def test_a_quantity_stored_transposed_has_its_bare_symbol_as_its_transpose() -> None:
+    """transpose_of gives the book's symbol a transpose and the companion \\nameT the bare symbol."""
+    note002, default = (load_notation(ROOT / "notation" / f"{name}.toml") for name in ("note002", "default"))
+    assert note002.display("PreactT", ("l",)) == r"Z^{[\mathrm{l}]}"
+    assert note002.display("Preact", ("l",)) == r"\bigl(Z^{[\mathrm{l}]}\bigr)^{\top}"
+    assert default.display("PreactT", ("l",)) == r"\bigl(Z^{(\mathrm{l})}\bigr)^{\top}"
+    assert default.display("onesT", ()) == r"{\mathbf{1}}^{\top}"
+    assert {"weight", "Preact", "Act", "Err", "Inputs", "Targets"} == note002.stored_transposed
+    assert not default.stored_transposed
+
+
+def test_a_matrix_formula_prints_transposed_where_its_left_side_is_stored_transposed() -> None:
+    """In note002 the batch forward pass is Z = W^T A + b 1^T in its own letters; the book's stays."""
+    from generator.formulas import get_formula
+    from generator.render import Formulas
+
+    note002, default = (load_notation(ROOT / "notation" / f"{name}.toml") for name in ("note002", "default"))
+    assert Formulas(default).inline("batch_forward") == r"\Preact{\ell} = \Act{\ell-1}\, \weightT{\ell} + \ones\, \biasT{\ell}"
+    assert Formulas(note002).inline("batch_forward") == r"\PreactT{\ell} = \weight{\ell}\, \ActT{\ell-1} + \bias{\ell}\, \onesT"
+    assert note002._expand(r"\PreactT{\ell} = \weight{\ell}\, \ActT{\ell-1}") == (
+        r"Z^{[\mathrm{\ell}]} = \bigl(W^{[\mathrm{\ell}]}\bigr)^{\top}\, A^{[\mathrm{\ell-1}]}")
+    shown = Formulas(note002)
+    shown.inline("batch_forward")
+    assert shown.shown == ["batch_forward@T"]  # so the transposed statement is the one verified
+    assert get_formula("batch_forward@T").kind == get_formula("batch_forward").kind
+
+
+def test_a_transpose_moved_down_wrongly_fails_its_check() -> None:
+    """(A B)^T printed as A^T B^T is caught by the formula check, exactly and numerically."""
+    from dataclasses import replace
+
+    from generator.expr import MatMul, Transpose
+    from generator.formula_check import check_exact, check_numeric
+    from generator.formulas import get_formula
+
+    right = get_formula("weight_gradient_vector@T")
+    assert check_exact(right) == [] and check_numeric(right) == []
+    product = right.chain[0]
+    assert isinstance(product, MatMul)
+    unreversed = replace(right, chain=(MatMul(Transpose(product.right), Transpose(product.left)),))
+    assert check_numeric(unreversed) and check_exact(unreversed)
+
+
 @pytest.mark.parametrize(("text", "field", "problem"), [
     ('orientation = "diagonal"', "orientation", "unknown value 'diagonal'"),
     ("[macros]\nnewthing = { body = 'q' }", "macros.newthing", "a profile renames symbols, it adds none"),
     ("[macros]\nweight = { body = 'V', args = 2 }", "macros.weight.args", "but 'default' gives it 1"),
+    ("[macros]\nweight = { body = 'V', transpose_of = 'V' }", "macros.weight.body", "not both"),
 ])
 def test_a_malformed_profile_names_file_field_and_problem(tmp_path, text: str, field: str, problem: str) -> None:
     """A bad orientation, a new macro or a changed arity is refused with the field named."""
