@@ -366,25 +366,30 @@ class Square(Unary):
 # A symbol that is one notation macro (\weight{out}), or a gradient with respect to one
 # (\pd{\cost}{\weight{out}}): its transpose prints through the macro's companion \weightT,
 # which a profile that stores the quantity transposed defines as its own bare symbol.
-_ONE_MACRO = re.compile(r"^\\([A-Za-z]+)((?:\{[^{}]*\})*)$")
-_GRADIENT_BY_MACRO = re.compile(r"^(\\pd\{[^{}]*\}\{)\\([A-Za-z]+)((?:\{[^{}]*\})*)\}$")
+# One pattern for both: before the macro (empty, or "\pd{...}{"), its name, its arguments, after.
+_MACRO_SYMBOL = re.compile(r"^(\\pd\{[^{}]*\}\{|)\\([A-Za-z]+)((?:\{[^{}]*\})*)(\}?)$")
+
+
+def _macro_parts(whole: str) -> tuple[str, str, str, str] | None:
+    match = _MACRO_SYMBOL.match(whole)
+    if match is None or bool(match.group(1)) != bool(match.group(4)):  # a gradient closes its brace
+        return None
+    if match.group(2) == "pd":  # a gradient with respect to no one macro: tall parentheses instead
+        return None
+    return match.group(1), match.group(2), match.group(3), match.group(4)
 
 
 def symbol_macro(whole: str) -> str | None:
     """The notation macro a symbol is, or is a gradient with respect to; None for other symbols."""
-    if match := _ONE_MACRO.match(whole):
-        return match.group(1)
-    if match := _GRADIENT_BY_MACRO.match(whole):
-        return match.group(2)
-    return None
+    parts = _macro_parts(whole)
+    return parts[1] if parts else None
 
 
 def _transposed_symbol(whole: str) -> str | None:
-    if match := _ONE_MACRO.match(whole):
-        return rf"\{match.group(1)}T{match.group(2)}"
-    if match := _GRADIENT_BY_MACRO.match(whole):
-        return rf"{match.group(1)}\{match.group(2)}T{match.group(3)}}}"
-    return None
+    if (parts := _macro_parts(whole)) is None:
+        return None
+    before, name, args, after = parts
+    return rf"{before}\{name}T{args}{after}"
 
 
 @dataclass(frozen=True, eq=False)

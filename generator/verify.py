@@ -15,7 +15,7 @@ import hashlib
 from importlib import metadata
 from pathlib import Path
 
-from generator import bindings, expr, formulas, ledger
+from generator import bindings, expr, formulas, ledger, precise
 from generator import oracle as oracle_module
 from generator.formula_check import verify_formula
 from generator.formulas import get_formula
@@ -53,12 +53,13 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
 
 
 def ledger_key(rendered: RenderedChapter) -> str:
-    """A hash of what a ledger's verdict depends on: the spec, the ledger and the oracle's code."""
+    """A hash of what a ledger's verdict depends on: the spec, the ledger and the oracle's code
+    (with the evaluator it computes its values by)."""
     digest = hashlib.sha256(rendered.spec.path.read_bytes())
     for other in rendered.spec.check_networks:
         digest.update(other.path.read_bytes())
     digest.update(rendered.ledger.to_json().encode())
-    for module in (oracle_module, bindings, expr, formulas, ledger):
+    for module in (oracle_module, bindings, expr, formulas, ledger, precise):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(metadata.version("sympy").encode())
     return digest.hexdigest()[:32]
