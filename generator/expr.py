@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -443,6 +443,40 @@ def transposed(node: Node, matrices: frozenset[str]) -> Node:
     if isinstance(node, (Const, Entry, Kronecker, Diag)):
         return node
     return Transpose(node)
+
+
+# Operations that a transpose passes through entry by entry, so that (A - Y)^T = A^T - Y^T.
+_ENTRYWISE = (Add, Neg, Hadamard, Complement)
+
+
+def in_own_letters(node: Node, flipped: Callable[[str], bool], gradient: Callable[[str], bool],
+                   matrices: frozenset[str]) -> Node:
+    """``node`` rearranged so that quantities a profile stores transposed print as its own symbols.
+
+    ``flipped(name)`` says the profile's own matrix is the transpose of quantity ``name``, whose
+    bare symbol then prints as ``(A)^T``. An entrywise combination of such quantities prints as
+    ``(A - Y)^T`` instead of ``(A)^T - (Y)^T``, its transpose as ``A - Y``, and a gradient with respect
+    to one as ``(dJ/dZ)^T`` instead of ``dJ/d(Z)^T``. Transposing twice is no change; the result is
+    still checked as a formula of its own.
+    """
+    def all_flipped(n: Node) -> bool:
+        if isinstance(n, Q):
+            return n.name in matrices and flipped(n.name)
+        if isinstance(n, _ENTRYWISE):
+            return all(all_flipped(child) for child in n.children())
+        return False
+
+    if isinstance(node, Transpose) and isinstance(node.operand, Q):
+        return node  # prints as the profile's own symbol already
+    if isinstance(node, Transpose) and all_flipped(node.operand):
+        return transposed(node.operand, matrices)
+    if isinstance(node, _ENTRYWISE) and all_flipped(node):
+        return Transpose(transposed(node, matrices))
+    if isinstance(node, Q) and all_flipped(node) and gradient(node.name):
+        return Transpose(Transpose(node))
+    changes = {f.name: in_own_letters(value, flipped, gradient, matrices)
+               for f in dataclasses.fields(node) if isinstance(value := getattr(node, f.name), Node)}
+    return dataclasses.replace(node, **changes) if changes else node
 
 
 @dataclass(frozen=True, eq=False)

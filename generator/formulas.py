@@ -17,7 +17,7 @@ from typing import Literal
 
 from generator.expr import (
     Apply, Complement, at_indices, Diag, Div, Entry, Hadamard, Kronecker, Mul, Neg, Node, PositiveCases, Q, Square, Sum, scalar,
-    symbol_macro, transposed,
+    in_own_letters, symbol_macro, transposed,
 )
 
 Kind = Literal["result", "definition", "wrong"]
@@ -68,6 +68,17 @@ class Formula:
         matrices = frozenset(self.shapes)
         return replace(self, name=self.name + TRANSPOSED, lhs=transposed(self.lhs, matrices),
                        chain=tuple(transposed(side, matrices) for side in self.chain))
+
+    def in_own_letters(self, flipped: frozenset[str]) -> Formula:
+        """The formula as a profile that stores the quantities of the ``flipped`` macros transposed
+        prints it: ``(A - Y)^T`` rather than ``(A)^T - (Y)^T`` (``expr.in_own_letters``)."""
+        symbols = self.model_object.symbols
+        sides = tuple(
+            in_own_letters(side, lambda name: symbol_macro(symbols[name].whole) in flipped,
+                           lambda name: symbols[name].whole.startswith("\\pd{"), frozenset(self.shapes))
+            for side in self.sides()
+        )
+        return replace(self, name=f"{self.name}{OWN_LETTERS}{','.join(sorted(flipped))}", lhs=sides[0], chain=sides[1:])
 
     def tex(self) -> str:
         """Math-mode LaTeX: ``lhs = r1 = r2``."""
@@ -200,7 +211,7 @@ def _softmax() -> list[Formula]:
         Formula("net_dW1", "softmax_net", Q("dL_dW1"), (Q("dL_dZ1").T @ Q("X"),), shapes=net),
         Formula("net_db1", "softmax_net", Q("dL_db1"), (Q("dL_dZ1").T @ Q("ones"),), shapes=net),
         Formula("wrong_net_dW2_transpose_misplaced", "softmax_net", Q("dL_dW2"), (Q("A1").T @ (Q("A2") - Q("Y")),),
-                kind="wrong"),
+                kind="wrong", shapes=net),
     ]
 
 
@@ -261,11 +272,18 @@ FORMULAS: dict[str, Formula] = _build()
 
 
 TRANSPOSED = "@T"  # suffix of a formula's name: the formula transposed (``Formula.transposed``)
+# Suffix and comma-separated macros: the formula in the letters of a profile that stores those
+# macros' quantities transposed (``Formula.in_own_letters``).
+OWN_LETTERS = "@own:"
 
 
 @functools.lru_cache(maxsize=None)
 def get_formula(name: str) -> Formula:
-    """The formula called ``name``; ``name@T`` is that formula transposed."""
+    """The formula called ``name``; ``name@T`` is that formula transposed, ``name@own:A,B`` that
+    formula in the letters of a profile that stores A and B transposed."""
+    if OWN_LETTERS in name:
+        base, flipped = name.split(OWN_LETTERS, 1)
+        return get_formula(base).in_own_letters(frozenset(flipped.split(",")))
     if name.endswith(TRANSPOSED):
         return get_formula(name.removesuffix(TRANSPOSED)).transposed()
     try:

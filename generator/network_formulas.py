@@ -78,7 +78,7 @@ def _note000() -> list[Formula]:
                 (Hadamard(Hadamard(D_out @ Q("V_out").T, A_hid), one_minus),), shapes=shapes),
         Formula("logistic_io_hidden_gradient", "logistic_batch", Q("dJ_dV_hid"), (Q("X").T @ D_hid,), shapes=shapes),
         Formula("wrong_logistic_output_gradient_orientation", "logistic_batch", Q("dJ_dW_out"), (A_hid.T @ D_out,),
-                kind="wrong"),
+                kind="wrong", shapes=shapes),
     ]
 
 
@@ -128,7 +128,8 @@ def _four_equations() -> list[Formula]:
                 (Mul(Div(scalar(1), Q("m")), Hadamard(Q("dS_dAL"), Apply("gprimeL", Q("ZL")))),), shapes=shapes),
         Formula("bp_error_definition", "deep", D, (Q("dJ_dZ"),), kind="definition", shapes=shapes),
         Formula("wrong_bp_error_recursion_transpose", "deep", D,
-                (Hadamard(Q("Dnext") @ Q("Wnext").T, Apply("gprime", Q("Z"))),), kind="wrong"),
+                (Hadamard(Q("Dnext") @ Q("Wnext").T, Apply("gprime", Q("Z"))),), kind="wrong",
+                shapes=shapes),
     ]
 
 
