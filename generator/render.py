@@ -160,14 +160,18 @@ class Formulas:
         # Whole-matrix formulas whose left side the profile stores transposed print transposed.
         self.transposing = notation.stored_transposed if notation is not None else frozenset()
 
-    def _get(self, name: str):
+    def _get(self, name: str, turn: bool = True):
         try:
             formula = get_formula(name)
         except KeyError as error:
             raise RenderError(*template_location(), str(error.args[0])) from None
-        if formula.lhs_macro() in self.transposing:
+        if turn and formula.lhs_macro() in self.transposing:
             name = name + TRANSPOSED
             formula = get_formula(name)
+        if self.transposing:
+            own = formula.in_own_letters(self.transposing)
+            if own.tex() != formula.tex():  # else keep the name: one formula, verified once
+                name, formula = own.name, get_formula(own.name)
         if name not in self.shown:
             self.shown.append(name)
         return formula
@@ -189,9 +193,13 @@ class Formulas:
         except KeyError as error:
             raise RenderError(*template_location(), str(error.args[0])) from None
 
-    def inline(self, name: str) -> Tex:
-        """``lhs = r1 = ...`` as math-mode content."""
-        return Tex(self._get(name).tex())
+    def inline(self, name: str, turn: bool = True) -> Tex:
+        """``lhs = r1 = ...`` as math-mode content.
+
+        ``turn=False`` prints the formula as the book states it, in the profile's letters, even
+        where the profile stores its left side transposed (to show the other orientation).
+        """
+        return Tex(self._get(name, turn).tex())
 
     def result(self, name: str) -> Tex:
         """Only ``lhs = last side`` of a chain."""
@@ -200,6 +208,36 @@ class Formulas:
     def aligned(self, name: str) -> Tex:
         """The chain one link per line, for the body of an ``align`` environment."""
         return Tex(self._get(name).tex_aligned())
+
+
+class Layout:
+    """How the chosen profile lays out its matrices, for the prose around the formulas.
+
+    Formulas turn themselves (``Formulas``); the words next to them ask the layout: which way a
+    batch runs, which way a neuron's weights run, and which symbol is the profile's own matrix.
+    """
+
+    def __init__(self, notation: Notation) -> None:
+        self.example = "row" if notation.batch == "rows" else "column"  # one example per ...
+        self.unit = "column" if notation.batch == "rows" else "row"  # one unit of a layer per ...
+        # The weights into one neuron of the layer above: a row of W, or a column of W^T.
+        self.into = "row" if notation.orientation == "output-by-input" else "column"
+        self.source = "column" if notation.orientation == "output-by-input" else "row"
+        self._flipped = notation.stored_transposed
+
+    def flipped(self, name: str) -> bool:
+        """Whether the profile's own matrix is the transpose of the book's quantity ``name``."""
+        return name in self._flipped
+
+    def own(self, name: str) -> Tex:
+        """The macro that prints the profile's own matrix for the book's ``name``: ``\\name`` or ``\\nameT``."""
+        return Tex(f"\\{name}T" if self.flipped(name) else f"\\{name}")
+
+    def shape(self, name: str, rows: str, columns: str) -> Tex:
+        """``rows \\times columns``, the shape of the book's ``name``, as the profile's own matrix has it."""
+        if self.flipped(name):
+            rows, columns = columns, rows
+        return Tex(f"{rows} \\times {columns}")
 
 
 def dim(number: float) -> Tex:
@@ -414,6 +452,7 @@ def render_chapter(
         "v": Values(spec, computation, ledger),
         **formulas.template_functions(),
         "notation": notation,
+        "layout": Layout(notation),
     }
     marked = _render(env, spec.template, context)
     return RenderedChapter(spec, marked, ledger, tuple(formulas.shown))
@@ -498,6 +537,7 @@ def render_book(
         "chapter_files": [Tex(name) for name in chapter_files],
         "notation_macros": Tex(notation.latex_definitions()),
         "notation": notation,
+        "layout": Layout(notation),
         **formulas.template_functions(),
         **_appendix_context(verification),
         **_notation_context(profiles or (notation,)),

@@ -27,6 +27,13 @@ def test_every_chapter_renders_and_verifies_in_every_profile(project_copy, profi
     checked = check(project, load_chapters(project), lambda line: None)
     assert [c.spec.name for c in checked.chapters] == [s.name for s in load_chapters(project)]
     assert rf"\texttt{{{profile}}}" in provenance.strip(checked.book)  # the appendix names the profile it is printed in
+    # The prose speaks of the profile's own layout: a batch runs along rows or along columns.
+    book = " ".join(" ".join(c.tex.split()) for c in checked.chapters)
+    along, across = ("row", "column") if checked.notation.batch == "rows" else ("column", "row")
+    assert f"examples as {along}s]" in book  # the title of the four equations' box
+    wrong = [f"one example per {across}", f"one {across} per example", f"examples as {across}s]",
+             f"examples as {across}s.}}"]
+    assert [phrase for phrase in wrong if phrase in book] == []
 
 
 @pytest.mark.parametrize(("profile", "own", "others"), [
@@ -113,3 +120,54 @@ def test_an_unknown_profile_is_bad_input(project_copy) -> None:
     result = CliRunner().invoke(main, ["build", "--notation", "note999", "--root", str(project_copy.root)])
     assert result.exit_code == 2
     assert "no notation profile 'note999' (profiles: default, note000" in result.output
+
+
+def test_the_layout_names_the_profiles_own_matrices_and_shapes() -> None:
+    """Prose asks the layout: \\ActT is note002's own A, shapes swap, examples run along columns."""
+    from generator.render import Layout
+
+    note002, note000, default = (Layout(load_notation(ROOT / "notation" / f"{name}.toml"))
+                                 for name in ("note002", "note000", "default"))
+    assert (note002.own("Act"), note002.own("weight"), note002.own("bias")) == (r"\ActT", r"\weightT", r"\bias")
+    assert (default.own("Act"), default.own("weight")) == (r"\Act", r"\weight")
+    assert (note000.own("Act"), note000.own("weight")) == (r"\Act", r"\weightT")
+    assert note002.shape("Err", "m", "n") == r"n \times m" and default.shape("Err", "m", "n") == r"m \times n"
+    assert (note002.example, note002.unit, note002.into) == ("column", "row", "column")
+    assert (default.example, default.unit, default.into) == ("row", "column", "row")
+
+
+def test_a_matrix_of_numbers_prints_transposed_where_the_profile_stores_it() -> None:
+    """own_pmatrix lays entry (i, j) of the book's matrix at (j, i) when the profile stores it transposed."""
+    from generator.render import make_environment
+
+    template = make_environment(ROOT / "templates").from_string(
+        '<% from "macros.tex.j2" import own_pmatrix %>'
+        "<% call(i, j) own_pmatrix(flipped, [1, 2, 3], [1, 2]) %>a<< idx(i) >><< idx(j) >><% endcall %>")
+    def rows(flipped: bool) -> list[str]:
+        body = provenance.strip(template.render(flipped=flipped))
+        return [" ".join(line.split()) for line in body.splitlines() if "&" in line]
+    assert rows(False) == [r"a11 & a12 \\", r"a21 & a22 \\", "a31 & a32"]
+    assert rows(True) == [r"a11 & a21 & a31 \\", "a12 & a22 & a32"]
+
+
+def test_a_difference_of_own_matrices_prints_transposed_as_a_whole() -> None:
+    """In note002, dJ/dW = A (A_out - Y)^T, not A ((A_out)^T - (Y)^T); the rewritten formula checks."""
+    from generator.formula_check import check_exact, check_numeric
+    from generator.formulas import get_formula
+    from generator.render import Formulas
+
+    note002, default = (load_notation(ROOT / "notation" / f"{name}.toml") for name in ("note002", "default"))
+    shown = Formulas(note002)
+    assert shown.inline("net_dW2") == (
+        r"\pd{\cost}{\weightT{out}} = \ActT{hid}\, \left(\pd{\cost}{\PreactT{out}}\right)^{\top}"
+        r" = \ActT{hid}\, \bigl(\ActT{out} - \TargetsT\bigr)^{\top}")
+    assert Formulas(default).inline("net_dW2") == (
+        r"\pd{\cost}{\weight{out}} = \pd{\cost}{\PreactT{out}}\, \Act{hid}"
+        r" = \bigl(\Act{out} - \Targets\bigr)^{\top}\, \Act{hid}")
+    [name] = shown.shown
+    assert name == "net_dW2@T@own:Act,Err,Inputs,Preact,Targets,weight"  # verified under this name
+    rewritten = get_formula(name)
+    assert check_exact(rewritten) == [] and check_numeric(rewritten) == []
+    unchanged = Formulas(note002)
+    unchanged.inline("batch_forward")
+    assert unchanged.shown == ["batch_forward@T"]  # nothing to rewrite: the formula keeps its name
