@@ -222,7 +222,6 @@ class Layout:
         self.unit = "column" if notation.batch == "rows" else "row"  # one unit of a layer per ...
         # The weights into one neuron of the layer above: a row of W, or a column of W^T.
         self.into = "row" if notation.orientation == "output-by-input" else "column"
-        self.source = "column" if notation.orientation == "output-by-input" else "row"
         self._flipped = notation.stored_transposed
 
     def flipped(self, name: str) -> bool:
