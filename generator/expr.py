@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from generator.notation import companion
+
 # Binding strength for parentheses: sums < products < powers/transposes < atoms.
 SUM, PRODUCT, POSTFIX, ATOM = 1, 2, 3, 4
 
@@ -389,7 +391,7 @@ def _transposed_symbol(whole: str) -> str | None:
     if (parts := _macro_parts(whole)) is None:
         return None
     before, name, args, after = parts
-    return rf"{before}\{name}T{args}{after}"
+    return rf"{before}\{companion(name)}{args}{after}"
 
 
 @dataclass(frozen=True, eq=False)

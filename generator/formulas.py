@@ -78,7 +78,7 @@ class Formula:
                            lambda name: symbols[name].whole.startswith("\\pd{"), frozenset(self.shapes))
             for side in self.sides()
         )
-        return replace(self, name=f"{self.name}{OWN_LETTERS}{','.join(sorted(flipped))}", lhs=sides[0], chain=sides[1:])
+        return replace(self, name=own_letters_name(self.name, flipped), lhs=sides[0], chain=sides[1:])
 
     def tex(self) -> str:
         """Math-mode LaTeX: ``lhs = r1 = r2``."""
@@ -275,6 +275,11 @@ TRANSPOSED = "@T"  # suffix of a formula's name: the formula transposed (``Formu
 # Suffix and comma-separated macros: the formula in the letters of a profile that stores those
 # macros' quantities transposed (``Formula.in_own_letters``).
 OWN_LETTERS = "@own:"
+
+
+def own_letters_name(name: str, flipped: frozenset[str]) -> str:
+    """The name under which ``get_formula`` finds formula ``name`` in the letters of ``flipped``."""
+    return f"{name}{OWN_LETTERS}{','.join(sorted(flipped))}"
 
 
 @functools.lru_cache(maxsize=None)

@@ -94,6 +94,11 @@ class Notation:
         return {m.name: m.structural for m in self.macros if m.structural}
 
 
+def companion(name: str) -> str:
+    """The name of the macro that prints the transpose of ``\\name``'s quantity: ``nameT``."""
+    return f"{name}T"
+
+
 def _transposed(macro: Macro) -> str:
     """How the transpose of ``macro``'s quantity prints: the profile's own symbol where the book's
     is its transpose, else the symbol with a transpose (parenthesised after a superscript)."""
@@ -154,10 +159,10 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         else:
             macros[name] = Macro(name, args, entry["body"], tuple(structural))
     for macro in list(macros.values()):
-        companion = f"{macro.name}T"
-        if companion in macros:
-            raise SpecError(path, f"macros.{companion}", f"the name is taken by the transpose of \\{macro.name}")
-        macros[companion] = Macro(companion, macro.args, _transposed(macro), macro.structural, companion=True)
+        transpose = companion(macro.name)
+        if transpose in macros:
+            raise SpecError(path, f"macros.{transpose}", f"the name is taken by the transpose of \\{macro.name}")
+        macros[transpose] = Macro(transpose, macro.args, _transposed(macro), macro.structural, companion=True)
     orientation = data.get("orientation", parent.orientation if parent else ORIENTATIONS[0])
     if orientation not in ORIENTATIONS:
         raise SpecError(path, "orientation", f"unknown value {orientation!r} (expected one of: {', '.join(ORIENTATIONS)})")

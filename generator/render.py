@@ -28,9 +28,9 @@ from jinja2.lexer import Token, TokenStream
 
 from generator import core, gradcheck, provenance
 from generator.compute import Computation
-from generator.formulas import TRANSPOSED, get_formula
+from generator.formulas import TRANSPOSED, get_formula, own_letters_name
 from generator.ledger import BOUND_KINDS, PER_EXAMPLE_KINDS, Ledger, Quantity
-from generator.notation import Notation
+from generator.notation import Notation, companion
 from generator.spec import ChapterSpec, SpecText
 
 
@@ -169,9 +169,9 @@ class Formulas:
             name = name + TRANSPOSED
             formula = get_formula(name)
         if self.transposing:
-            own = formula.in_own_letters(self.transposing)
+            own = get_formula(own_letters_name(name, self.transposing))
             if own.tex() != formula.tex():  # else keep the name: one formula, verified once
-                name, formula = own.name, get_formula(own.name)
+                name, formula = own.name, own
         if name not in self.shown:
             self.shown.append(name)
         return formula
@@ -230,7 +230,7 @@ class Layout:
 
     def own(self, name: str) -> Tex:
         """The macro that prints the profile's own matrix for the book's ``name``: ``\\name`` or ``\\nameT``."""
-        return Tex(f"\\{name}T" if self.flipped(name) else f"\\{name}")
+        return Tex("\\" + (companion(name) if self.flipped(name) else name))
 
     def shape(self, name: str, rows: str, columns: str) -> Tex:
         """``rows \\times columns``, the shape of the book's ``name``, as the profile's own matrix has it."""
