@@ -33,19 +33,24 @@ $(STAMP): pyproject.toml
 tex-setup:
 	@tools/ensure-debian-packages.sh
 
+# make itself exits 2 whenever a command fails; this line tells a failed check (the handbook's exit
+# status 1) from bad input (2), as the handbook's own messages do.
+STATUS = status=$$?; case $$status in 1) echo "make: handbook exit status 1: a check or TeX failed" >&2;; \
+         2) echo "make: handbook exit status 2: bad input" >&2;; esac; exit $$status
+
 pdf: setup
-	$(BIN)/handbook build --notation $(NOTATION)
+	@$(BIN)/handbook build --notation $(NOTATION); $(STATUS)
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: python-setup
-	$(BIN)/handbook check
+	@$(BIN)/handbook check --notation $(NOTATION); $(STATUS)
 
 chapter: python-setup
 	@test -n "$(NAME)" || { echo "usage: make chapter NAME=<chapter> (see: $(BIN)/handbook list)"; exit 2; }
 	$(if $(PDF),@tools/ensure-debian-packages.sh)
-	$(BIN)/handbook chapter $(NAME) --notation $(NOTATION) $(if $(PDF),--pdf)
+	@$(BIN)/handbook chapter $(NAME) --notation $(NOTATION) $(if $(PDF),--pdf); $(STATUS)
 
 # glibc returns freed large arrays to the OS and page-faults fresh ones in: raising the mmap
 # threshold lets NumPy reuse them, as PyTorch's caching allocator does (bench/README.md).

@@ -1,47 +1,49 @@
-"""The pipeline, end to end: spec -> compute -> render -> verify -> write -> typeset.
+"""The pipeline, end to end: spec -> compute -> render -> verify -> typeset -> publish.
 
-Nothing is written unless every chapter asked for passes every check, and every file is written
-to a temporary name and renamed; the ledgers and the PDF are published only after the book
-typeset, so a failed or interrupted build leaves the previous outputs, the last good PDF among
-them, as they were. Work is skipped where nothing it depends on changed (``incremental``).
+Every chapter asked for is computed and rendered afresh from its sources; only the expensive
+verdicts of the oracle and of the formula checks may come from the cache (``generator.verify``).
+Nothing is written unless every check passed. A build holds its build folder's lock, typesets in
+a fresh folder, and publishes the ledgers and then the PDF atomically, so a failed, killed or
+concurrent build leaves the last good outputs as they were. Outputs of each notation profile are
+kept apart: ``build/tex/PROFILE``, ``build/ledger/PROFILE``, ``build/handbook-PROFILE.pdf`` (the
+default profile's PDF is ``build/handbook.pdf``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
-import tempfile
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from generator import core as default_core
-from generator import incremental, provenance
-from generator.compute import compute
+from generator import dependencies, provenance, workspace
+from generator.cache import Store
+from generator.compute import Computation, compute
+from generator.formula_check import RELATIVE as FORMULA_TOLERANCE
+from generator.ledger import BOUND_KINDS
 from generator.notation import DEFAULT as DEFAULT_NOTATION
 from generator.notation import Notation, load_notation, profile_names
-from generator.formula_check import verify_formula
-from generator.formulas import get_formula
-from generator.formula_check import RELATIVE as FORMULA_TOLERANCE
-from generator.incremental import CheckedChapter
 from generator.oracle import DIGITS as ORACLE_DIGITS
-from generator.parallel import map_in_processes
 from generator.render import (
     Formulas, RenderedChapter, Verification, VerificationRow, make_environment, render_book, render_chapter,
 )
-from generator.scan import scan
 from generator.spec import ChapterSpec, SpecError, load_spec
 from generator.typeset import tex_version, typeset
-from generator.verify import Failure, verify_chapter
+from generator.verify import Failure, Verdicts, record, verify_book
+from generator.workspace import OutputError, checkpoint, write_atomic
 
 Progress = Callable[[str], None]
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# Ledger kinds whose oracle is mpmath's high-precision evaluation of the exact loss, not SymPy's.
+HIGH_PRECISION_KINDS = frozenset({"numerical_gradient", "relative_error"}) | BOUND_KINDS
+BOOK_STAMP = "book"
 
 
 class CheckFailed(Exception):
-    """At least one printed number or the numeral scan failed; nothing was written."""
+    """At least one check failed; nothing was written."""
 
     def __init__(self, failures: list[Failure]) -> None:
         super().__init__("\n".join(str(f) for f in failures))
@@ -52,13 +54,17 @@ class UnknownChapter(LookupError):
     """A chapter name that has no spec under chapters/."""
 
 
+class ProjectError(Exception):
+    """The project folder or the profile asked for does not exist: bad input."""
+
+
 @dataclass(frozen=True)
 class Project:
     """Where a handbook's sources and outputs live, and the notation profile to print it in."""
 
     root: Path
     notation: str = DEFAULT_NOTATION
-    jobs: int = 1  # processes that verify chapters side by side
+    jobs: int = 1  # processes that verify side by side
 
     @property
     def chapters(self) -> Path:
@@ -82,16 +88,12 @@ class Project:
 
     @property
     def cache(self) -> Path:
-        """Stamps of passing verdicts: cache/formulas/ and cache/ledgers/."""
+        """Stored verdicts (shared by every profile: they depend on content only) and each profile's stamp."""
         return self.build / "cache"
 
     @property
-    def formula_cache(self) -> Path:
-        return self.cache / "formulas"
-
-    @property
     def suffix(self) -> str:
-        """Outputs of another profile than the default carry its name: handbook-note002.pdf."""
+        """PDFs of another profile than the default carry its name: handbook-note002.pdf."""
         return "" if self.notation == DEFAULT_NOTATION else f"-{self.notation}"
 
     @property
@@ -100,29 +102,32 @@ class Project:
 
     @property
     def tex(self) -> Path:
-        """TeX's working folder: the generated .tex files, the log."""
-        return self.build / f"tex{self.suffix}"
+        """The .tex files and TeX's log of this profile's last typeset book."""
+        return self.build / "tex" / self.notation
 
+    @property
+    def ledgers(self) -> Path:
+        return self.build / "ledger" / self.notation
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    def validate(self) -> None:
+        """Bad input before anything is read: no such folder, no chapters in it, a path as a profile name."""
+        if not self.root.is_dir():
+            raise ProjectError(f"{self.root}: no such folder (--root names the project folder)")
+        if not self.chapters.is_dir():
+            raise ProjectError(f"{self.root}: not a handbook project: it has no chapters/ folder")
+        if not PROFILE_NAME.match(self.notation):
+            raise ProjectError(f"--notation: {self.notation!r} is not a profile name (profiles: "
+                               f"{', '.join(profile_names(self.notation_folder)) or 'none'})")
 
 
 def load_chapters(project: Project) -> list[ChapterSpec]:
     """Every chapter spec, in book order (``chapter.order``, then name)."""
+    project.validate()
     specs = [load_spec(path) for path in sorted(project.chapters.glob("*.toml"))]
     for spec in specs:
         if not (project.templates / spec.template).is_file():
-            raise SpecError(spec.path, "chapter.template", f"no template {spec.template!r} under {project.templates}")
+            raise SpecError(spec.path, "chapter.template",
+                            f"no template {spec.template.removeprefix('chapters/')!r} under {project.templates / 'chapters'}")
     return sorted(specs, key=lambda s: (s.order, s.name))
 
 
@@ -138,156 +143,205 @@ def select(specs: list[ChapterSpec], name: str) -> ChapterSpec:
 class Checked:
     """Chapters that passed every check, ready to be written and typeset."""
 
-    chapters: list[CheckedChapter]  # every chapter asked for, in book order
-    rendered: list[RenderedChapter]  # those rendered and verified in this run (the others were unchanged)
+    chapters: list[RenderedChapter]  # every chapter asked for, in book order
     notation: Notation
     book: str  # the book shell (marked), inputting every chapter, with the verification appendix
+    verdicts: Verdicts  # the passing verdicts, stored once the build that uses them succeeded
 
 
-def chapter_keys(project: Project, specs: list[ChapterSpec], env) -> dict[str, str]:
-    """Each chapter's key: a hash of everything its text and verdict depend on."""
-    code = incremental.code_digest()
-    return {s.name: incremental.chapter_key(s, env, project.templates, project.notation_file, code) for s in specs}
+def _verification(chapters: list[RenderedChapter]) -> Verification:
+    rows = []
+    for chapter in chapters:
+        kinds = [entry.quantity.kind for entry in chapter.ledger.entries]
+        high = sum(kind in HIGH_PRECISION_KINDS for kind in kinds)
+        rows.append(VerificationRow(chapter.spec.title, len(kinds) - high, high, len(chapter.formulas)))
+    software = (*dependencies.versions().items(), ("TeX", tex_version()))
+    return Verification(tuple(rows), tuple(software), ORACLE_DIGITS, FORMULA_TOLERANCE)
 
 
-def _verification(chapters: list[CheckedChapter]) -> Verification:
-    rows = tuple(VerificationRow(c.spec.title, c.exact_numbers, c.high_precision_numbers, c.formulas)
-                 for c in chapters)
-    software = (*incremental.versions().items(), ("TeX", tex_version()))
-    return Verification(rows, tuple(software), ORACLE_DIGITS, FORMULA_TOLERANCE)
+def compute_chapters(specs: list[ChapterSpec], core: ModuleType, progress: Progress) -> list[Computation]:
+    checkpoint("compute")
+    computations = [compute(spec, core) for spec in specs]
+    progress(f"compute  forward, backward and SGD step with the NumPy core ({core.__name__})")
+    return computations
 
 
-def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: ModuleType = default_core,
-          reuse: bool = False) -> Checked:
-    """Compute, render and verify ``specs``; raise ``CheckFailed`` listing every failure.
-
-    With ``reuse``, a chapter whose key has a stored entry (it passed before, and nothing it
-    depends on changed) is taken from the store without rendering or verifying it.
-    """
-    notation = load_notation(project.notation_file)
+def render_chapters(project: Project, specs: list[ChapterSpec], computations: list[Computation],
+                    notation: Notation, progress: Progress) -> tuple[list[RenderedChapter], str, tuple[str, ...]]:
+    """Every chapter, and the book shell that inputs them (with the verification appendix)."""
+    checkpoint("render")
     env = make_environment(project.templates)
-    names = ", ".join(s.name for s in specs)
-    progress(f"spec     {len(specs)} chapter(s): {names}")
-    keys = chapter_keys(project, specs, env)
-    store = incremental.ChapterStore(project.cache / "chapters")
-    stored = {s.name: store.load(s, keys[s.name]) for s in specs} if reuse else {}
-    fresh = [s for s in specs if stored.get(s.name) is None]
-    unchanged = f"; {len(specs) - len(fresh)} unchanged chapter(s) taken from build/cache" if reuse else ""
-    computations = [compute(spec, core) for spec in fresh]
-    progress(f"compute  forward, backward and SGD step with the NumPy core ({core.__name__}){unchanged}")
-    rendered = [render_chapter(env, spec, c, notation) for spec, c in zip(fresh, computations)]
-    numbers = sum(len(r.ledger.entries) for r in rendered)
-    progress(f"render   {numbers} numbers through the ledger")
-    structural = notation.structural_arguments()
-    verdicts = map_in_processes(lambda r: verify_chapter(r, structural, project.cache), rendered, project.jobs)
-    failures = [f for chapter_failures in verdicts for f in chapter_failures]
-    by_name = {r.spec.name: incremental.CheckedChapter.of(r) for r in rendered}
-    chapters = [stored.get(s.name) or by_name[s.name] for s in specs]
+    rendered = [render_chapter(env, spec, c, notation) for spec, c in zip(specs, computations, strict=True)]
     shell_formulas = Formulas(notation)
     profiles = tuple(load_notation(project.notation_folder / f"{name}.toml")
                      for name in profile_names(project.notation_folder))
-    book = render_book(env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(chapters),
+    book = render_book(env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(rendered),
                        profiles)
-    failures += [Failure("(book)", str(v)) for v in scan(book, structural)]
-    for name in shell_formulas.shown:
-        failures += [Failure("(book)", p) for p in verify_formula(get_formula(name), project.formula_cache)]
-    if failures:
-        progress(f"verify   FAILED: {len(failures)} check(s)")
-        raise CheckFailed(failures)
-    for chapter in (by_name[s.name] for s in fresh):
-        store.save(chapter, keys[chapter.spec.name], write_atomic)
-    shown = len({name for r in rendered for name in r.formulas} | set(shell_formulas.shown))
-    progress(f"verify   {numbers} numbers match the SymPy oracle; {shown} formulas checked; no numeral typed by hand")
-    return Checked(chapters, rendered, notation, book)
+    numbers = sum(len(r.ledger.entries) for r in rendered)
+    progress(f"render   {numbers} numbers through the ledger")
+    return rendered, book, tuple(shell_formulas.shown)
 
 
-def write_chapter(folder: Path, chapter: CheckedChapter) -> Path:
-    """Write one checked chapter's .tex under ``folder``/chapters."""
-    tex = folder / "chapters" / f"{chapter.spec.name}.tex"
-    write_atomic(tex, chapter.tex)
-    return tex
+def verify_chapters(project: Project, rendered: list[RenderedChapter], book: str, shell_formulas: tuple[str, ...],
+                    notation: Notation, store: Store, progress: Progress) -> Verdicts:
+    checkpoint("verify")
+    verdicts = verify_book(rendered, book, shell_formulas, notation.structural_arguments(), store, project.jobs,
+                           progress)
+    if verdicts.failures:
+        progress(f"verify   FAILED: {len(verdicts.failures)} check(s)")
+        raise CheckFailed(verdicts.failures)
+    stored = ""
+    if verdicts.numbers_stored or verdicts.formulas_stored:
+        stored = (f" ({verdicts.numbers_stored} numbers and {verdicts.formulas_stored} formulas by verdicts stored "
+                  f"in {project.cache} when they last passed)")
+    progress(f"verify   {verdicts.numbers} numbers match the SymPy oracle; {verdicts.formulas} formulas checked"
+             f"{stored}; no numeral typed by hand")
+    return verdicts
 
 
-def write_ledgers(project: Project, checked: Checked) -> None:
-    for chapter in checked.chapters:
-        write_atomic(project.build / "ledger" / f"{chapter.spec.name}.json", chapter.ledger_json)
+def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: ModuleType = default_core,
+          store: Store | None = None) -> Checked:
+    """Compute, render and verify ``specs``; raise ``CheckFailed`` listing every failure.
+
+    Stores nothing: the caller stores the passing verdicts (``store_verdicts``) once its own work succeeded.
+    """
+    notation = load_notation(project.notation_file)
+    progress(f"spec     {len(specs)} chapter(s): {', '.join(s.name for s in specs)}")
+    store = store if store is not None else Store(project.cache, progress)
+    computations = compute_chapters(specs, core, progress)
+    rendered, book, shell_formulas = render_chapters(project, specs, computations, notation, progress)
+    verdicts = verify_chapters(project, rendered, book, shell_formulas, notation, store, progress)
+    return Checked(rendered, notation, book, verdicts)
+
+
+def store_verdicts(project: Project, checked: Checked, progress: Progress) -> None:
+    store = Store(project.cache, progress)
+    for task in checked.verdicts.passed:
+        store.put(task.kind, task.key, record(task), write_atomic)
 
 
 def write_sources(checked: Checked, folder: Path) -> Path:
     """Write the checked chapters and the book shell under ``folder``; return the book's .tex."""
     for chapter in checked.chapters:
-        write_chapter(folder, chapter)
+        write_atomic(folder / "chapters" / f"{chapter.spec.name}.tex", chapter.tex)
     book = folder / "handbook.tex"
     write_atomic(book, provenance.strip(checked.book))
     return book
 
 
-def publish_pdf(built: Path, target: Path, progress: Progress) -> None:
-    """Copy a freshly typeset PDF over ``target`` atomically."""
-    write_atomic(target, built.read_bytes())
-    progress(f"typeset  {target}")
+def write_ledgers(project: Project, checked: Checked) -> dict[str, str]:
+    """Publish each chapter's ledger; return the digest of each file written, by chapter."""
+    digests = {}
+    for chapter in checked.chapters:
+        data = chapter.ledger.to_json()
+        write_atomic(project.ledgers / f"{chapter.spec.name}.json", data)
+        digests[chapter.spec.name] = _digest(data.encode())
+    return digests
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def book_key(project: Project, specs: list[ChapterSpec]) -> str:
-    """A hash of everything the PDF depends on: every chapter's key, the shell's templates, TeX."""
-    env = make_environment(project.templates)
-    digest = hashlib.sha256(json.dumps(chapter_keys(project, specs, env), sort_keys=True).encode())
-    shell = incremental.template_closure(env, "book.tex.j2")
-    digest.update(incremental.files_digest([project.templates / name for name in shell]).encode())
-    digest.update(tex_version().encode())
-    return digest.hexdigest()
+def book_key(project: Project) -> str:
+    """Everything the PDF and the ledgers depend on: the code (from the command down), every spec,
+    template and notation profile, the profile asked for, and TeX."""
+    sources = [*project.chapters.glob("*.toml"), *project.templates.rglob("*.j2"), *project.notation_folder.glob("*.toml")]
+    return dependencies.digest(code=("generator.cli",), files=sorted(sources), root=project.root,
+                               texts=(project.notation, tex_version()))
 
 
-def build_book(project: Project, progress: Progress, core: ModuleType = default_core) -> Path:
-    """``handbook build``: every chapter, checked, written and typeset into build/handbook.pdf.
-
-    Nothing is done when the PDF was built from exactly these sources; otherwise only the
-    chapters that changed are rendered and verified. The ledgers and then the PDF are published
-    only after the whole book passed and typeset, so an interrupted build changes neither.
-    """
-    load_notation(project.notation_file)  # an unknown profile is bad input, named before anything else
-    specs = load_chapters(project)
-    key = book_key(project, specs)
-    stamp = project.cache / f"book{project.suffix}.json"
-    if _up_to_date(stamp, key, project.pdf):
-        progress(f"spec     {len(specs)} chapter(s), unchanged since {project.pdf} was built")
-        progress("up to date: nothing rendered, verified or typeset")
-        return project.pdf
-    checked = check(project, specs, progress, core, reuse=True)
-    book = write_sources(checked, project.tex)
-    built = typeset(book)
-    write_ledgers(project, checked)
-    publish_pdf(built, project.pdf, progress)
-    write_atomic(stamp, json.dumps({"key": key, "pdf": _digest(project.pdf.read_bytes())}) + "\n")
-    return project.pdf
+def _outputs(project: Project, ledgers: dict[str, str]) -> dict[str, object]:
+    return {"pdf": _digest(project.pdf.read_bytes()), "ledgers": ledgers}
 
 
-def _up_to_date(stamp: Path, key: str, pdf: Path) -> bool:
+def up_to_date(project: Project, key: str, store: Store) -> bool:
+    """Whether this profile's PDF and ledgers are the ones the last good build made from these sources."""
+    stamp = store.get(project.notation, BOOK_STAMP)
+    if not isinstance(stamp, dict) or stamp.get("key") != key:
+        return False
+    ledgers = stamp.get("ledgers")
+    if not isinstance(ledgers, dict):
+        return False
     try:
-        recorded = json.loads(stamp.read_text())
-        return recorded["key"] == key and recorded["pdf"] == _digest(pdf.read_bytes())
-    except (OSError, ValueError, KeyError):
+        found = {path.stem: _digest(path.read_bytes()) for path in project.ledgers.glob("*.json")}
+        return found == ledgers and stamp.get("pdf") == _digest(project.pdf.read_bytes())
+    except OSError:
         return False
 
 
+def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
+    """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes."""
+    with workspace.fresh_folder(project.build, project.notation) as folder:
+        book = write_sources(checked, folder)
+        checkpoint("typeset")
+        try:
+            built = typeset(book, shown_as=keep).read_bytes()
+        finally:
+            workspace.replace_folder(folder, keep)  # the sources and TeX's log stay for the reader
+    return built
+
+
+def build_book(project: Project, progress: Progress, core: ModuleType = default_core, wait: bool = True) -> Path:
+    """``handbook build``: every chapter, checked, written and typeset into this profile's PDF.
+
+    Nothing is done when this profile's PDF and ledgers were built from exactly these sources.
+    """
+    project.validate()
+    load_notation(project.notation_file)  # an unknown profile is bad input, named before anything else
+    with workspace.locked(project.build, wait, progress):
+        checkpoint("spec")
+        specs = load_chapters(project)
+        store = Store(project.cache, progress)
+        key = book_key(project)
+        if up_to_date(project, key, store):
+            progress(f"spec     {len(specs)} chapter(s), unchanged since {project.pdf} was built")
+            progress("up to date: nothing rendered, verified or typeset")
+            return project.pdf
+        checked = check(project, specs, progress, core, store)
+        pdf = typeset_into(project, checked, project.tex, progress)
+        checkpoint("publish")
+        ledgers = write_ledgers(project, checked)
+        write_atomic(project.pdf, pdf)
+        progress(f"typeset  {project.pdf}")
+        store_verdicts(project, checked, progress)
+        store.put(project.notation, BOOK_STAMP, {"key": key, **_outputs(project, ledgers)}, write_atomic)
+    return project.pdf
+
+
 def build_chapter(project: Project, name: str, pdf: bool, progress: Progress,
-                  core: ModuleType = default_core) -> Path:
+                  core: ModuleType = default_core, wait: bool = True) -> Path:
     """``handbook chapter NAME``: one chapter checked and written; with ``pdf``, typeset alone."""
-    spec = select(load_chapters(project), name)
-    checked = check(project, [spec], progress, core, reuse=True)
-    if not pdf:
-        tex = write_chapter(project.tex, checked.chapters[0])
+    project.validate()
+    load_notation(project.notation_file)
+    with workspace.locked(project.build, wait, progress):
+        spec = select(load_chapters(project), name)
+        checked = check(project, [spec], progress, core)
+        if not pdf:
+            tex = project.tex / "chapters" / f"{name}.tex"
+            write_atomic(tex, checked.chapters[0].tex)
+            write_ledgers(project, checked)
+            store_verdicts(project, checked, progress)
+            progress(f"write    {tex}")
+            return tex
+        built = typeset_into(project, checked, project.tex / f"chapter-{name}", progress)
         write_ledgers(project, checked)
-        progress(f"write    {tex}")
-        return tex
-    folder = project.build / f"chapter-{name}{project.suffix}"
-    shutil.rmtree(folder / "chapters", ignore_errors=True)
-    built = typeset(write_sources(checked, folder))
-    write_ledgers(project, checked)
-    target = project.build / f"{name}{project.suffix}.pdf"
-    publish_pdf(built, target, progress)
-    return target
+        target = project.build / f"{name}{project.suffix}.pdf"
+        write_atomic(target, built)
+        store_verdicts(project, checked, progress)
+        progress(f"typeset  {target}")
+        return target
+
+
+def check_book(project: Project, progress: Progress, wait: bool = True) -> Checked:
+    """``handbook check``: every chapter rendered and verified; only passing verdicts are written."""
+    project.validate()
+    load_notation(project.notation_file)
+    with workspace.locked(project.build, wait, progress):
+        checked = check(project, load_chapters(project), progress)
+        store_verdicts(project, checked, progress)
+    return checked
+
+
+__all__ = ["CheckFailed", "Checked", "OutputError", "Project", "ProjectError", "UnknownChapter", "build_book",
+           "build_chapter", "check", "check_book", "load_chapters", "select"]

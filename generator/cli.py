@@ -1,31 +1,56 @@
 """The ``handbook`` command: build the book, one chapter, or only the checks.
 
 Exit status: 0 when everything passed, 1 when a check (or TeX) failed, 2 for bad input
-(a malformed spec, notation profile or template, an unknown chapter).
+(a malformed spec, notation profile or template, an unknown chapter or profile, a project
+folder that does not exist, a build folder that cannot be written or is busy). Anything else is
+a bug in the handbook: it says so in one line, exits 1 and keeps the traceback in a log file.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from generator.build import CheckFailed, Project, UnknownChapter, build_book, build_chapter, check, load_chapters
+from generator.build import (
+    CheckFailed, Project, ProjectError, UnknownChapter, build_book, build_chapter, check_book, load_chapters,
+)
 from generator.core import CoreError
 from generator.parallel import available_jobs
 from generator.render import RenderError
 from generator.spec import SpecError
 from generator.typeset import TypesetError
+from generator.workspace import OutputError
 
 EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 1, 2
+BAD_INPUT = (SpecError, RenderError, UnknownChapter, CoreError, ProjectError, OutputError)
 
 
 def _progress(line: str) -> None:
     click.echo(line)
 
 
-def _run(action) -> None:
+def _log_internal_error(root: Path) -> Path:
+    """Write the traceback of the exception being handled to a log file; return its path."""
+    text = traceback.format_exc()
+    try:
+        log = root / "build" / "internal-error.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(text)
+        return log
+    except OSError:
+        fd, name = tempfile.mkstemp(prefix="handbook-internal-error-", suffix=".log")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        return Path(name)
+
+
+def _run(action: Callable[[], object], root: Path) -> None:
     """Run a pipeline action, turning its errors into a short message and an exit status."""
     try:
         action()
@@ -37,9 +62,14 @@ def _run(action) -> None:
     except TypesetError as error:
         click.echo(f"error: TeX failed; the last good PDF is unchanged:\n  {error}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
-    except (SpecError, RenderError, UnknownChapter, CoreError) as error:
+    except BAD_INPUT as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except Exception as error:  # a bug: say so, keep the traceback for the report
+        log = _log_internal_error(root)
+        click.echo(f"error: internal error (a bug in the handbook, not in your sources): {type(error).__name__}: "
+                   f"{error}; the traceback is in {log}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
 
 
 root_option = click.option(
@@ -50,14 +80,21 @@ root_option = click.option(
 
 notation_option = click.option(
     "--notation", default="default", show_default=True, metavar="PROFILE",
-    help="The notation profile to print in (notation/PROFILE.toml: default, note000 ... note004). "
-         "Outputs of another profile than the default carry its name: build/handbook-PROFILE.pdf.",
+    help="The notation profile to print in, by name (notation/PROFILE.toml: default, note000 ... note004). "
+         "Outputs of each profile are kept apart: build/tex/PROFILE, build/ledger/PROFILE and "
+         "build/handbook-PROFILE.pdf (build/handbook.pdf for the default).",
 )
 
 
 jobs_option = click.option(
     "--jobs", "-j", type=click.IntRange(min=1), default=available_jobs, show_default="the number of CPUs",
-    help="How many processes verify chapters side by side.",
+    help="How many processes verify side by side.",
+)
+
+
+wait_option = click.option(
+    "--no-wait", "no_wait", is_flag=True,
+    help="If another build of the same build/ folder is running, stop at once (exit 2) instead of waiting for it.",
 )
 
 
@@ -75,13 +112,15 @@ def main() -> None:
 @root_option
 @notation_option
 @jobs_option
-def build(root: Path, notation: str, jobs: int) -> None:
+@wait_option
+def build(root: Path, notation: str, jobs: int, no_wait: bool) -> None:
     """Check every chapter and typeset build/handbook.pdf.
 
-    If any check fails, nothing is written and the last good PDF stays. Only chapters whose
-    sources changed are rendered and verified again; with nothing changed, nothing is done.
+    If any check fails, nothing is written and the last good PDF stays. Verdicts that passed
+    before are taken from build/cache/ when nothing they depend on changed (each is checked when
+    read); with nothing changed at all, nothing is done.
     """
-    _run(lambda: build_book(Project(root, notation, jobs), _progress))
+    _run(lambda: build_book(Project(root, notation, jobs), _progress, wait=not no_wait), root)
 
 
 @main.command()
@@ -89,23 +128,24 @@ def build(root: Path, notation: str, jobs: int) -> None:
 @click.option("--pdf", is_flag=True, help="Also typeset the chapter alone into build/NAME.pdf.")
 @root_option
 @notation_option
-def chapter(name: str, pdf: bool, root: Path, notation: str) -> None:
-    """Render and verify the chapter NAME (see `handbook list`); write build/tex/chapters/NAME.tex."""
-    _run(lambda: build_chapter(Project(root, notation), name, pdf, _progress))
+@wait_option
+def chapter(name: str, pdf: bool, root: Path, notation: str, no_wait: bool) -> None:
+    """Render and verify the chapter NAME (see `handbook list`); write build/tex/PROFILE/chapters/NAME.tex
+    and its ledger build/ledger/PROFILE/NAME.json."""
+    _run(lambda: build_chapter(Project(root, notation), name, pdf, _progress, wait=not no_wait), root)
 
 
 @main.command("check")
 @root_option
 @notation_option
 @jobs_option
-def check_command(root: Path, notation: str, jobs: int) -> None:
+@wait_option
+def check_command(root: Path, notation: str, jobs: int, no_wait: bool) -> None:
     """Render and verify every chapter without TeX.
 
-    Always renders and verifies every chapter. Writes no .tex, ledger or PDF; only the stamps
-    of passing verdicts (build/cache/).
+    Writes no .tex, ledger or PDF; only the verdicts that passed (build/cache/), for later builds.
     """
-    project = Project(root, notation, jobs)
-    _run(lambda: check(project, load_chapters(project), _progress))
+    _run(lambda: check_book(Project(root, notation, jobs), _progress, wait=not no_wait), root)
 
 
 @main.command("list")
@@ -117,7 +157,7 @@ def list_command(root: Path) -> None:
         for spec in load_chapters(Project(root)):
             click.echo(f"{spec.name:24} {spec.source:10} {spec.title}")
 
-    _run(show)
+    _run(show, root)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from generator.bindings import bind, fill
 from generator.expr import Env, NumpyOps
 from generator.formulas import get_formula
 from generator.ledger import Quantity, format_fixed
-from generator.spec import ChapterSpec
+from generator.spec import ChapterSpec, SpecError
 
 
 def _array(rows: tuple[tuple[Decimal, ...], ...]) -> np.ndarray:
@@ -163,7 +163,17 @@ class Computation:
 
 
 def compute(spec: ChapterSpec, core: ModuleType = default_core) -> Computation:
-    """Forward, loss, backward and one SGD step of the spec's network on the spec's batch."""
+    """Forward, loss, backward and one SGD step of the spec's network on the spec's batch.
+
+    Input the core refuses (``CoreError``) is bad input in the spec: it is named with the spec's file.
+    """
+    try:
+        return _compute(spec, core)
+    except core.CoreError as error:
+        raise SpecError(spec.path, "(network)", f"the core refuses it: {error}") from None
+
+
+def _compute(spec: ChapterSpec, core: ModuleType) -> Computation:
     X, Y = _array(spec.inputs), _array(spec.targets)
     layers = [
         core.Dense(

@@ -7,35 +7,30 @@ floor of ``ABSOLUTE``). Declared shapes are
 confirmed in both. A failure names the formula, the check, the sizes, the link and the first
 entry that differs. A ``wrong`` formula passes only if its check fails.
 
-Passing results are cached under a hash of the formula and of the code that checks it, so an
+``formula_key`` is what a verdict depends on: the build stores passing verdicts under it, so an
 unchanged formula is not verified again.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import itertools
 import random
 from collections.abc import Iterator
 from decimal import Decimal
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from generator import core, expr, models, network_models, precise
+from generator import dependencies
 from generator.expr import Env
 from generator.formulas import Formula
 from generator.precise import PreciseEvaluator
 
 RELATIVE = 1e-10  # of the largest entry of the two sides
 ABSOLUTE = 1e-14  # round-off floor, for gradients that are zero in exact arithmetic
-_CODE = (Path(expr.__file__), Path(precise.__file__), Path(models.__file__), Path(network_models.__file__), Path(__file__),
-         Path(core.__file__))
 
 
 def _index_assignments(formula: Formula, env: Env) -> Iterator[dict[str, int]]:
@@ -196,22 +191,14 @@ def check_numeric(formula: Formula) -> list[str]:
     return problems
 
 
-def cache_key(formula: Formula) -> str:
-    """A hash of the formula's definition and of every piece of code its verdict depends on."""
-    digest = hashlib.sha256(repr(formula).encode())
-    for path in _CODE:
-        digest.update(path.read_bytes())
-    for package in ("sympy", "numpy"):
-        digest.update(metadata.version(package).encode())
-    return digest.hexdigest()[:32]
+def formula_key(formula: Formula) -> str:
+    """What a formula's verdict depends on: its definition, and this module's code with all it imports."""
+    return dependencies.digest(code=(__name__,), texts=(repr(formula),))
 
 
-def verify_formula(formula: Formula, cache: Path | None = None) -> list[str]:
+def verify_formula(formula: Formula) -> list[str]:
     """Every problem with ``formula``; a ``wrong`` formula's problem is that it holds."""
     if not formula.checked:
-        return []
-    stamp = cache / f"{formula.name}-{cache_key(formula)}.ok" if cache is not None else None
-    if stamp is not None and stamp.exists():
         return []
     if formula.kind == "wrong":  # one failing check shows it wrong: the fast numeric one first
         problems = check_numeric(formula) or check_exact(formula)
@@ -221,7 +208,4 @@ def verify_formula(formula: Formula, cache: Path | None = None) -> list[str]:
         problems = [] if problems else [
             f"formula {formula.name}: marked wrong, but both the exact and the numeric check pass"
         ]
-    if not problems and stamp is not None:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(formula.name + "\n")
     return problems

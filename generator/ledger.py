@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 # Kinds that belong to one example of the batch (they carry an example number).
 PER_EXAMPLE_KINDS = frozenset(
@@ -68,7 +68,9 @@ def format_fixed(value: float | Decimal, decimals: int) -> str:
     exact = Decimal(value)
     if not exact.is_finite():
         raise ValueError(f"cannot print a non-finite value: {value!r}")
-    rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    with localcontext() as context:  # enough digits for any float64 at any number of places
+        context.prec = max(exact.adjusted(), 0) + decimals + 2
+        rounded = exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     if rounded.is_zero():
         rounded = abs(rounded)
     return f"{rounded:f}"

@@ -272,12 +272,23 @@ class Values:
         quantity = Quantity(kind, layer, example, tuple(index), formula, network)
         if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
             raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
+        if formula is None:
+            for position, (what, size) in zip(index, _index_ranges(kind, network_spec, layer)):
+                if position > size:
+                    raise RenderError(template, line, f"{quantity}: there is no {what} {position}: it has {size} "
+                                                      f"(counted from 1)")
         try:
             value = self._computation.value(quantity)
         except (IndexError, KeyError) as error:
             raise RenderError(template, line, f"no value for {quantity}: {error}") from None
         entry = self._ledger.record(quantity, value, 0 if bound else spec.precision[kind], template, line)
         return Tex(rf"\num{{{entry.text}}}")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        calls = ", ".join(sorted(n for n in dir(type(self)) if not n.startswith("_")))
+        raise RenderError(*template_location(), f"v.{name} is not a value the ledger knows (the calls are: {calls})")
 
     def x(self, i: int, example: int = 1) -> Tex:
         return self._number("input", None, (i,), example)
@@ -371,6 +382,18 @@ class Values:
         return self._number("hand_updated_weight", layer, (k, t), None)
 
 
+def _index_ranges(kind: str, spec: ChapterSpec, layer: str | None) -> tuple[tuple[str, int], ...]:
+    """What each index of a quantity counts, and how many there are: ("unit of layer 'hid'", 2), ..."""
+    if layer is not None:
+        weights = spec.layers[spec.layer_number(layer) - 1].weights
+        return ((f"unit in layer {layer!r}", len(weights)), (f"input to layer {layer!r}", len(weights[0])))
+    if kind in ("input", "input_gradient"):
+        return (("input to the network", spec.input_size),)
+    if kind == "target":
+        return (("output of the network", spec.layers[-1].size),)
+    return ()
+
+
 @dataclass(frozen=True)
 class LayerView:
     """What a template may know of a layer's structure (never its numbers)."""
@@ -412,6 +435,7 @@ def _layer_views(spec: ChapterSpec) -> list[LayerView]:
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render template ``name``; every error of the template's making names its file and line."""
     try:
         return env.get_template(name).render(context)
     except RenderError:
@@ -419,10 +443,18 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(error.name or name, error.lineno, f"template syntax: {error.message}") from None
     except jinja2.TemplateNotFound as error:
-        raise RenderError(name, 0, f"template not found: {error.name}") from None
+        template, line = _traceback_location(error, name)
+        raise RenderError(template, line, f"template not found: {error.name}") from None
     except jinja2.UndefinedError as error:
         template, line = _traceback_location(error, name)
         raise RenderError(template, line, f"undefined: {error.message}") from None
+    except OSError as error:  # a template that exists but cannot be read
+        raise RenderError(name, 0, f"cannot be read: {error.strerror or error}") from None
+    except Exception as error:
+        if not _raised_by_template(error):
+            raise  # raised inside the generator's own code: a bug, not the template's doing
+        template, line = _traceback_location(error, name)
+        raise RenderError(template, line, f"{type(error).__name__}: {error}") from None
 
 
 def _traceback_location(error: BaseException, default: str) -> tuple[str, int]:
@@ -430,12 +462,24 @@ def _traceback_location(error: BaseException, default: str) -> tuple[str, int]:
     found = (default, 0)
     tb = error.__traceback__
     while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):  # Jinja rewrites template frames to their file and line
             template = tb.tb_frame.f_globals.get("__jinja_template__")
-            found = (template.name if template else filename, tb.tb_lineno)
+            found = (template.name if template else tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _raised_by_template(error: BaseException) -> bool:
+    """Whether the innermost frame that raised ``error`` runs template code (or Jinja's own on its behalf)."""
+    tb = error.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    if last is None:
+        return False
+    frame = last.tb_frame  # Jinja rewrites a template's frames to carry the template's file name
+    return frame.f_code.co_filename.endswith(".j2") or frame.f_globals.get("__name__", "").startswith("jinja2")
 
 
 def render_chapter(

@@ -138,7 +138,7 @@ def scan(marked: str, structural: dict[str, tuple[int, ...]]) -> list[Violation]
                 inline_math = not inline_math
                 i += 1
             continue
-        if c.isdigit():
+        if "0" <= c <= "9":
             dimension = _DIMENSION.match(text, i)
             numeral = _NUMERAL.match(text, i)
             assert numeral is not None

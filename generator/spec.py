@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,39 @@ PRECISION_KINDS = (
 MAX_DECIMALS = 12
 LAYER_NAME = re.compile(r"^[a-z]+$")
 CHAPTER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+# A chapter's template: the name of a file under templates/chapters/, nothing else.
+TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.tex\.j2$")
+TEMPLATE_FOLDER = "chapters"
+# Spec values the book prints and computes with: zero, or a magnitude from SMALLEST up to below
+# LARGEST, so that float64 holds them and their printed form stays readable.
+SMALLEST, LARGEST = Decimal("1e-12"), Decimal("1e15")
+# Characters the book's fonts print (T1 and TS1 through pdfLaTeX's UTF-8 input, tested against TeX in
+# tests/test_text.py): printable ASCII, Latin-1 and Latin Extended-A but for nine letters that T1 lacks
+# and the micro sign (running heads print titles in capitals, and its capital is Greek), and
+# typographic punctuation.
+NOT_IN_T1 = frozenset("\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167\u017f\u00b5")
+PUNCTUATION = frozenset("\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030"
+                        "\u2039\u203a\u20ac")
+# Which spec values print as which quantity kind (their decimals must fit its precision).
+VALUE_KINDS = {"inputs": "input", "targets": "target", "weights": "weight", "biases": "bias",
+               "learning_rate": "learning_rate", "step": "finite_difference_step"}
+# Every key a spec may hold, by table: an unknown key is a mistake, not a comment.
+KEYS = {
+    "": ("chapter", "network", "data", "loss", "training", "precision", "gradient_check"),
+    "chapter": ("title", "template", "order", "source"),
+    "network": ("inputs", "layers"),
+    "layer": ("name", "activation", "weights", "biases"),
+    "data": ("inputs", "targets"),
+    "loss": ("name", "reduction"),
+    "training": ("learning_rate", "hand_decimals"),
+    "gradient_check": ("step", "networks"),
+}
+
+
+def printable(character: str) -> bool:
+    """Whether the book's fonts print ``character``."""
+    code = ord(character)
+    return (0x20 <= code < 0x7F or 0xA0 <= code <= 0x17F) and character not in NOT_IN_T1 or character in PUNCTUATION
 
 Matrix = tuple[tuple[Decimal, ...], ...]
 
@@ -144,6 +177,23 @@ class _Reader:
             raise self.fail(field, f"expected a non-empty string, got {value!r}")
         return value
 
+    def text(self, data: dict[str, Any], key: str, field: str, default: str | None = None) -> str:
+        """A string printed in the book: one line, every character one the book's fonts print."""
+        value = self.string(data, key, field, default)
+        for character in value:
+            if character in "\n\r":
+                raise self.fail(field, "a line break: the text must be one line")
+            if not printable(character):
+                raise self.fail(field, f"the character {character!r} (U+{ord(character):04X}) cannot be printed by "
+                                       "the book's fonts (Latin letters, digits and punctuation only)")
+        return value
+
+    def known_keys(self, data: dict[str, Any], table: str, field: str) -> None:
+        for key in data:
+            if key not in KEYS[table]:
+                where = f"{field}.{key}" if field else key
+                raise self.fail(where, f"unknown key (allowed{' in ' + field if field else ''}: {', '.join(KEYS[table])})")
+
     def choice(self, data: dict[str, Any], key: str, field: str, options: tuple[str, ...]) -> str:
         value = self.string(data, key, field)
         if value not in options:
@@ -163,7 +213,24 @@ class _Reader:
         number = Decimal(value)
         if not number.is_finite():
             raise self.fail(field, f"expected a finite number, got {value}")
+        if number and not SMALLEST <= abs(number) < LARGEST:
+            raise self.fail(field, f"{value} is too {'large' if abs(number) >= LARGEST else 'small'} to compute with "
+                                   f"and print (zero, or a magnitude from {SMALLEST} to below {LARGEST:.0e})")
         return number
+
+    def printed_exactly(self, values: Any, kind: str, precision: dict[str, int], field: str) -> None:
+        """Values a chapter prints at its precision must print exactly: what the reader sees is what is computed."""
+        if kind not in precision:
+            return
+        decimals = precision[kind]
+        rows = values if isinstance(values, tuple) else (values,)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row if isinstance(row, tuple) else (row,)):
+                if value != value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):
+                    where = field + (f"[{i}]" if isinstance(values, tuple) else "") + (
+                        f"[{j}]" if isinstance(row, tuple) else "")
+                    raise self.fail(where, f"{value} has more decimals than precision.{kind} = {decimals}, so the "
+                                           f"book would print it rounded while computing with it exactly")
 
     def vector(self, value: Any, field: str, length: int | None = None) -> tuple[Decimal, ...]:
         if not isinstance(value, list) or not value:
@@ -183,11 +250,32 @@ class _Reader:
         return rows
 
 
+# A cross-entropy compares probabilities: the output activation that makes them, and its targets.
+PROBABILITY_LOSSES = {"bce": "sigmoid", "softmax_ce": "softmax"}
+
+
+def _check_probability_targets(read: _Reader, loss: str, output_activation: str, targets: Matrix) -> None:
+    """A cross-entropy needs probabilities out of the network and targets that are probabilities too."""
+    if loss not in PROBABILITY_LOSSES:
+        return
+    if output_activation != PROBABILITY_LOSSES[loss]:
+        raise read.fail("loss.name", f"{loss} needs probabilities from the output layer: its activation must be "
+                                     f"{PROBABILITY_LOSSES[loss]}, not {output_activation}")
+    for i, row in enumerate(targets):
+        for j, value in enumerate(row):
+            if not 0 <= value <= 1:
+                raise read.fail(f"data.targets[{i}][{j}]", f"{value}: a target of {loss} is a probability (0 to 1)")
+        if loss == "softmax_ce" and sum(row) != 1:
+            raise read.fail(f"data.targets[{i}]", f"sums to {sum(row)}: a target of softmax_ce is a distribution "
+                                                  "over the classes (it sums to 1)")
+
+
 def _gradient_check(read: _Reader, data: dict[str, Any], path: Path, follow: bool) -> tuple[Decimal | None, tuple]:
     """The optional [gradient_check] table: a step and the names of other chapters' specs."""
     if "gradient_check" not in data:
         return None, ()
     table = read.table(data, "gradient_check", "gradient_check")
+    read.known_keys(table, "gradient_check", "gradient_check")
     step = read.number(read.require(table, "step", "gradient_check.step"), "gradient_check.step")
     if not Decimal("1e-12") <= step <= Decimal("0.1"):
         raise read.fail("gradient_check.step", f"{step} is out of range (1e-12 to 0.1)")
@@ -212,6 +300,8 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         data = tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     except FileNotFoundError:
         raise read.fail("(file)", "no such file") from None
+    except OSError as error:
+        raise read.fail("(file)", f"cannot be read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise read.fail("(syntax)", str(error)) from None
     except UnicodeDecodeError as error:
@@ -221,8 +311,11 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
     if not CHAPTER_NAME.match(name):
         raise read.fail("(file name)", f"{name!r} is not a chapter name (lower-case letters, digits, '-')")
 
+    read.known_keys(data, "", "")
     chapter = read.table(data, "chapter", "chapter")
+    read.known_keys(chapter, "chapter", "chapter")
     network = read.table(data, "network", "network")
+    read.known_keys(network, "network", "network")
     input_size = read.integer(read.require(network, "inputs", "network.inputs"), "network.inputs", 1, 4096)
 
     raw_layers = read.require(network, "layers", "network.layers")
@@ -234,6 +327,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         field = f"network.layers[{i}]"
         if not isinstance(raw, dict):
             raise read.fail(field, "expected a table")
+        read.known_keys(raw, "layer", field)
         layer_name = read.string(raw, "name", f"{field}.name")
         if not LAYER_NAME.match(layer_name):
             raise read.fail(f"{field}.name", f"{layer_name!r}: a layer name is lower-case letters only")
@@ -248,13 +342,18 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         width = len(weights)
 
     data_table = read.table(data, "data", "data")
+    read.known_keys(data_table, "data", "data")
     inputs = read.matrix(read.require(data_table, "inputs", "data.inputs"), "data.inputs", input_size)
     targets = read.matrix(read.require(data_table, "targets", "data.targets"), "data.targets", width)
     if len(inputs) != len(targets):
         raise read.fail("data.targets", f"{len(targets)} rows for {len(inputs)} input rows")
 
     loss_table = read.table(data, "loss", "loss")
+    read.known_keys(loss_table, "loss", "loss")
+    loss = read.choice(loss_table, "name", "loss.name", LOSS_NAMES)
+    _check_probability_targets(read, loss, layers[-1].activation, targets)
     training = read.table(data, "training", "training")
+    read.known_keys(training, "training", "training")
     learning_rate = read.number(read.require(training, "learning_rate", "training.learning_rate"),
                                 "training.learning_rate")
     if learning_rate <= 0:
@@ -268,18 +367,31 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         precision[kind] = read.integer(value, f"precision.{kind}", 0, MAX_DECIMALS)
 
     step, check_networks = _gradient_check(read, data, path, follow)
+    for i, layer in enumerate(layers):
+        read.printed_exactly(layer.weights, "weight", precision, f"network.layers[{i}].weights")
+        if layer.biases is not None:
+            read.printed_exactly((layer.biases,), "bias", precision, f"network.layers[{i}].biases")
+    read.printed_exactly(inputs, "input", precision, "data.inputs")
+    read.printed_exactly(targets, "target", precision, "data.targets")
+    read.printed_exactly(learning_rate, "learning_rate", precision, "training.learning_rate")
+    if step is not None:
+        read.printed_exactly(step, "finite_difference_step", precision, "gradient_check.step")
+    template = read.string(chapter, "template", "chapter.template")
+    if not TEMPLATE_NAME.match(template):
+        raise read.fail("chapter.template", f"{template!r} is not the name of a file under templates/"
+                                            f"{TEMPLATE_FOLDER}/ (such as worked_example.tex.j2)")
     return ChapterSpec(
         path=path,
         name=name,
-        title=SpecText(read.string(chapter, "title", "chapter.title")),
-        template=read.string(chapter, "template", "chapter.template"),
+        title=SpecText(read.text(chapter, "title", "chapter.title")),
+        template=f"{TEMPLATE_FOLDER}/{template}",
         order=read.integer(read.require(chapter, "order", "chapter.order"), "chapter.order", 0, 10_000),
-        source=read.string(chapter, "source", "chapter.source", default="-"),
+        source=read.text(chapter, "source", "chapter.source", default="-"),
         input_size=input_size,
         layers=tuple(layers),
         inputs=inputs,
         targets=targets,
-        loss=read.choice(loss_table, "name", "loss.name", LOSS_NAMES),
+        loss=loss,
         reduction=read.choice(loss_table, "reduction", "loss.reduction", REDUCTION_NAMES),
         learning_rate=learning_rate,
         precision=precision,

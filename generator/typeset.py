@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from generator import workspace
 
 # A fixed date: the PDF's dates come from SOURCE_DATE_EPOCH, so builds are byte-identical.
 SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
@@ -58,26 +62,41 @@ def tex_version() -> str:
     return result.stdout.splitlines()[0].strip() if result.stdout else "unknown"
 
 
-def typeset(tex_file: Path) -> Path:
-    """Run latexmk in ``tex_file``'s folder; return the PDF it wrote there."""
+def typeset(tex_file: Path, shown_as: Path | None = None) -> Path:
+    """Run latexmk in ``tex_file``'s folder (a fresh one); return the PDF it wrote there.
+
+    An error names the generated file and line under ``shown_as``, the folder the caller keeps
+    the sources and the log in afterwards (by default the folder TeX ran in).
+    """
     if not latexmk_available():
         raise TypesetError("latexmk is not installed: run `make setup` (see debian-packages.txt)")
     env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, FORCE_SOURCE_DATE="1",
                openout_any="p", openin_any="p")
-    result = subprocess.run(
-        ["latexmk", *LATEXMK_OPTIONS, tex_file.name],
-        cwd=tex_file.parent, env=env, capture_output=True, text=True, errors="replace",
-    )
+    command = ["latexmk", *LATEXMK_OPTIONS, tex_file.name]
+    if workspace.stop_requested("typeset"):
+        _die_while_typesetting(command, tex_file, env)
+    result = subprocess.run(command, cwd=tex_file.parent, env=env, capture_output=True, text=True, errors="replace")
+    folder = shown_as or tex_file.parent
     log_file = tex_file.with_suffix(".log")
     if result.returncode != 0:
-        # latexmk would otherwise answer the next run with "nothing to do" and the same error.
-        tex_file.with_suffix(".fdb_latexmk").unlink(missing_ok=True)
         log = log_file.read_text(errors="replace") if log_file.exists() else result.stdout
         error = parse_log(log)
+        shown_log = folder / log_file.name
         if error is None:
-            raise TypesetError(f"latexmk failed (exit {result.returncode}); full log: {log_file}")
+            raise TypesetError(f"latexmk failed (exit {result.returncode}); full log: {shown_log}")
         raise TypesetError(
-            f"{tex_file.parent / error.file}:{error.line}: {error.message}\n"
-            f"  {error.context}\n  full log: {log_file}"
+            f"{folder / error.file}:{error.line}: {error.message}\n"
+            f"  {error.context}\n  full log: {shown_log}"
         )
     return tex_file.with_suffix(".pdf")
+
+
+def _die_while_typesetting(command: list[str], tex_file: Path, env: dict[str, str]) -> None:
+    """The fault tests' stop point inside TeX: once TeX has begun writing its .aux, kill it and this build."""
+    process = subprocess.Popen(command, cwd=tex_file.parent, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    aux = tex_file.with_suffix(".aux")
+    while process.poll() is None and not (aux.exists() and aux.stat().st_size > 0):
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    workspace.checkpoint("typeset")

@@ -1,28 +1,41 @@
-"""Stage 4: verify a rendered chapter (invariants 2, 3 and 4).
+"""Stage 4: verify the rendered book (invariants 2, 3 and 4).
 
-Every formula the chapter shows is verified (``generator.formula_check``). Every ledger entry is recomputed by the exact oracle, which shares no code with the core, and the
-printed text must lie within half a unit in its last place of the exact value. The rendered
-LaTeX is scanned for numerals typed by hand. Each failure names chapter, quantity, printed and
-exact values, and the template line.
+Every ledger entry is recomputed by the exact oracle, which shares no code with the core, and the
+printed text must lie within half a unit in its last place of the exact value. Every formula the
+book shows is verified (``generator.formula_check``). The rendered LaTeX of every chapter and of
+the book shell is scanned for numerals typed by hand, and every ledger text must stand in its
+chapter's LaTeX exactly as recorded. Each failure names chapter, quantity, printed and exact
+values, and the template line.
+
+The oracle's and the formula checks' verdicts are the expensive part. A passing verdict is
+stored (``generator.cache``) under a key of everything it depends on, and taken from there when
+nothing changed; the scans always run. Nothing is stored unless the whole book passed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import hashlib
-from importlib import metadata
-from pathlib import Path
-
-from generator import bindings, expr, formulas, ledger, precise
-from generator import oracle as oracle_module
-from generator.formula_check import verify_formula
+from generator import dependencies, ledger
+from generator.cache import Store
+from generator.formula_check import formula_key, verify_formula
 from generator.formulas import get_formula
 from generator.ledger import Entry, half_unit
 from generator.oracle import Oracle
-from generator.render import RenderedChapter
+from generator.parallel import map_in_processes
 from generator.scan import scan
+
+if TYPE_CHECKING:
+    from generator.render import RenderedChapter
+
+LEDGER_VERDICT, FORMULA_VERDICT = "ledgers", "formulas"
+BOOK = "(book)"  # the chapter name of the book shell in a failure
 
 
 @dataclass(frozen=True)
@@ -53,24 +66,14 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
 
 
 def ledger_key(rendered: RenderedChapter) -> str:
-    """A hash of what a ledger's verdict depends on: the spec, the ledger and the oracle's code
-    (with the evaluator it computes its values by)."""
-    digest = hashlib.sha256(rendered.spec.path.read_bytes())
-    for other in rendered.spec.check_networks:
-        digest.update(other.path.read_bytes())
-    digest.update(rendered.ledger.to_json().encode())
-    for module in (oracle_module, bindings, expr, formulas, ledger, precise):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(metadata.version("sympy").encode())
-    return digest.hexdigest()[:32]
+    """What a ledger's verdict depends on: the specs, the ledger, and this module's code with all it imports."""
+    specs = [rendered.spec.path, *(other.path for other in rendered.spec.check_networks)]
+    return dependencies.digest(code=(__name__,), files=specs, texts=(rendered.ledger.to_json(),))
 
 
-def verify_ledger(rendered: RenderedChapter, cache: Path | None = None) -> list[Failure]:
-    """Every printed number against the exact oracle; a passing ledger is stamped in ``cache``."""
+def verify_ledger(rendered: RenderedChapter) -> list[Failure]:
+    """Every printed number of one chapter against the exact oracle."""
     name = rendered.spec.name
-    stamp = cache / f"{name}-{ledger_key(rendered)}.ok" if cache is not None else None
-    if stamp is not None and stamp.exists():
-        return []
     oracle = Oracle(rendered.spec)
     failures: list[Failure] = []
     exact_by_quantity: dict[object, Decimal] = {}
@@ -80,24 +83,123 @@ def verify_ledger(rendered: RenderedChapter, cache: Path | None = None) -> list[
         problem = check_entry(entry, exact_by_quantity[entry.quantity])
         if problem is not None:
             failures.append(Failure(name, problem))
-    if not failures and stamp is not None:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(name + "\n")
     return failures
 
 
-def verify_chapter(
-    rendered: RenderedChapter, structural: dict[str, tuple[int, ...]], cache: Path | None = None
-) -> list[Failure]:
-    """All failed checks of one rendered chapter: ledger against the oracle, formulas, the scan.
+_NUM = re.compile(r"\\num\{([^{}]*)\}")
 
-    ``cache`` (a folder) holds the stamps of passing verdicts, so an unchanged chapter is not
-    verified again; the scan is cheap and always runs.
-    """
-    name = rendered.spec.name
-    failures = verify_ledger(rendered, cache / "ledgers" if cache is not None else None)
-    formula_cache = cache / "formulas" if cache is not None else None
-    for formula in rendered.formulas:
-        failures.extend(Failure(name, problem) for problem in verify_formula(get_formula(formula), formula_cache))
-    failures.extend(Failure(name, str(v)) for v in scan(rendered.marked, structural))
+
+def check_printed(rendered: RenderedChapter) -> list[Failure]:
+    """Every ledger text stands in the chapter's LaTeX as recorded (``\\num{text}``), as often as recorded."""
+    on_page = Counter(_NUM.findall(rendered.tex))
+    failures = []
+    for entry in rendered.ledger.entries:
+        if on_page[entry.text] > 0:
+            on_page[entry.text] -= 1
+        else:
+            failures.append(Failure(rendered.spec.name, f"{entry.quantity}: the ledger records the text {entry.text!r}, "
+                                                        f"which the chapter's LaTeX does not print "
+                                                        f"({entry.template}:{entry.line})"))
     return failures
+
+
+def scan_failures(chapter: str, marked: str, structural: dict[str, tuple[int, ...]]) -> list[Failure]:
+    return [Failure(chapter, str(violation)) for violation in scan(marked, structural)]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One expensive verdict: a chapter's ledger against the oracle, or one formula's proofs."""
+
+    kind: str  # LEDGER_VERDICT or FORMULA_VERDICT
+    key: str
+    chapter: str  # the (first) chapter that prints it, for the failure message
+    what: str  # the formula's name, or the chapter's
+    numbers: int = 0
+
+
+@dataclass
+class Verdicts:
+    """The outcome of verifying the book: failures, and the passing verdicts to store if none failed."""
+
+    failures: list[Failure] = field(default_factory=list)
+    passed: list[Task] = field(default_factory=list)
+    numbers: int = 0
+    numbers_stored: int = 0
+    formulas: int = 0
+    formulas_stored: int = 0
+
+
+def _run(task: Task, chapters: dict[str, RenderedChapter]) -> list[Failure]:
+    """A task's failures; an exception is a failure of its own, named with chapter and task."""
+    try:
+        if task.kind == LEDGER_VERDICT:
+            return verify_ledger(chapters[task.what])
+        return [Failure(task.chapter, problem) for problem in verify_formula(get_formula(task.what))]
+    except Exception as error:  # a bug in the oracle or the checks: report it, never a traceback alone
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        return [Failure(task.chapter, f"internal error while checking {task.kind[:-1]} {task.what}: "
+                                      f"{type(error).__name__}: {error} ({where.filename}:{where.lineno})")]
+
+
+def _units(tasks: list[Task]) -> list[list[Task]]:
+    """Tasks grouped for the worker processes: a chapter's ledger alone, the formulas of one model
+    together (they share the model's costly symbolic gradients, built once per process)."""
+    units: dict[str, list[Task]] = {}
+    for task in tasks:
+        group = task.what if task.kind == LEDGER_VERDICT else f"model {get_formula(task.what).model}"
+        units.setdefault(group, []).append(task)
+    return list(units.values())
+
+
+def verify_book(
+    chapters: list[RenderedChapter], shell_marked: str, shell_formulas: tuple[str, ...],
+    structural: dict[str, tuple[int, ...]], store: Store | None, jobs: int,
+    progress: Callable[[str], None] = lambda line: None,
+) -> Verdicts:
+    """Verify every chapter and the book shell; expensive verdicts come from ``store`` where it has them."""
+    verdicts = Verdicts()
+    by_name = {rendered.spec.name: rendered for rendered in chapters}
+    tasks: list[Task] = []
+    for rendered in sorted(chapters, key=lambda r: -len(r.ledger.entries)):  # the largest first
+        numbers = len(rendered.ledger.entries)
+        tasks.append(Task(LEDGER_VERDICT, ledger_key(rendered), rendered.spec.name, rendered.spec.name, numbers))
+        verdicts.numbers += numbers
+    shown: dict[str, str] = {}
+    for chapter, names in [*((r.spec.name, r.formulas) for r in chapters), (BOOK, shell_formulas)]:
+        for name in names:
+            shown.setdefault(name, chapter)
+    for name, chapter in shown.items():
+        formula = get_formula(name)
+        if formula.checked:
+            tasks.append(Task(FORMULA_VERDICT, formula_key(formula), chapter, name))
+    verdicts.formulas = sum(task.kind == FORMULA_VERDICT for task in tasks)
+    todo = []
+    for task in tasks:
+        if store is not None and store.get(task.kind, task.key) is not None:
+            verdicts.numbers_stored += task.numbers
+            verdicts.formulas_stored += task.kind == FORMULA_VERDICT
+        else:
+            todo.append(task)
+    units = _units(todo)
+    results = map_in_processes(lambda unit: [_run(task, by_name) for task in unit], units, jobs)
+    for unit, unit_results in zip(units, results, strict=True):
+        for task, failures in zip(unit, unit_results, strict=True):
+            verdicts.failures += failures
+            if not failures:
+                verdicts.passed.append(task)
+    for rendered in chapters:  # the cheap checks run on every chapter, every time
+        verdicts.failures += check_printed(rendered)
+        verdicts.failures += scan_failures(rendered.spec.name, rendered.marked, structural)
+    verdicts.failures += scan_failures(BOOK, shell_marked, structural)
+    return verdicts
+
+
+def record(task: Task) -> dict[str, object]:
+    """What a stored verdict says it covers."""
+    return {"passed": task.what, "numbers": task.numbers}
+
+
+def verify_chapter(rendered: RenderedChapter, structural: dict[str, tuple[int, ...]]) -> list[Failure]:
+    """Every check of one chapter, nothing taken from a store: ledger, formulas, printed texts, scan."""
+    return verify_book([rendered], "", (), structural, None, 1).failures

@@ -1,4 +1,8 @@
-"""Shared fixtures: the real project, copies of it to mutate, and the worked-example spec."""
+"""Shared fixtures: a verified copy of the project, copies of it to mutate, the worked-example spec.
+
+No test reads or writes the repository's own build/: every fixture works on a copy under the
+test's temporary folder, and the session fails if build/ changed while it ran.
+"""
 
 from __future__ import annotations
 
@@ -7,56 +11,57 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, copy_sources, tree_digest
 from hypothesis import settings
 
-from helpers import ROOT, copy_sources
-
-from generator.build import Project
+from generator.build import Project, check_book
+from generator.cache import Store
+from generator.formula_check import formula_key, verify_formula
+from generator.formulas import FORMULAS
+from generator.parallel import available_jobs, map_in_processes
 from generator.spec import ChapterSpec, load_spec
+from generator.verify import FORMULA_VERDICT
+from generator.workspace import write_atomic
+
+
+@pytest.fixture(scope="session", autouse=True)
+def repository_build_is_untouched():
+    """The repository's build/ is the same after the test session as before it."""
+    before = tree_digest(ROOT / "build")
+    yield
+    assert tree_digest(ROOT / "build") == before, "the test session changed the repository's build/"
 
 
 @pytest.fixture(scope="session")
-def project() -> Project:
-    return Project(ROOT)
+def formula_verdicts() -> dict[str, list[str]]:
+    """Every formula of the catalogue verified once for the whole session: its problems, by name."""
+    names = sorted(FORMULAS)
+    problems = map_in_processes(lambda name: verify_formula(FORMULAS[name]), names, available_jobs())
+    return dict(zip(names, problems, strict=True))
 
 
 @pytest.fixture(scope="session")
-def worked_spec() -> ChapterSpec:
-    return load_spec(ROOT / "chapters" / "worked-example.toml")
+def project(tmp_path_factory, formula_verdicts) -> Project:
+    """A copy of the project, checked once, with the passing verdicts stored in its cache (read-only)."""
+    copy = copy_sources(tmp_path_factory.mktemp("project"))
+    store = Store(copy.cache, lambda line: None)
+    for name, problems in formula_verdicts.items():
+        if not problems:  # a failing formula is stored as nothing: its own test reports it
+            store.put(FORMULA_VERDICT, formula_key(FORMULAS[name]), {"passed": name, "numbers": 0}, write_atomic)
+    check_book(Project(copy.root, jobs=available_jobs()), lambda line: None)
+    return copy
 
 
 @pytest.fixture(scope="session")
-def formula_cache(tmp_path_factory) -> Path:
-    """Every formula verified once for the whole session; only passing ones leave a stamp."""
-    from generator.formula_check import verify_formula
-    from generator.formulas import FORMULAS
-
-    cache = tmp_path_factory.mktemp("formula-cache")
-    for formula in FORMULAS.values():
-        verify_formula(formula, cache)  # a failure leaves no stamp: its own test reports it
-    return cache
-
-
-@pytest.fixture(scope="session")
-def verified_cache(tmp_path_factory, formula_cache: Path) -> Path:
-    """The stamps of a whole project verified once: every formula and every chapter's ledger.
-
-    Stamps are keyed by what each verdict depends on, so a copy that changes a spec, a template,
-    the core or a formula still has the changed parts verified again.
-    """
-    from generator.build import check, load_chapters
-
-    verified = copy_sources(tmp_path_factory.mktemp("verified"))
-    shutil.copytree(formula_cache, verified.formula_cache)
-    check(verified, load_chapters(verified), lambda line: None)
-    return verified.cache
+def worked_spec(project) -> ChapterSpec:
+    return load_spec(project.chapters / "worked-example.toml")
 
 
 @pytest.fixture
-def project_copy(tmp_path: Path, verified_cache: Path) -> Project:
-    """A copy of the project's sources that a test may change, with the session's verified stamps."""
+def project_copy(tmp_path: Path, project: Project) -> Project:
+    """A copy of the project's sources that a test may change, with the session's stored verdicts."""
     copy = copy_sources(tmp_path)
-    shutil.copytree(verified_cache, copy.cache)
+    shutil.copytree(project.cache, copy.cache)
     return copy
 
 

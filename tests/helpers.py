@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,14 @@ def copy_sources(root: Path) -> Project:
     return Project(root)
 
 
+def tree_digest(folder: Path) -> dict[str, str]:
+    """The SHA-256 of every file under ``folder``, by relative path (empty when it does not exist)."""
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+            for p in sorted(folder.rglob("*"))}
+
+
 def printed(rendered, quantity) -> set[str]:
     """The texts a rendered chapter printed for ``quantity``."""
     return {e.text for e in rendered.ledger.entries if e.quantity == quantity}
@@ -35,14 +44,21 @@ def printed_value(rendered, quantity) -> Decimal:
 
 def render_checked(project: Project, name: str):
     """The chapter ``name`` rendered and passed through every check."""
-    (chapter,) = check(project, [select(load_chapters(project), name)], lambda line: None).rendered
+    (chapter,) = check(project, [select(load_chapters(project), name)], lambda line: None).chapters
     return chapter
 
 
 def verify_tampered(project: Project, rendered, matches, text: str) -> list:
-    """The failures of ``rendered`` with the text of the first entry that ``matches`` replaced by ``text``."""
+    """The failures of ``rendered`` with the first entry that ``matches`` printed as ``text`` instead,
+    in its ledger and on its page alike (so that only the oracle can tell)."""
     index = next(i for i, e in enumerate(rendered.ledger.entries) if matches(e.quantity))
     entries = list(rendered.ledger.entries)
+    old = entries[index].text
+    occurrence = sum(e.text == old for e in entries[:index])
     entries[index] = dataclasses.replace(entries[index], text=text)
-    tampered = dataclasses.replace(rendered, ledger=dataclasses.replace(rendered.ledger, entries=entries))
+    pieces = rendered.marked.split(rf"\num{{{old}}}")
+    marked = rf"\num{{{old}}}".join(pieces[: occurrence + 1]) + rf"\num{{{text}}}" + rf"\num{{{old}}}".join(
+        pieces[occurrence + 1 :])
+    tampered = dataclasses.replace(rendered, marked=marked,
+                                   ledger=dataclasses.replace(rendered.ledger, entries=entries))
     return verify_chapter(tampered, load_notation(project.notation_file).structural_arguments())

@@ -1,119 +1,283 @@
-"""A build people can trust: incremental, reproducible, atomic when killed, safe with hostile text."""
+"""A build people can trust: reproducible, incremental, checked caches, kills, concurrency, profiles apart."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from helpers import copy_sources
+from click.testing import CliRunner
+from helpers import copy_sources, tree_digest
 
-import generator.build as build
-from generator.build import Project, build_book, build_chapter
+import generator.verify as verify
+from generator import workspace
+from generator.build import BOOK_STAMP, Project, build_book, build_chapter, check, check_book, load_chapters
+from generator.cache import Store
+from generator.formula_check import formula_key
+from generator.formulas import get_formula
+from generator.cli import main
 from generator.typeset import latexmk_available
 
 pytestmark = pytest.mark.skipif(
     not (latexmk_available() and shutil.which("pdftotext")),
     reason="needs latexmk and pdftotext: `make setup` installs them (debian-packages.txt)",
 )
+QUIET = lambda line: None  # noqa: E731
+STAGES = ("spec", "compute", "render", "verify", "typeset", "publish")
 
 
-def copy_project(root: Path, cache: Path) -> Project:
+def copy_project(root: Path, cache: Path, only: tuple[str, ...] = ()) -> Project:
+    """A copy of the sources with the session's stored verdicts; with ``only``, just those chapters."""
     project = copy_sources(root)
     shutil.copytree(cache, project.cache)
+    if only:
+        for spec in project.chapters.glob("*.toml"):
+            if spec.stem not in only:
+                spec.unlink()
     return project
 
 
 def digests(project: Project) -> dict[str, str]:
     """The SHA-256 of every generated .tex and of the PDF, by path relative to build/."""
-    files = [*sorted((project.build / "tex").rglob("*.tex")), project.pdf]
+    files = [*sorted(project.tex.rglob("*.tex")), project.pdf]
     return {str(f.relative_to(project.build)): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
+def outputs(project: Project) -> dict[str, bytes]:
+    """What a reader of the build gets: the PDF and the ledgers, by path."""
+    return {str(p): p.read_bytes() for p in [project.pdf, *sorted(project.ledgers.glob("*.json"))]}
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def run_build(project: Project, *args: str, stop_at: str | None = None, **popen) -> subprocess.Popen:
+    """``handbook build`` of ``project`` in a process of its own (its own session, so a kill takes TeX too)."""
+    env = {key: value for key, value in os.environ.items() if key != workspace.STOP_VARIABLE}
+    if stop_at is not None:
+        env[workspace.STOP_VARIABLE] = stop_at
+    return subprocess.Popen([sys.executable, "-m", "generator", "build", "--root", str(project.root), *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **popen)
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, verified_cache) -> Project:
-    project = copy_project(tmp_path_factory.mktemp("built"), verified_cache)
-    build_book(project, lambda line: None)
-    return project
+def built(tmp_path_factory, project) -> Project:
+    built = copy_project(tmp_path_factory.mktemp("built"), project.cache)
+    build_book(built, QUIET)
+    return built
 
 
-def forbid(monkeypatch, *names: str) -> None:
-    """Make the build stages ``names`` fail if they are called at all."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("a stage ran that had nothing to do")
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, project) -> Project:
+    """A book of one chapter, built: quick to typeset again."""
+    small = copy_project(tmp_path_factory.mktemp("small"), project.cache, only=("worked-example",))
+    build_book(small, QUIET)
+    return small
 
-    for name in names:
-        monkeypatch.setattr(build, name, refuse)
+
+def copy_of(built: Project, root: Path, notation: str = "default") -> Project:
+    shutil.copytree(built.root, root)
+    return Project(root, notation)
 
 
-def test_two_builds_in_different_folders_are_byte_identical(built, tmp_path, verified_cache) -> None:
+def change_learning_rate(project: Project) -> None:
+    spec = project.chapters / "worked-example.toml"
+    spec.write_text(spec.read_text().replace("learning_rate = 0.1", "learning_rate = 0.2"))
+
+
+def test_two_builds_in_different_folders_are_byte_identical(built, tmp_path, project) -> None:
     """The same sources built in another folder give the same .tex files and the same PDF, byte for byte."""
-    again = copy_project(tmp_path / "elsewhere", verified_cache)
-    build_book(again, lambda line: None)
+    again = copy_project(tmp_path / "elsewhere", project.cache)
+    build_book(again, QUIET)
     assert digests(again) == digests(built)
-    assert len(digests(built)) == 9  # the book, seven chapters and the PDF
+    assert len(digests(built)) == 1 + len(list(built.chapters.glob("*.toml"))) + 1  # the book, its chapters, the PDF
 
 
 def test_a_build_with_nothing_changed_does_no_work(built, monkeypatch) -> None:
     """A second build renders, verifies and typesets nothing, and says so."""
+    import generator.build as build
+
     before = digests(built)
-    forbid(monkeypatch, "compute", "render_chapter", "verify_chapter", "render_book", "typeset")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a stage ran that had nothing to do")
+
+    for name in ("compute", "render_chapter", "verify_book", "render_book", "typeset"):
+        monkeypatch.setattr(build, name, refuse)
     lines: list[str] = []
     assert build_book(built, lines.append) == built.pdf
     assert lines[-1] == "up to date: nothing rendered, verified or typeset"
     assert digests(built) == before
 
 
-def test_only_what_depends_on_a_change_is_rendered_again(tmp_path, verified_cache, monkeypatch) -> None:
-    """A changed spec re-renders its chapter and the chapter that checks its network, no other."""
-    project = copy_project(tmp_path, verified_cache)
-    build_book(project, lambda line: None)
+def test_only_what_depends_on_a_change_is_verified_again(built, tmp_path, monkeypatch) -> None:
+    """A changed spec re-verifies its chapter's ledger and the chapter that checks its network, no other."""
+    project = copy_of(built, tmp_path / "copy")
     spec = project.chapters / "linear-layer.toml"
     spec.write_text(spec.read_text().replace("biases = [0.1, -0.2]", "biases = [0.1, -0.3]"))
-    rendered: list[str] = []
-    real = build.render_chapter
-    monkeypatch.setattr(build, "render_chapter", lambda env, spec, *a: rendered.append(spec.name) or real(env, spec, *a))
-    build_book(project, lambda line: None)
-    assert sorted(rendered) == ["gradient-checking", "linear-layer"]
+    verified: list[str] = []
+    real = verify.verify_ledger
+    monkeypatch.setattr(verify, "verify_ledger", lambda rendered: verified.append(rendered.spec.name) or real(rendered))
+    lines: list[str] = []
+    build_book(project, lines.append)  # one job: the ledgers are verified in this process
+    assert sorted(verified) == ["gradient-checking", "linear-layer"]
+    assert any("by verdicts stored" in line for line in lines)
 
 
-def test_a_killed_build_leaves_the_previous_outputs(built, tmp_path) -> None:
-    """A build killed while it typesets changes neither the PDF nor the ledgers."""
-    project = Project(tmp_path / "project")
-    shutil.copytree(built.root, project.root)
-    before = {p: p.read_bytes() for p in [project.pdf, *sorted((project.build / "ledger").glob("*.json"))]}
-    spec = project.chapters / "worked-example.toml"
-    spec.write_text(spec.read_text().replace("learning_rate = 0.1", "learning_rate = 0.2"))
-    env = dict(os.environ, PYTHONPATH=str(project.root))
-    with subprocess.Popen([sys.executable, "-m", "generator", "build", "--root", str(project.root)],
-                          cwd=project.root, env=env, stdout=subprocess.PIPE, text=True,
-                          start_new_session=True) as process:
-        for line in process.stdout:
-            if line.startswith("verify"):  # checks passed: the next stage is TeX
-                time.sleep(0.5)
-                break
-        os.killpg(process.pid, signal.SIGKILL)  # the build and latexmk with it
-        process.wait()
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "tampered", "misfiled"])
+@pytest.mark.parametrize("kind", [verify.LEDGER_VERDICT, verify.FORMULA_VERDICT, "default"])
+def test_a_damaged_cache_entry_is_discarded_and_built_again(small, tmp_path, kind: str, damage: str) -> None:
+    """Each kind of cache entry, cut short, overwritten, edited or holding another entry, is caught,
+    said so in one line, and done again; the build still passes and stores a good entry."""
+    project = copy_of(small, tmp_path / "copy")
+    if kind == verify.LEDGER_VERDICT:
+        (chapter,) = check(project, load_chapters(project), QUIET).chapters
+        key = verify.ledger_key(chapter)
+    elif kind == verify.FORMULA_VERDICT:
+        key = formula_key(get_formula("sse_gradient"))  # a formula the worked example shows
+    else:
+        key = BOOK_STAMP  # the stamp that says whether this profile's outputs are up to date
+    store = Store(project.cache, QUIET)
+    entry = store.path(kind, key)
+    text = entry.read_text()
+    if damage == "truncated":
+        entry.write_text(text[: len(text) // 2])
+    elif damage == "garbage":
+        entry.write_bytes(os.urandom(200))
+    elif damage == "tampered":  # what it records changed, its digest kept: the digest no longer fits
+        data = json.loads(text)
+        data["record"] = {**data["record"], "forged": True}
+        entry.write_text(json.dumps(data))
+    else:
+        entry.write_text(next(p for p in project.cache.rglob("*.json") if p != entry).read_text())
+    lines: list[str] = []
+    if kind == "default":
+        build_book(project, lines.append)
+        assert lines[-1].startswith("typeset")
+    else:  # a verdict is read by every check; no need to typeset
+        check_book(project, lines.append)
+        assert lines[-1].startswith("verify   ")
+    discarded = [line for line in lines if line.startswith("cache    discarded")]
+    assert len(discarded) == 1 and str(entry) in discarded[0], lines
+    assert store.get(kind, key) is not None  # stored again, whole
+
+
+def test_edited_outputs_are_rebuilt_not_believed(small, tmp_path) -> None:
+    """A ledger edited by hand makes the build redo the book; TeX sources edited by hand never reach the PDF."""
+    project = copy_of(small, tmp_path / "copy")
+    ledger = project.ledgers / "worked-example.json"
+    good_ledger = ledger.read_bytes()
+    ledger.write_text(ledger.read_text().replace('"0.0763"', '"9.9999"'))
+    tex = project.tex / "chapters" / "worked-example.tex"
+    tex.write_text(tex.read_text().replace(r"\num{0.0763}", r"\num{9.9999}"))
+    lines: list[str] = []
+    build_book(project, lines.append)
+    assert "up to date" not in lines[-1]
+    assert ledger.read_bytes() == good_ledger
+    assert "9.9999" not in pdf_text(project.pdf) and "0.0763" in pdf_text(project.pdf)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_build_killed_at_any_stage_leaves_the_last_good_outputs(small, tmp_path, stage: str) -> None:
+    """SIGKILL at each stage (TeX's included) changes neither the PDF nor the ledgers; the next build passes."""
+    project = copy_of(small, tmp_path / "copy")
+    before = outputs(project)
+    change_learning_rate(project)
+    with run_build(project, stop_at=stage) as process:
+        process.communicate(timeout=300)
     assert process.returncode == -signal.SIGKILL
-    assert {p: p.read_bytes() for p in before} == before
-    assert not list(project.build.glob(".*.tmp"))
+    assert outputs(project) == before
+    with run_build(project) as process:
+        out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert outputs(project) != before
+    assert "0.2" in pdf_text(project.pdf)  # the new learning rate is in the book
+    assert not list(project.build.rglob(".*.tmp")) and not (project.build / workspace.WORK_NAME).exists()
+
+
+def test_two_builds_at_once_both_end_well(small, tmp_path) -> None:
+    """Two builds of one folder started together: one waits for the other; both exit 0 with one good PDF."""
+    project = copy_of(small, tmp_path / "copy")
+    change_learning_rate(project)
+    first, second = run_build(project), run_build(project)
+    results = [process.communicate(timeout=300) for process in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], results
+    combined = "".join(out for out, _ in results)
+    assert "typeset  " in combined and ("up to date" in combined or "waiting" in combined)
+    assert "0.2" in pdf_text(project.pdf)
+    with run_build(project) as process:
+        out, _ = process.communicate(timeout=300)
+    assert "up to date" in out
+
+
+def test_no_wait_stops_at_once_when_the_folder_is_busy(small, tmp_path) -> None:
+    """With --no-wait, a build of a folder that another build holds exits 2 naming the folder, writing nothing."""
+    project = copy_of(small, tmp_path / "copy")
+    before = tree_digest(project.build)
+    with workspace.locked(project.build, wait=False, progress=QUIET):
+        result = CliRunner().invoke(main, ["build", "--no-wait", "--root", str(project.root)])
+    assert result.exit_code == 2
+    assert f"error: {project.build}: another build of this folder is running" in result.output
+    assert tree_digest(project.build) == before
+
+
+def test_profiles_keep_their_outputs_apart(small, tmp_path) -> None:
+    """Building note002 writes its own ledgers, TeX and PDF, and leaves the default book up to date."""
+    project = copy_of(small, tmp_path / "copy")
+    before = outputs(project)
+    other = Project(project.root, "note002")
+    build_book(other, QUIET)
+    assert other.pdf.name == "handbook-note002.pdf" and other.ledgers == project.build / "ledger" / "note002"
+    assert sorted(p.name for p in other.ledgers.glob("*.json")) == ["worked-example.json"]
+    assert outputs(project) == before
+    lines: list[str] = []
+    build_book(project, lines.append)
+    assert lines[-1] == "up to date: nothing rendered, verified or typeset"
+    chapter = build_chapter(Project(project.root, "note003"), "worked-example", False, QUIET)
+    assert chapter == project.build / "tex" / "note003" / "chapters" / "worked-example.tex"
+    assert outputs(project) == before
+
+
+def test_published_files_have_the_users_permissions(small, tmp_path) -> None:
+    """The PDF, the ledgers and the cache entries are written 0644 under the usual umask (not 0600)."""
+    project = copy_of(small, tmp_path / "copy")
+    change_learning_rate(project)
+    old = os.umask(0o022)
+    try:
+        build_book(project, QUIET)
+    finally:
+        os.umask(old)
+    for path in [project.pdf, *project.ledgers.glob("*.json"), *project.cache.rglob("*.json")]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
 @pytest.mark.parametrize("hostile", [r"\input{/etc/passwd}", r"\immediate\write18{touch pwned}", r"{unbalanced \{"])
-def test_text_from_a_spec_prints_as_text(tmp_path, verified_cache, hostile: str) -> None:
+def test_text_from_a_spec_prints_as_text(small, tmp_path, hostile: str) -> None:
     """A title holding TeX commands or unbalanced braces is typeset as those characters, not run."""
-    project = copy_project(tmp_path, verified_cache)
+    project = copy_of(small, tmp_path / "copy")
     spec = project.chapters / "worked-example.toml"
     title = f"Evil {hostile} end"
     # A TOML literal string: backslashes and braces reach the title as they are.
     spec.write_text(spec.read_text().replace('"A worked example: one gradient step by hand"', f"'{title}'"))
-    pdf = build_chapter(project, "worked-example", True, lambda line: None)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert title in " ".join(text.split())
+    pdf = build_chapter(project, "worked-example", True, QUIET)
+    assert title in " ".join(pdf_text(pdf).split())
     assert not list(tmp_path.rglob("pwned"))
+
+
+@pytest.mark.parametrize("title", ["Rückwärts durch das Netz: Fehlerterme à la française, ŁÓDŹ", "Ångström – “quoted” — €5"])
+def test_a_title_in_accented_latin_is_printed(small, tmp_path, title: str) -> None:
+    """Titles in accented Latin letters and typographic punctuation typeset and read back from the PDF."""
+    project = copy_of(small, tmp_path / "copy")
+    spec = project.chapters / "worked-example.toml"
+    spec.write_text(spec.read_text().replace('"A worked example: one gradient step by hand"', json.dumps(title)))
+    pdf = build_chapter(project, "worked-example", True, QUIET)
+    assert title in " ".join(pdf_text(pdf).split())

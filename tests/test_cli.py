@@ -41,9 +41,9 @@ def test_chapter_writes_its_tex_and_ledger(project_copy) -> None:
     """`handbook chapter NAME` writes the chapter's .tex and its ledger."""
     result = invoke("chapter", "worked-example", "--root", str(project_copy.root))
     assert result.exit_code == 0, result.output
-    tex = project_copy.build / "tex" / "chapters" / "worked-example.tex"
+    tex = project_copy.build / "tex" / "default" / "chapters" / "worked-example.tex"
     assert r"\chapter{A worked example: one gradient step by hand}" in tex.read_text()
-    assert (project_copy.build / "ledger" / "worked-example.json").is_file()
+    assert (project_copy.build / "ledger" / "default" / "worked-example.json").is_file()
 
 
 def test_unknown_chapter_is_bad_input(project_copy) -> None:
@@ -57,8 +57,8 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
     ("old", "new", "field", "problem"),
     [*MALFORMED_SPECS,
      ('title = "A worked example: one gradient step by hand"\n', "", "chapter.title", "missing"),
-     ('template = "chapters/worked_example.tex.j2"', 'template = "chapters/no_such.tex.j2"', "chapter.template",
-      "no template 'chapters/no_such.tex.j2'")],
+     ('template = "worked_example.tex.j2"', 'template = "no_such.tex.j2"', "chapter.template",
+      "no template 'no_such.tex.j2'")],
 )
 def test_malformed_spec_is_bad_input_and_writes_nothing(project_copy, old, new, field, problem) -> None:
     """Each kind of malformed spec exits 2 with one message naming file, field and problem, and writes nothing."""

@@ -8,7 +8,6 @@ import pytest
 from helpers import printed, render_checked
 from helpers import printed_value as value
 
-from generator.formula_check import verify_formula
 from generator.formulas import FORMULAS
 from generator.ledger import Quantity
 
@@ -42,8 +41,8 @@ def test_the_four_chain_rule_instances_are_printed(rendered) -> None:
             assert rf"\pd{{\cost}}{{\weightentry{{out}}{{{k}}}{{{j}}}}} = " in rendered.tex
 
 
-def test_the_notes_formula_holds_for_its_orientation_only(formula_cache) -> None:
+def test_the_notes_formula_holds_for_its_orientation_only(formula_verdicts) -> None:
     """A^T Delta is right for input-by-output weights and fails for this book's orientation."""
-    assert verify_formula(FORMULAS["logistic_io_output_gradient"], formula_cache) == []
+    assert formula_verdicts["logistic_io_output_gradient"] == []
     assert FORMULAS["wrong_logistic_output_gradient_orientation"].kind == "wrong"
-    assert verify_formula(FORMULAS["wrong_logistic_output_gradient_orientation"], formula_cache) == []
+    assert formula_verdicts["wrong_logistic_output_gradient_orientation"] == []

@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from generator.build import Project, build_book, build_chapter
+from helpers import copy_sources
+
+from generator.build import build_book, build_chapter
 from generator.typeset import TypesetError, latexmk_available
 
 pytestmark = pytest.mark.skipif(
@@ -22,12 +24,9 @@ def pdf_text(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def built_book(tmp_path_factory, project, verified_cache):
-    root = tmp_path_factory.mktemp("book")
-    for name in ("chapters", "templates", "notation"):
-        shutil.copytree(project.root / name, root / name)
-    copy = Project(root)
-    shutil.copytree(verified_cache, copy.cache)
+def built_book(tmp_path_factory, project):
+    copy = copy_sources(tmp_path_factory.mktemp("book"))
+    shutil.copytree(project.cache, copy.cache)
     return copy, build_book(copy, lambda line: None)
 
 
