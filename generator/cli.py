@@ -27,7 +27,7 @@ from generator.spec import SpecError
 from generator.typeset import TypesetError
 from generator.workspace import OutputError
 
-EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 1, 2
+EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
 BAD_INPUT = (SpecError, RenderError, UnknownChapter, CoreError, ProjectError, OutputError)
 
 
@@ -65,6 +65,12 @@ def _run(action: Callable[[], object], root: Path) -> None:
     except BAD_INPUT as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        click.echo("interrupted: nothing was published; the last good outputs are unchanged", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # the reader of our output went away (handbook list | head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     except Exception as error:  # a bug: say so, keep the traceback for the report
         log = _log_internal_error(root)
         click.echo(f"error: internal error (a bug in the handbook, not in your sources): {type(error).__name__}: "

@@ -15,6 +15,9 @@ from pathlib import Path
 from generator.spec import SpecError
 
 MACRO_NAME = re.compile(r"^[a-zA-Z]+$")
+PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+PROFILE_KEYS = ("name", "description", "orientation", "batch", "source", "extends", "macros")
+MACRO_KEYS = ("args", "body", "structural", "transpose_of")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,17 @@ class Notation:
         return {m.name: m.structural for m in self.macros if m.structural}
 
 
+def _balanced(text: str) -> bool:
+    """Whether the braces of a macro body pair up (an escaped brace does not count)."""
+    depth = 0
+    for match in re.finditer(r"\\.|[{}]", text):
+        token = match.group()
+        depth += {"{": 1, "}": -1}.get(token, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def companion(name: str) -> str:
     """The name of the macro that prints the transpose of ``\\name``'s quantity: ``nameT``."""
     return f"{name}T"
@@ -122,8 +136,13 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         raise SpecError(path, "(file)", f"no notation profile {path.stem!r} (profiles: {known})") from None
     except tomllib.TOMLDecodeError as error:
         raise SpecError(path, "(syntax)", str(error)) from None
+    for key in data:
+        if key not in PROFILE_KEYS:
+            raise SpecError(path, key, f"unknown key (allowed: {', '.join(PROFILE_KEYS)})")
     parent: Notation | None = None
     if "extends" in data:
+        if not isinstance(data["extends"], str) or not PROFILE_NAME.match(data["extends"]):
+            raise SpecError(path, "extends", f"{data['extends']!r} is not the name of a profile in {path.parent}")
         base = path.parent / f"{data['extends']}.toml"
         if base in _seen or base == path:
             raise SpecError(path, "extends", f"profiles extend each other in a circle: {data['extends']!r}")
@@ -140,6 +159,12 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         if not isinstance(entry, dict) or [isinstance(entry.get(k), str) for k in ("body", "transpose_of")].count(True) != 1:
             raise SpecError(path, f"{field}.body", "give a string as body, or as transpose_of (the profile's symbol "
                             "when the book's quantity is its transpose), not both")
+        for key in entry:
+            if key not in MACRO_KEYS:
+                raise SpecError(path, f"{field}.{key}", f"unknown key (allowed: {', '.join(MACRO_KEYS)})")
+        text = entry.get("body", entry.get("transpose_of"))
+        if not _balanced(text):
+            raise SpecError(path, f"{field}.body", f"unbalanced braces in {text!r}")
         if parent is not None and name not in inherited:
             raise SpecError(path, field, f"not a macro of {parent.name!r}: a profile renames symbols, it adds none")
         base_macro = inherited.get(name)

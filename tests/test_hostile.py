@@ -169,6 +169,13 @@ CASES: dict[str, Case] = {
     "profile extends itself": Case(replace("notation/note002.toml", 'extends = "default"', 'extends = "note002"'),
                                    ("notation/note002.toml", ": extends: ", "in a circle"),
                                    ("build", "--notation", "note002")),
+    "profile with an unknown key": Case(replace("notation/default.toml", 'batch = "rows"', 'batch = "rows"\nfont = "x"'),
+                                        ("notation/default.toml", ": font: ", "unknown key")),
+    "macro with unbalanced braces": Case(replace("notation/default.toml", "body = '\\mathbf{x}' }", "body = '\\mathbf{x' }"),
+                                         ("notation/default.toml", ": macros.inputvec.body: ", "unbalanced braces")),
+    "profile extends a path": Case(replace("notation/note002.toml", 'extends = "default"', 'extends = "../chapters/x"'),
+                                   ("notation/note002.toml", ": extends: ", "is not the name of a profile"),
+                                   ("build", "--notation", "note002")),
     # The command line and the folders.
     "unknown chapter": Case(nothing, ("no chapter called 'nope'",), ("chapter", "nope")),
     "jobs zero": Case(nothing, ("--jobs", "0 is not in the range"), ("build", "--jobs", "0")),
@@ -219,6 +226,21 @@ def test_an_internal_error_says_so_and_keeps_the_traceback(project_copy: Project
     assert line.startswith("error: internal error (a bug in the handbook") and "RuntimeError: a bug" in line
     log = Path(line.rsplit("the traceback is in ", 1)[1])
     assert "Traceback" in log.read_text() and "a bug in the pipeline" in log.read_text()
+
+
+def test_an_interrupted_build_says_nothing_was_published(project_copy: Project, monkeypatch) -> None:
+    """Ctrl-C during a build is one line (no traceback), exit 130, and nothing under build/ changes."""
+    import generator.build as build
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "compute", interrupted)
+    before = tree_digest(project_copy.build)
+    result = CliRunner().invoke(main, ["build", "--root", str(project_copy.root)])
+    assert result.exit_code == 130
+    assert result.output.splitlines()[-1].startswith("interrupted: nothing was published")
+    assert tree_digest(project_copy.build) == before
 
 
 def test_a_read_only_build_folder_is_named(project_copy: Project, monkeypatch) -> None:
