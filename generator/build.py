@@ -22,11 +22,11 @@ from generator import core as default_core
 from generator import dependencies, provenance, workspace
 from generator.cache import Store
 from generator.compute import Computation, compute
-from generator.formula_check import RELATIVE as FORMULA_TOLERANCE
-from generator.ledger import BOUND_KINDS
+from generator.formulas import RELATIVE as FORMULA_TOLERANCE
 from generator.notation import DEFAULT as DEFAULT_NOTATION
 from generator.notation import Notation, load_notation, profile_names
 from generator.oracle import DIGITS as ORACLE_DIGITS
+from generator.quantities import HIGH_PRECISION
 from generator.render import (
     Formulas, RenderedChapter, Verification, VerificationRow, make_environment, render_book, render_chapter,
 )
@@ -37,8 +37,6 @@ from generator.workspace import OutputError, checkpoint, write_atomic
 
 Progress = Callable[[str], None]
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-# Ledger kinds whose oracle is mpmath's high-precision evaluation of the exact loss, not SymPy's.
-HIGH_PRECISION_KINDS = frozenset({"numerical_gradient", "relative_error"}) | BOUND_KINDS
 BOOK_STAMP = "book"
 
 
@@ -153,7 +151,7 @@ def _verification(chapters: list[RenderedChapter]) -> Verification:
     rows = []
     for chapter in chapters:
         kinds = [entry.quantity.kind for entry in chapter.ledger.entries]
-        high = sum(kind in HIGH_PRECISION_KINDS for kind in kinds)
+        high = sum(kind in HIGH_PRECISION for kind in kinds)
         rows.append(VerificationRow(chapter.spec.title, len(kinds) - high, high, len(chapter.formulas)))
     software = (*dependencies.versions().items(), ("TeX", tex_version()))
     return Verification(tuple(rows), tuple(software), ORACLE_DIGITS, FORMULA_TOLERANCE)
@@ -183,10 +181,10 @@ def render_chapters(project: Project, specs: list[ChapterSpec], computations: li
 
 
 def verify_chapters(project: Project, rendered: list[RenderedChapter], book: str, shell_formulas: tuple[str, ...],
-                    notation: Notation, store: Store, progress: Progress) -> Verdicts:
+                    notation: Notation, store: Store, progress: Progress, core: ModuleType) -> Verdicts:
     checkpoint("verify")
     verdicts = verify_book(rendered, book, shell_formulas, notation.structural_arguments(), store, project.jobs,
-                           progress)
+                           progress, core)
     if verdicts.failures:
         progress(f"verify   FAILED: {len(verdicts.failures)} check(s)")
         raise CheckFailed(verdicts.failures)
@@ -210,7 +208,7 @@ def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: 
     store = store if store is not None else Store(project.cache, progress)
     computations = compute_chapters(specs, core, progress)
     rendered, book, shell_formulas = render_chapters(project, specs, computations, notation, progress)
-    verdicts = verify_chapters(project, rendered, book, shell_formulas, notation, store, progress)
+    verdicts = verify_chapters(project, rendered, book, shell_formulas, notation, store, progress, core)
     return Checked(rendered, notation, book, verdicts)
 
 

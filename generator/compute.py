@@ -13,10 +13,9 @@ import numpy as np
 
 from generator import core as default_core
 from generator import gradcheck
-from generator.bindings import bind, fill
-from generator.expr import Env, NumpyOps
-from generator.formulas import get_formula
-from generator.ledger import Quantity, format_fixed
+from generator.formulas import Env, NumpyOps, bind, fill, get_formula
+from generator.ledger import format_fixed
+from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec, SpecError
 
 
@@ -39,7 +38,11 @@ class Computation:
     loss: float
 
     def value(self, q: Quantity) -> float:
-        """The core's float64 value of ``q`` (indices and examples are 1-based)."""
+        """The core's float64 value of ``q`` (indices and examples are 1-based).
+
+        Raises ``QuantityError`` when the chapter asks for something that does not exist; any
+        other exception is a bug.
+        """
         if q.network is not None and q.network != self.spec.name:
             # The other chapter's network, checked with this chapter's finite-difference step.
             other = compute(replace(self.spec.network_spec(q.network), step=self.spec.step), self.core)
@@ -48,91 +51,104 @@ class Computation:
         idx = tuple(i - 1 for i in q.index)
         e = (q.example or 1) - 1
         n = spec.layer_number(q.layer) - 1 if q.layer is not None else -1
-        kind = q.kind
-        if kind == "input":
-            return float(self.X[e, idx[0]])
-        if kind == "target":
-            return float(self.Y[e, idx[0]])
-        if kind == "learning_rate":
-            return float(spec.learning_rate)
-        if kind == "loss":
-            return self.loss
-        if kind == "weight":
-            return float(self.layers[n].W[idx])
-        if kind == "bias":
-            return float(self.layers[n].b[idx[0]])
-        if kind == "preactivation":
-            return float(self.records[n].Z[e, idx[0]])
-        if kind == "activation":
-            return float(self.records[n].A[e, idx[0]])
-        if kind == "activation_derivative":
-            return self._derivative_at(n, self.records[n].Z[e : e + 1], idx[0])
-        if kind == "activation_gradient":
-            return float(self.grads[n].dA[e, idx[0]])
-        if kind == "error":
-            return float(self.grads[n].dZ[e, idx[0]])
-        if kind == "weight_gradient":
-            return float(self.grads[n].dW[idx])
-        if kind == "bias_gradient":
-            return float(self.grads[n].db[idx[0]])
-        if kind == "updated_weight":
-            return float(self.updated[n].W[idx])
-        if kind == "updated_bias":
-            return float(self.updated[n].b[idx[0]])
-        if kind == "hand_activation_derivative":
-            z = self._rounded(self.records[n].Z[e : e + 1])
-            return self._derivative_at(n, z, idx[0])
-        if kind == "hand_weight_gradient":
-            return self._hand_weight_gradient(n, idx)
-        if kind == "input_gradient":
-            first = self.layers[0]
-            dX, _, _ = self.core.dense_backward(self.grads[0].dZ, (self.X, first.W, first.b is not None))
-            return float(dX[e, idx[0]])
-        if kind == "formula":
-            return float(self._formula_value(q))
-        if kind in ("example_activation_gradient", "example_error"):
-            example = self._example_gradients(e)[n]
-            return float((example.dA if kind == "example_activation_gradient" else example.dZ)[0, idx[0]])
-        if kind == "finite_difference_step":
-            if spec.step is None:
-                raise KeyError(f"{spec.path} has no gradient_check.step")
-            return float(spec.step)
-        if kind == "numerical_gradient":
-            return self._numerical(self._parameter(n, idx))
-        if kind == "relative_error":
-            parameter = self._parameter(n, idx)
-            return gradcheck.relative_error(self._analytic(parameter), self._numerical(parameter))
-        if kind == "relative_error_bound":  # one parameter, or the largest over a layer or the network
-            chosen = [self._parameter(n, idx)] if idx else [
-                p for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n]
-            return max(gradcheck.relative_error(self._analytic(p), self._numerical(p)) for p in chosen)
-        if kind == "hand_updated_weight":
-            return float(self.layers[n].W[idx]) - float(spec.learning_rate) * self._hand_weight_gradient(n, idx)
-        raise KeyError(f"the core does not know the quantity kind {kind!r}")
+        match q.kind:
+            case "input":
+                return float(self.X[e, idx[0]])
+            case "target":
+                return float(self.Y[e, idx[0]])
+            case "learning_rate":
+                return float(spec.learning_rate)
+            case "loss":
+                return self.loss
+            case "weight":
+                return float(self.layers[n].W[idx])
+            case "bias":
+                return float(self._biases(n)[idx[0]])
+            case "preactivation":
+                return float(self.records[n].Z[e, idx[0]])
+            case "activation":
+                return float(self.records[n].A[e, idx[0]])
+            case "activation_derivative":
+                return self._derivative_at(n, self.records[n].Z[e : e + 1], idx[0])
+            case "activation_gradient":
+                return float(self.grads[n].dA[e, idx[0]])
+            case "error":
+                return float(self.grads[n].dZ[e, idx[0]])
+            case "weight_gradient":
+                return float(self.grads[n].dW[idx])
+            case "bias_gradient":
+                self._biases(n)
+                return float(self.grads[n].db[idx[0]])
+            case "updated_weight":
+                return float(self.updated[n].W[idx])
+            case "updated_bias":
+                self._biases(n)
+                return float(self.updated[n].b[idx[0]])
+            case "hand_activation_derivative":
+                return self._derivative_at(n, self._rounded(self.records[n].Z[e : e + 1]), idx[0])
+            case "hand_weight_gradient":
+                return self._hand_weight_gradient(n, idx)
+            case "hand_updated_weight":
+                return float(self.layers[n].W[idx]) - float(spec.learning_rate) * self._hand_weight_gradient(n, idx)
+            case "input_gradient":
+                dX, _, _ = self.core.dense_backward(self.grads[0].dZ, self.records[0].cache)
+                return float(dX[e, idx[0]])
+            case "formula":
+                return float(self._formula_value(q))
+            case "example_activation_gradient":
+                return float(self._example_gradients(e)[n].dA[0, idx[0]])
+            case "example_error":
+                return float(self._example_gradients(e)[n].dZ[0, idx[0]])
+            case "finite_difference_step":
+                return float(self._step())
+            case "numerical_gradient":
+                return self._numerical(self._parameter(n, idx))
+            case "relative_error":
+                parameter = self._parameter(n, idx)
+                return gradcheck.relative_error(self._analytic(parameter), self._numerical(parameter))
+            case "relative_error_bound":  # one parameter, or the largest over a layer or the network
+                chosen = [self._parameter(n, idx)] if idx else [
+                    p for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n]
+                return max(gradcheck.relative_error(self._analytic(p), self._numerical(p)) for p in chosen)
+        raise QuantityError(f"the core does not know the quantity kind {q.kind!r}")
+
+    def _biases(self, n: int) -> np.ndarray:
+        biases = self.layers[n].b
+        if biases is None:
+            raise QuantityError(f"layer {self.spec.layers[n].name!r} of {self.spec.path} has no biases")
+        return biases
+
+    def _step(self) -> Decimal:
+        if self.spec.step is None:
+            raise QuantityError(f"{self.spec.path} has no gradient_check.step")
+        return self.spec.step
 
     def _example_gradients(self, e: int) -> list:
         """The backward pass of example ``e`` alone, its loss summed: per-example gradients without 1/m."""
-        records = [self.core.LayerForward(r.Z[e : e + 1], r.A[e : e + 1]) for r in self.records]
-        return self.core.backward(self.layers, records, self.X[e : e + 1], self.Y[e : e + 1], self.spec.loss, "sum")
+        X, Y = self.X[e : e + 1], self.Y[e : e + 1]
+        return self.core.backward(self.layers, self.core.forward(self.layers, X), X, Y, self.spec.loss, "sum")
 
-    @staticmethod
-    def _parameter(n: int, idx: tuple[int, ...]) -> gradcheck.Parameter:
-        return (n, "W", idx) if len(idx) == 2 else (n, "b", idx)
+    def _parameter(self, n: int, idx: tuple[int, ...]) -> gradcheck.Parameter:
+        """A weight (two indices) or a bias (one) of layer ``n``."""
+        if len(idx) == 2:
+            return (n, "W", idx)
+        if len(idx) == 1:
+            self._biases(n)
+            return (n, "b", idx)
+        raise QuantityError(f"a parameter is a weight (k, t) or a bias (k), not {len(idx)} indices")
 
     def _analytic(self, parameter: gradcheck.Parameter) -> float:
         n, which, index = parameter
         return float((self.grads[n].dW if which == "W" else self.grads[n].db)[index])
 
     def _numerical(self, parameter: gradcheck.Parameter) -> float:
-        if self.spec.step is None:
-            raise KeyError(f"{self.spec.path} has no gradient_check.step")
         return gradcheck.numerical_gradient(self.core, self.layers, self.X, self.Y, self.spec.loss,
-                                            self.spec.reduction, parameter, float(self.spec.step))
+                                            self.spec.reduction, parameter, float(self._step()))
 
     def _formula_value(self, q: Quantity) -> float:
         """The formula's last side evaluated on this network's numbers (NumPy)."""
         formula = get_formula(q.formula or "")
-        binding = bind(formula.model, self.spec, q.layer or "", q.example or 1)
+        binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, self.value, lambda rows: np.array(rows, dtype=np.float64))
         index = dict(zip(formula.free, (i - 1 for i in q.index)))
         return float(np.asarray(formula.chain[-1].evaluate(Env(NumpyOps(), values), index)).reshape(-1)[0])

@@ -198,10 +198,12 @@ def dense_backward(
 
 @dataclass(frozen=True)
 class LayerForward:
-    """What the forward pass keeps for one layer: pre-activation ``Z`` and activation ``A``."""
+    """What the forward pass keeps for one layer: pre-activation ``Z``, activation ``A``, and the
+    cache that the layer's backward rule reads (``dx, dw, db = dense_backward(dout, cache)``)."""
 
     Z: Array
     A: Array
+    cache: DenseCache
 
 
 @dataclass(frozen=True)
@@ -272,9 +274,9 @@ def forward(layers: Sequence[Dense], X: Array) -> list[LayerForward]:
     records: list[LayerForward] = []
     a = X
     for layer in layers:
-        z, _ = dense_forward(a, layer.W, layer.b)
+        z, cache = dense_forward(a, layer.W, layer.b)
         a = ACTIVATIONS[layer.activation].forward(z)
-        records.append(LayerForward(z, a))
+        records.append(LayerForward(z, a, cache))
     return records
 
 
@@ -321,8 +323,7 @@ def backward(
             dZ = scale * (record.A - Y)  # sigma' cancels the loss's division by A
         else:
             dZ = ACTIVATIONS[layer.activation].backward(dA, record.Z, record.A)
-        a_prev = X if index == 0 else records[index - 1].A
-        dA_prev, dW, db = dense_backward(dZ, (a_prev, layer.W, layer.b is not None), input_gradient=index > 0)
+        dA_prev, dW, db = dense_backward(dZ, record.cache, input_gradient=index > 0)
         grads.append(LayerGradients(dA, dZ, dW, db))
         dA = dA_prev
     grads.reverse()

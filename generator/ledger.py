@@ -12,56 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-# Kinds that belong to one example of the batch (they carry an example number).
-PER_EXAMPLE_KINDS = frozenset(
-    {
-        "input",
-        "target",
-        "preactivation",
-        "activation",
-        "activation_derivative",
-        "activation_gradient",
-        "error",
-        "hand_activation_derivative",
-        "input_gradient",
-        "formula",
-        "example_activation_gradient",
-        "example_error",
-    }
-)
-# Kinds printed as a bound, the power of ten just above the value: a measured float64 error
-# has no exact value to round, only an order of magnitude that both oracle and core stay below.
-BOUND_KINDS = frozenset({"relative_error_bound"})
-
-
-@dataclass(frozen=True, order=True)
-class Quantity:
-    """What a printed number is: a kind, a layer name, an example (1-based) and 1-based indices.
-
-    For the kind ``formula`` it is the value of the formula's last side, bound to the layer,
-    at the free indices ``index``; ``formula`` names the formula.
-    """
-
-    kind: str
-    layer: str | None = None
-    example: int | None = None
-    index: tuple[int, ...] = ()
-    formula: str | None = None
-    # Another chapter whose network the quantity belongs to (the gradient check runs on them all).
-    network: str | None = None
-
-    def __str__(self) -> str:
-        text = self.kind if self.formula is None else f"formula {self.formula}"
-        if self.layer is not None:
-            text += f"[{self.layer}]"
-        if self.index:
-            text += "_" + ",".join(str(i) for i in self.index)
-        if self.example is not None:
-            text += f" (example {self.example})"
-        if self.network is not None:
-            text += f" of the network of {self.network}"
-        return text
-
+from generator.quantities import BOUNDS, Quantity
 
 def format_fixed(value: float | Decimal, decimals: int) -> str:
     """Round ``value`` half away from zero to ``decimals`` places; a zero result has no sign."""
@@ -111,7 +62,7 @@ class Ledger:
     entries: list[Entry] = field(default_factory=list)
 
     def record(self, quantity: Quantity, value: float, decimals: int, template: str, line: int) -> Entry:
-        text = format_bound(value) if quantity.kind in BOUND_KINDS else format_fixed(value, decimals)
+        text = format_bound(value) if quantity.kind in BOUNDS else format_fixed(value, decimals)
         entry = Entry(quantity, float(value), text, decimals, template, line)
         self.entries.append(entry)
         return entry

@@ -18,10 +18,9 @@ from decimal import Decimal
 import mpmath
 import sympy as sp
 
-from generator.bindings import bind, fill
-from generator.expr import Env, SympyOps
-from generator.formulas import get_formula
-from generator.ledger import Quantity, format_fixed
+from generator.formulas import Env, SympyOps, bind, fill, get_formula
+from generator.ledger import format_fixed
+from generator.quantities import Quantity, QuantityError
 from generator.precise import PreciseEvaluator
 from generator.spec import ChapterSpec
 
@@ -44,7 +43,7 @@ def _activation(name: str, z: list[sp.Expr]) -> list[sp.Expr]:
     if name == "softmax":
         total = sum(sp.exp(v) for v in z)
         return [sp.exp(v) / total for v in z]
-    raise KeyError(f"the oracle does not know the activation {name!r}")
+    raise ValueError(f"the oracle does not know the activation {name!r}")
 
 
 def _per_example_loss(name: str, a: list[sp.Expr], y: list[sp.Rational]) -> sp.Expr:
@@ -56,7 +55,7 @@ def _per_example_loss(name: str, a: list[sp.Expr], y: list[sp.Rational]) -> sp.E
         return -sum(yk * sp.log(ak) + (1 - yk) * sp.log(1 - ak) for ak, yk in zip(a, y))
     if name == "softmax_ce":
         return -sum(yk * sp.log(ak) for ak, yk in zip(a, y))
-    raise KeyError(f"the oracle does not know the loss {name!r}")
+    raise ValueError(f"the oracle does not know the loss {name!r}")
 
 
 def _exact(value: Decimal) -> sp.Rational:
@@ -173,10 +172,8 @@ class Oracle:
 
     def _central_difference(self, parameter: sp.Symbol) -> Decimal:
         """``(J(p + h) - J(p - h)) / 2h`` without round-off: the finite difference in high precision."""
-        if self.spec.step is None:
-            raise KeyError(f"{self.spec.path} has no gradient_check.step")
         with mpmath.workdps(WORKING_DIGITS):
-            h, at, loss = _mp(_exact(self.spec.step)), _mp(self.values[parameter]), self._loss_in(parameter)
+            h, at, loss = _mp(_exact(self._step())), _mp(self.values[parameter]), self._loss_in(parameter)
             return Decimal(mpmath.nstr((loss(at + h) - loss(at - h)) / (2 * h), DIGITS))
 
     def _smooth(self) -> bool:
@@ -219,74 +216,77 @@ class Oracle:
         spec = self.spec
         e = q.example or 1
         n = spec.layer_number(q.layer) if q.layer is not None else 0
-        kind = q.kind
-        if kind == "input":
-            return spec.inputs[e - 1][q.index[0] - 1]
-        if kind == "target":
-            return spec.targets[e - 1][q.index[0] - 1]
-        if kind == "learning_rate":
-            return spec.learning_rate
-        if kind == "loss":
-            return self._evaluate(self.J)
-        if kind == "weight":
-            return self._evaluate(self.W[n - 1][q.index[0] - 1][q.index[1] - 1])
-        if kind == "bias":
-            return self._evaluate(self.b[n - 1][q.index[0] - 1])
-        if kind == "preactivation":
-            return self._evaluate(self.z[n, e, q.index[0]])
-        if kind == "activation":
-            return self._evaluate(self.a[n, e, q.index[0]])
-        if kind == "activation_derivative":
-            return self._slope(n, e, q.index[0])
-        if kind == "activation_gradient":
-            return self._gradient(self.a_shift[n, e, q.index[0]])
-        if kind == "error":
-            return self._gradient(self.z_shift[n, e, q.index[0]])
-        if kind == "weight_gradient":
-            return self._gradient(self.W[n - 1][q.index[0] - 1][q.index[1] - 1])
-        if kind == "bias_gradient":
-            return self._gradient(self.b[n - 1][q.index[0] - 1])
-        if kind == "updated_weight":
-            weight = self.W[n - 1][q.index[0] - 1][q.index[1] - 1]
-            return self._evaluate(weight - _exact(spec.learning_rate) * self._dJ(weight))
-        if kind == "updated_bias":
-            bias = self.b[n - 1][q.index[0] - 1]
-            return self._evaluate(bias - _exact(spec.learning_rate) * self._dJ(bias))
-        if kind == "hand_activation_derivative":
-            k = q.index[0]
-            return self._slope(n, e, k, at=self._rounded(self._evaluate(self.z[n, e, k])))
-        if kind == "hand_weight_gradient":
-            return self._hand_weight_gradient(n, *q.index)
-        if kind == "input_gradient":
-            return self._gradient(self.x_shift[e, q.index[0]])
-        if kind == "formula":
-            return self._formula_value(q)
-        if kind == "example_activation_gradient":
-            return self._evaluate(sp.diff(self.per_example[e - 1], self.a_shift[n, e, q.index[0]]))
-        if kind == "example_error":
-            return self._evaluate(sp.diff(self.per_example[e - 1], self.z_shift[n, e, q.index[0]]))
-        if kind == "finite_difference_step":
-            if spec.step is None:
-                raise KeyError(f"{spec.path} has no gradient_check.step")
-            return spec.step
-        if kind == "numerical_gradient":
-            return self._central_difference(self._parameter(n, q.index))
-        if kind == "relative_error":
-            return self._relative_error(self._parameter(n, q.index))
-        if kind == "relative_error_bound":  # one parameter, or the largest over a layer or the network
-            chosen = [self._parameter(n, q.index)] if q.index else self._parameters(n if q.layer is not None else None)
-            return max(self._relative_error(p) for p in chosen)
-        if kind == "hand_updated_weight":
-            k, t = q.index
-            weight = _exact(spec.layers[n - 1].weights[k - 1][t - 1])
-            hand = sp.Rational(str(self._hand_weight_gradient(n, k, t)))
-            return self._evaluate(weight - _exact(spec.learning_rate) * hand)
-        raise KeyError(f"the oracle does not know the quantity kind {kind!r}")
+        match q.kind:
+            case "input":
+                return spec.inputs[e - 1][q.index[0] - 1]
+            case "target":
+                return spec.targets[e - 1][q.index[0] - 1]
+            case "learning_rate":
+                return spec.learning_rate
+            case "loss":
+                return self._evaluate(self.J)
+            case "weight":
+                return self._evaluate(self.W[n - 1][q.index[0] - 1][q.index[1] - 1])
+            case "bias":
+                return self._evaluate(self.b[n - 1][q.index[0] - 1])
+            case "preactivation":
+                return self._evaluate(self.z[n, e, q.index[0]])
+            case "activation":
+                return self._evaluate(self.a[n, e, q.index[0]])
+            case "activation_derivative":
+                return self._slope(n, e, q.index[0])
+            case "activation_gradient":
+                return self._gradient(self.a_shift[n, e, q.index[0]])
+            case "error":
+                return self._gradient(self.z_shift[n, e, q.index[0]])
+            case "weight_gradient":
+                return self._gradient(self.W[n - 1][q.index[0] - 1][q.index[1] - 1])
+            case "bias_gradient":
+                return self._gradient(self.b[n - 1][q.index[0] - 1])
+            case "updated_weight":
+                weight = self.W[n - 1][q.index[0] - 1][q.index[1] - 1]
+                return self._evaluate(weight - _exact(spec.learning_rate) * self._dJ(weight))
+            case "updated_bias":
+                bias = self.b[n - 1][q.index[0] - 1]
+                return self._evaluate(bias - _exact(spec.learning_rate) * self._dJ(bias))
+            case "hand_activation_derivative":
+                k = q.index[0]
+                return self._slope(n, e, k, at=self._rounded(self._evaluate(self.z[n, e, k])))
+            case "hand_weight_gradient":
+                return self._hand_weight_gradient(n, *q.index)
+            case "hand_updated_weight":
+                k, t = q.index
+                weight = _exact(spec.layers[n - 1].weights[k - 1][t - 1])
+                hand = sp.Rational(str(self._hand_weight_gradient(n, k, t)))
+                return self._evaluate(weight - _exact(spec.learning_rate) * hand)
+            case "input_gradient":
+                return self._gradient(self.x_shift[e, q.index[0]])
+            case "formula":
+                return self._formula_value(q)
+            case "example_activation_gradient":
+                return self._evaluate(sp.diff(self.per_example[e - 1], self.a_shift[n, e, q.index[0]]))
+            case "example_error":
+                return self._evaluate(sp.diff(self.per_example[e - 1], self.z_shift[n, e, q.index[0]]))
+            case "finite_difference_step":
+                return self._step()
+            case "numerical_gradient":
+                return self._central_difference(self._parameter(n, q.index))
+            case "relative_error":
+                return self._relative_error(self._parameter(n, q.index))
+            case "relative_error_bound":  # one parameter, or the largest over a layer or the network
+                chosen = [self._parameter(n, q.index)] if q.index else self._parameters(n if q.layer else None)
+                return max(self._relative_error(p) for p in chosen)
+        raise QuantityError(f"the oracle does not know the quantity kind {q.kind!r}")
+
+    def _step(self) -> Decimal:
+        if self.spec.step is None:
+            raise QuantityError(f"{self.spec.path} has no gradient_check.step")
+        return self.spec.step
 
     def _formula_value(self, q: Quantity) -> Decimal:
         """The formula's last side evaluated exactly (SymPy) on this oracle's values."""
         formula = get_formula(q.formula or "")
-        binding = bind(formula.model, self.spec, q.layer or "", q.example or 1)
+        binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, lambda quantity: sp.Rational(str(self.value(quantity))), sp.Matrix)
         index = dict(zip(formula.free, (i - 1 for i in q.index)))
         result = formula.chain[-1].evaluate(Env(SympyOps(), values), index)

@@ -13,6 +13,7 @@ The environment is fit for LaTeX: ``<< expr >>``, ``<% stmt %>`` and ``<# commen
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sys
@@ -29,7 +30,8 @@ from jinja2.lexer import Token, TokenStream
 from generator import core, gradcheck, provenance
 from generator.compute import Computation
 from generator.formulas import TRANSPOSED, get_formula, own_letters_name
-from generator.ledger import BOUND_KINDS, PER_EXAMPLE_KINDS, Ledger, Quantity
+from generator.ledger import Ledger
+from generator.quantities import BOUNDS, BY_CALL, INDEX_PARAMETERS, PER_EXAMPLE, Kind, Quantity, QuantityError
 from generator.notation import Notation, companion
 from generator.spec import ChapterSpec, SpecText
 
@@ -163,7 +165,7 @@ class Formulas:
     def _get(self, name: str, turn: bool = True):
         try:
             formula = get_formula(name)
-        except KeyError as error:
+        except LookupError as error:
             raise RenderError(*template_location(), str(error.args[0])) from None
         if turn and formula.lhs_macro() in self.transposing:
             name = name + TRANSPOSED
@@ -190,7 +192,7 @@ class Formulas:
         formula = self._get(name)
         try:
             return Tex(formula.tex_at(links, **indices))
-        except KeyError as error:
+        except LookupError as error:
             raise RenderError(*template_location(), str(error.args[0])) from None
 
     def inline(self, name: str, turn: bool = True) -> Tex:
@@ -245,10 +247,35 @@ def dim(number: float) -> Tex:
 
 
 class Values:
-    """The template's access to computed numbers: every call is formatted and recorded in the ledger."""
+    """The template's access to computed numbers: ``v.<call>(...)`` for each kind of ``quantities.KINDS``.
+
+    Every call is checked against the chapter's network (layer names, units counted from one,
+    examples), formatted by the ledger's one rounding rule and recorded in the ledger.
+    """
 
     def __init__(self, spec: ChapterSpec, computation: Computation, ledger: Ledger) -> None:
         self._spec, self._computation, self._ledger = spec, computation, ledger
+
+    def __getattr__(self, call: str) -> Any:
+        if call.startswith("_"):
+            raise AttributeError(call)
+        kind = BY_CALL.get(call)
+        if kind is None:
+            calls = ", ".join(sorted(BY_CALL))
+            raise RenderError(*template_location(), f"v.{call} is not a value the ledger knows (the calls are: {calls})")
+        return functools.partial(self._ask, kind)
+
+    def _ask(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
+        template, line = template_location()
+        try:
+            bound = kind.signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise RenderError(template, line, f"{kind.usage()}: {error}") from None
+        bound.apply_defaults()
+        given = bound.arguments
+        index = tuple(given.get("index", ())) or tuple(given[p] for p in kind.parameters if p in INDEX_PARAMETERS)
+        example = given.get("example") if kind.per_example else None
+        return self._number(kind.name, given.get("layer"), index, example, given.get("name"), given.get("network"))
 
     def _number(
         self, kind: str, layer: str | None, index: tuple[int, ...], example: int | None, formula: str | None = None,
@@ -256,19 +283,19 @@ class Values:
     ) -> Tex:
         template, line = template_location()
         spec = self._spec
-        bound = kind in BOUND_KINDS  # printed as a power of ten: no precision to choose
+        bound = kind in BOUNDS  # printed as a power of ten: no precision to choose
         if not bound and kind not in spec.precision:
             raise RenderError(template, line, f"{spec.path} has no precision.{kind} for the number asked here")
         try:
             network_spec = spec.network_spec(network)
             if layer is not None:
                 network_spec.layer_number(layer)
-        except KeyError as error:
-            raise RenderError(template, line, str(error.args[0])) from None
-        if kind in PER_EXAMPLE_KINDS:
+        except QuantityError as error:
+            raise RenderError(template, line, str(error)) from None
+        if kind in PER_EXAMPLE:
             example = 1 if example is None else example
-            if not 1 <= example <= len(network_spec.inputs):
-                raise RenderError(template, line, f"example {example} out of range 1..{len(network_spec.inputs)}")
+            if isinstance(example, bool) or not isinstance(example, int) or not 1 <= example <= len(network_spec.inputs):
+                raise RenderError(template, line, f"example {example!r} out of range 1..{len(network_spec.inputs)}")
         quantity = Quantity(kind, layer, example, tuple(index), formula, network)
         if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
             raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
@@ -279,107 +306,15 @@ class Values:
                                                       f"(counted from 1)")
         try:
             value = self._computation.value(quantity)
-        except (IndexError, KeyError) as error:
+        except QuantityError as error:
             raise RenderError(template, line, f"no value for {quantity}: {error}") from None
         entry = self._ledger.record(quantity, value, 0 if bound else spec.precision[kind], template, line)
         return Tex(rf"\num{{{entry.text}}}")
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        calls = ", ".join(sorted(n for n in dir(type(self)) if not n.startswith("_")))
-        raise RenderError(*template_location(), f"v.{name} is not a value the ledger knows (the calls are: {calls})")
-
-    def x(self, i: int, example: int = 1) -> Tex:
-        return self._number("input", None, (i,), example)
-
-    def y(self, k: int, example: int = 1) -> Tex:
-        return self._number("target", None, (k,), example)
-
-    def W(self, layer: str, k: int, t: int) -> Tex:
-        return self._number("weight", layer, (k, t), None)
-
-    def b(self, layer: str, k: int) -> Tex:
-        return self._number("bias", layer, (k,), None)
-
-    def lr(self) -> Tex:
-        return self._number("learning_rate", None, (), None)
-
-    def J(self) -> Tex:
-        return self._number("loss", None, (), None)
-
-    def z(self, layer: str, k: int, example: int = 1) -> Tex:
-        return self._number("preactivation", layer, (k,), example)
-
-    def a(self, layer: str, k: int, example: int = 1) -> Tex:
-        return self._number("activation", layer, (k,), example)
-
-    def gprime(self, layer: str, k: int, example: int = 1) -> Tex:
-        return self._number("activation_derivative", layer, (k,), example)
-
-    def dA(self, layer: str, k: int, example: int = 1) -> Tex:
-        return self._number("activation_gradient", layer, (k,), example)
-
-    def delta(self, layer: str, k: int, example: int = 1) -> Tex:
-        return self._number("error", layer, (k,), example)
-
-    def dW(self, layer: str, k: int, t: int) -> Tex:
-        return self._number("weight_gradient", layer, (k, t), None)
-
-    def db(self, layer: str, k: int) -> Tex:
-        return self._number("bias_gradient", layer, (k,), None)
-
-    def W_new(self, layer: str, k: int, t: int) -> Tex:
-        return self._number("updated_weight", layer, (k, t), None)
-
-    def b_new(self, layer: str, k: int) -> Tex:
-        return self._number("updated_bias", layer, (k,), None)
-
-    def dx(self, j: int, example: int = 1) -> Tex:
-        return self._number("input_gradient", None, (j,), example)
-
-    def formula(self, name: str, layer: str, *index: int, example: int = 1) -> Tex:
-        """The value that formula ``name`` claims, on ``layer`` of this chapter's network, at ``index``."""
-        return self._number("formula", layer, index, example, name)
-
-    def dl_da(self, layer: str, k: int, example: int = 1) -> Tex:
-        """d loss_e / d a_k for example ``example`` alone (no 1/m)."""
-        return self._number("example_activation_gradient", layer, (k,), example)
-
-    def dl_dz(self, layer: str, k: int, example: int = 1) -> Tex:
-        """d loss_e / d z_k for example ``example`` alone (no 1/m): the per-example error term."""
-        return self._number("example_error", layer, (k,), example)
-
-    def step(self) -> Tex:
-        """The finite-difference step of the gradient check."""
-        return self._number("finite_difference_step", None, (), None)
-
-    def fd(self, layer: str, *index: int, network: str | None = None) -> Tex:
-        """The central difference of the loss in weight (k, t) or bias (k,) of ``layer``."""
-        return self._number("numerical_gradient", layer, index, None, network=network)
-
-    def rel_err(self, layer: str, *index: int, network: str | None = None) -> Tex:
-        """The relative error between backpropagation and the central difference for one parameter."""
-        return self._number("relative_error", layer, index, None, network=network)
-
-    def max_rel_err(self, network: str | None = None, layer: str | None = None, *index: int) -> Tex:
-        """A power of ten above the relative error of one parameter (``index``), or the largest over
-        every parameter of ``layer`` or of the network."""
-        return self._number("relative_error_bound", layer, index, None, network=network)
 
     def verdict(self, network: str | None = None, layer: str | None = None) -> str:
         """What the largest relative error says, by the gradient check's rule of thumb (text)."""
         quantity = Quantity("relative_error_bound", layer, None, (), None, network)
         return gradcheck.verdict(self._computation.value(quantity))
-
-    def hand_gprime(self, layer: str, k: int, example: int = 1) -> Tex:
-        return self._number("hand_activation_derivative", layer, (k,), example)
-
-    def hand_dW(self, layer: str, k: int, t: int) -> Tex:
-        return self._number("hand_weight_gradient", layer, (k, t), None)
-
-    def hand_W_new(self, layer: str, k: int, t: int) -> Tex:
-        return self._number("hand_updated_weight", layer, (k, t), None)
 
 
 def _index_ranges(kind: str, spec: ChapterSpec, layer: str | None) -> tuple[tuple[str, int], ...]:

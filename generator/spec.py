@@ -13,37 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from generator.quantities import PRECISION_KINDS, QuantityError
+
 ACTIVATION_NAMES = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
 LOSS_NAMES = ("sse", "mse", "bce", "softmax_ce")
 REDUCTION_NAMES = ("sum", "mean")
-# The quantity kinds a chapter may print, each with its number of decimal places.
-PRECISION_KINDS = (
-    "input",
-    "target",
-    "weight",
-    "bias",
-    "learning_rate",
-    "preactivation",
-    "activation",
-    "activation_derivative",
-    "activation_gradient",
-    "error",
-    "weight_gradient",
-    "bias_gradient",
-    "updated_weight",
-    "updated_bias",
-    "loss",
-    "hand_activation_derivative",
-    "hand_weight_gradient",
-    "hand_updated_weight",
-    "input_gradient",
-    "formula",
-    "example_activation_gradient",
-    "example_error",
-    "numerical_gradient",
-    "relative_error",
-    "finite_difference_step",
-)
 MAX_DECIMALS = 12
 LAYER_NAME = re.compile(r"^[a-z]+$")
 CHAPTER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -140,7 +114,7 @@ class ChapterSpec:
         for other in self.check_networks:
             if other.name == name:
                 return other
-        raise KeyError(f"{self.path} does not check the network of {name!r} (gradient_check.networks)")
+        raise QuantityError(f"{self.path} does not check the network of {name!r} (gradient_check.networks)")
 
     def layer_number(self, name: str) -> int:
         """1-based position of the layer called ``name`` (0 is the input)."""
@@ -148,7 +122,7 @@ class ChapterSpec:
             if layer.name == name:
                 return number
         known = ", ".join(layer.name for layer in self.layers)
-        raise KeyError(f"no layer called {name!r} (layers: {known})")
+        raise QuantityError(f"no layer called {name!r} (layers: {known})")
 
 
 class _Reader:

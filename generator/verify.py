@@ -20,12 +20,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import ModuleType
 from typing import TYPE_CHECKING
 
-from generator import dependencies, ledger
+from generator import core as default_core
+from generator import dependencies, quantities
 from generator.cache import Store
-from generator.formula_check import formula_key, verify_formula
-from generator.formulas import get_formula
+from generator.formulas import formula_key, get_formula, verify_formula
 from generator.ledger import Entry, half_unit
 from generator.oracle import Oracle
 from generator.parallel import map_in_processes
@@ -52,7 +53,7 @@ class Failure:
 def check_entry(entry: Entry, exact: Decimal) -> str | None:
     """Why ``entry``'s printed text is not ``exact`` to half a unit in its last place, or None."""
     printed = Decimal(entry.text)
-    if entry.quantity.kind in ledger.BOUND_KINDS:
+    if entry.quantity.kind in quantities.BOUNDS:
         if abs(exact) < printed or exact == printed == 0:
             return None
         return (f"{entry.quantity}: printed the bound {entry.text}, but the exact value {exact:.3e} "
@@ -130,12 +131,12 @@ class Verdicts:
     formulas_stored: int = 0
 
 
-def _run(task: Task, chapters: dict[str, RenderedChapter]) -> list[Failure]:
+def _run(task: Task, chapters: dict[str, RenderedChapter], core: ModuleType) -> list[Failure]:
     """A task's failures; an exception is a failure of its own, named with chapter and task."""
     try:
         if task.kind == LEDGER_VERDICT:
             return verify_ledger(chapters[task.what])
-        return [Failure(task.chapter, problem) for problem in verify_formula(get_formula(task.what))]
+        return [Failure(task.chapter, problem) for problem in verify_formula(get_formula(task.what), core)]
     except Exception as error:  # a bug in the oracle or the checks: report it, never a traceback alone
         where = traceback.extract_tb(error.__traceback__)[-1]
         return [Failure(task.chapter, f"internal error while checking {task.kind[:-1]} {task.what}: "
@@ -155,9 +156,12 @@ def _units(tasks: list[Task]) -> list[list[Task]]:
 def verify_book(
     chapters: list[RenderedChapter], shell_marked: str, shell_formulas: tuple[str, ...],
     structural: dict[str, tuple[int, ...]], store: Store | None, jobs: int,
-    progress: Callable[[str], None] = lambda line: None,
+    progress: Callable[[str], None] = lambda line: None, core: ModuleType = default_core,
 ) -> Verdicts:
-    """Verify every chapter and the book shell; expensive verdicts come from ``store`` where it has them."""
+    """Verify every chapter and the book shell; expensive verdicts come from ``store`` where it has them.
+
+    Formulas are checked numerically against ``core``, the implementation the numbers came from.
+    """
     verdicts = Verdicts()
     by_name = {rendered.spec.name: rendered for rendered in chapters}
     tasks: list[Task] = []
@@ -172,7 +176,7 @@ def verify_book(
     for name, chapter in shown.items():
         formula = get_formula(name)
         if formula.checked:
-            tasks.append(Task(FORMULA_VERDICT, formula_key(formula), chapter, name))
+            tasks.append(Task(FORMULA_VERDICT, formula_key(formula, core), chapter, name))
     verdicts.formulas = sum(task.kind == FORMULA_VERDICT for task in tasks)
     todo = []
     for task in tasks:
@@ -182,7 +186,7 @@ def verify_book(
         else:
             todo.append(task)
     units = _units(todo)
-    results = map_in_processes(lambda unit: [_run(task, by_name) for task in unit], units, jobs)
+    results = map_in_processes(lambda unit: [_run(task, by_name, core) for task in unit], units, jobs)
     for unit, unit_results in zip(units, results, strict=True):
         for task, failures in zip(unit, unit_results, strict=True):
             verdicts.failures += failures
@@ -200,6 +204,7 @@ def record(task: Task) -> dict[str, object]:
     return {"passed": task.what, "numbers": task.numbers}
 
 
-def verify_chapter(rendered: RenderedChapter, structural: dict[str, tuple[int, ...]]) -> list[Failure]:
+def verify_chapter(rendered: RenderedChapter, structural: dict[str, tuple[int, ...]],
+                   core: ModuleType = default_core) -> list[Failure]:
     """Every check of one chapter, nothing taken from a store: ledger, formulas, printed texts, scan."""
-    return verify_book([rendered], "", (), structural, None, 1).failures
+    return verify_book([rendered], "", (), structural, None, 1, core=core).failures

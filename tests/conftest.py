@@ -14,10 +14,10 @@ import pytest
 from helpers import ROOT, copy_sources, tree_digest
 from hypothesis import settings
 
+from generator import core
 from generator.build import Project, check_book
 from generator.cache import Store
-from generator.formula_check import formula_key, verify_formula
-from generator.formulas import FORMULAS
+from generator.formulas import FORMULAS, formula_key, verify_formula
 from generator.parallel import available_jobs, map_in_processes
 from generator.spec import ChapterSpec, load_spec
 from generator.verify import FORMULA_VERDICT
@@ -36,7 +36,7 @@ def repository_build_is_untouched():
 def formula_verdicts() -> dict[str, list[str]]:
     """Every formula of the catalogue verified once for the whole session: its problems, by name."""
     names = sorted(FORMULAS)
-    problems = map_in_processes(lambda name: verify_formula(FORMULAS[name]), names, available_jobs())
+    problems = map_in_processes(lambda name: verify_formula(FORMULAS[name], core), names, available_jobs())
     return dict(zip(names, problems, strict=True))
 
 
@@ -47,7 +47,7 @@ def project(tmp_path_factory, formula_verdicts) -> Project:
     store = Store(copy.cache, lambda line: None)
     for name, problems in formula_verdicts.items():
         if not problems:  # a failing formula is stored as nothing: its own test reports it
-            store.put(FORMULA_VERDICT, formula_key(FORMULAS[name]), {"passed": name, "numbers": 0}, write_atomic)
+            store.put(FORMULA_VERDICT, formula_key(FORMULAS[name], core), {"passed": name, "numbers": 0}, write_atomic)
     check_book(Project(copy.root, jobs=available_jobs()), lambda line: None)
     return copy
 

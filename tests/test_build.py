@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from helpers import copy_sources, tree_digest
 
 import generator.verify as verify
-from generator import workspace
+from generator import core, workspace
 from generator.build import BOOK_STAMP, Project, build_book, build_chapter, check, check_book, load_chapters
 from generator.cache import Store
-from generator.formula_check import formula_key
+from generator.formulas import formula_key
 from generator.formulas import get_formula
 from generator.cli import main
 from generator.typeset import latexmk_available
@@ -143,7 +143,7 @@ def test_a_damaged_cache_entry_is_discarded_and_built_again(small, tmp_path, kin
         (chapter,) = check(project, load_chapters(project), QUIET).chapters
         key = verify.ledger_key(chapter)
     elif kind == verify.FORMULA_VERDICT:
-        key = formula_key(get_formula("sse_gradient"))  # a formula the worked example shows
+        key = formula_key(get_formula("sse_gradient"), core)  # a formula the worked example shows
     else:
         key = BOOK_STAMP  # the stamp that says whether this profile's outputs are up to date
     store = Store(project.cache, QUIET)

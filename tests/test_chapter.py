@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import printed, render_checked
 
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 from generator.oracle import Oracle
 from generator.verify import check_entry
 

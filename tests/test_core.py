@@ -37,13 +37,13 @@ def loss_with_shift(layers, X, Y, loss, reduction, where=None, shift=None) -> fl
     a = X
     records = []
     for n, layer in enumerate(layers):
-        z, _ = core.dense_forward(a, layer.W, layer.b)
+        z, cache = core.dense_forward(a, layer.W, layer.b)
         if where == (n, "Z"):
             z = z + shift
         a = core.ACTIVATIONS[layer.activation].forward(z)
         if where == (n, "A"):
             a = a + shift
-        records.append(core.LayerForward(z, a))
+        records.append(core.LayerForward(z, a, cache))
     if where != (len(layers) - 1, "A"):
         return core.loss_value(layers, records, Y, loss, reduction)
     total = core.LOSSES[loss].per_example(a, Y).sum()

@@ -8,15 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from generator import dependencies
+from generator import core, dependencies
 from generator.build import book_key, check, load_chapters
-from generator.formula_check import formula_key, verify_formula
+from generator.formulas import formula_key, verify_formula
 from generator.formulas import get_formula
 from generator.verify import ledger_key, verify_ledger
 
-# Each cache, by the module whose import closure its key covers.
-CACHES = {"formula verdict": "generator.formula_check", "ledger verdict": "generator.verify",
-          "book stamp": "generator.cli"}
+# Each cache, by the modules whose import closures its key covers: a formula's verdict covers the
+# checks and the core it is checked against.
+CACHES = {"formula verdict": ("generator.formulas.check", "generator.core"), "ledger verdict": ("generator.verify",),
+          "book stamp": ("generator.cli",)}
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def package_copy(tmp_path_factory) -> Path:
 
 def keys(project, rendered) -> dict[str, str]:
     """The key of each cache for the worked example, as the build computes it."""
-    return {"formula verdict": formula_key(get_formula("error_term")), "ledger verdict": ledger_key(rendered),
+    return {"formula verdict": formula_key(get_formula("error_term"), core), "ledger verdict": ledger_key(rendered),
             "book stamp": book_key(project)}
 
 
@@ -48,15 +49,15 @@ def test_a_one_byte_change_to_any_module_invalidates_every_cache_that_imports_it
             after = keys(project, rendered)
         finally:
             module.write_bytes(source)
-        for cache, root in CACHES.items():
-            imported = module in dependencies.closure(root, package_copy)
+        for cache, roots in CACHES.items():
+            imported = any(module in dependencies.closure(root, package_copy) for root in roots)
             assert (after[cache] != before[cache]) == imported, (module.name, cache)
     assert keys(project, rendered) == before
 
 
 def test_gradcheck_is_part_of_the_formula_verdicts_key() -> None:
     """The formula checks compare against gradcheck.relative_error: its module is in their key."""
-    assert dependencies.PACKAGE / "gradcheck.py" in dependencies.closure("generator.formula_check")
+    assert dependencies.PACKAGE / "gradcheck.py" in dependencies.closure("generator.formulas.check")
 
 
 def files_run_by(action) -> set[Path]:
@@ -82,7 +83,7 @@ def test_every_module_whose_code_makes_a_verdict_is_in_its_key(project) -> None:
     ledger_code = files_run_by(lambda: [verify_ledger(chapter) for chapter in rendered])
     assert dependencies.PACKAGE / "oracle.py" in ledger_code
     assert ledger_code <= set(dependencies.closure("generator.verify"))
-    formula_code = files_run_by(lambda: [verify_formula(get_formula(name)) for name in
+    formula_code = files_run_by(lambda: [verify_formula(get_formula(name), core) for name in
                                          ("error_term", "softmax_ce_chain", "relative_error", "wta_error_2")])
-    assert dependencies.PACKAGE / "formula_check.py" in formula_code
-    assert formula_code <= set(dependencies.closure("generator.formula_check"))
+    assert dependencies.PACKAGE / "formulas" / "check.py" in formula_code
+    assert formula_code <= set(dependencies.closure("generator.formulas.check")) | set(dependencies.closure("generator.core"))

@@ -7,8 +7,9 @@ from fractions import Fraction
 
 import pytest
 
-from generator.expr import Apply, Const, Entry, Mul, Q
-from generator.formula_check import check_exact, check_numeric, formula_key, verify_formula
+from generator import core
+from generator.formulas.language import Apply, Const, Entry, Mul, Q
+from generator.formulas.check import check_exact, check_numeric, formula_key, verify_formula
 from generator.formulas import FORMULAS, Formula
 
 
@@ -44,7 +45,7 @@ def test_exact_check_alone_catches_each_mutation(mutation: str) -> None:
 def test_numeric_check_alone_catches_each_mutation(mutation: str) -> None:
     """The core on random sizes rejects the mutated formula and names it."""
     formula = MUTATIONS[mutation]
-    (problem,) = check_numeric(formula)
+    (problem,) = check_numeric(formula, core)
     assert problem.startswith(f"formula {formula.name}: numeric check, sizes ")
 
 
@@ -65,23 +66,24 @@ def test_a_chain_is_checked_link_by_link() -> None:
 
 def test_declared_shapes_are_confirmed() -> None:
     """A shape stated wrongly in the formula fails, naming the quantity and both shapes."""
-    formula = dataclasses.replace(FORMULAS["weight_gradient_vector"], shapes={"dJ_dW": ("t", "k")})
-    (problem,) = check_exact(formula)
+    original = FORMULAS["weight_gradient_vector"]
+    model = dataclasses.replace(original.model, shapes={**original.model.shapes, "dJ_dW": ("t", "k")})
+    (problem,) = check_exact(dataclasses.replace(original, model=model))
     assert "shape of dJ_dW is (2, 3), but the formula states (t, k) = (3, 2)" in problem
 
 
 def test_a_wrong_formula_that_holds_is_a_failure() -> None:
     """Marking a true formula as wrong fails: a wrong formula's check must fail."""
     formula = dataclasses.replace(FORMULAS["weight_gradient"], kind="wrong")
-    assert verify_formula(formula) == ["formula weight_gradient: marked wrong, but both the exact and the numeric check pass"]
+    assert verify_formula(formula, core) == ["formula weight_gradient: marked wrong, but both the exact and the numeric check pass"]
 
 
 def test_a_formulas_verdict_is_keyed_by_its_content() -> None:
     """The key of a formula's verdict changes with its definition and with nothing else about it."""
     formula = FORMULAS["weight_gradient"]
-    assert formula_key(formula) == formula_key(dataclasses.replace(formula))
-    assert formula_key(MUTATIONS["index swapped"]) != formula_key(formula)
-    assert formula_key(dataclasses.replace(formula, kind="wrong")) != formula_key(formula)
+    assert formula_key(formula, core) == formula_key(dataclasses.replace(formula), core)
+    assert formula_key(MUTATIONS["index swapped"], core) != formula_key(formula, core)
+    assert formula_key(dataclasses.replace(formula, kind="wrong"), core) != formula_key(formula, core)
 
 
 def whole_quantities(node):
@@ -94,14 +96,14 @@ def whole_quantities(node):
 
 def test_every_vectorised_formula_states_the_shape_of_each_factor() -> None:
     """A formula without free indices whose quantities are matrices declares every one's shape."""
-    from generator.formula_check import _exact_env
+    from generator.formulas.check import exact_env
 
     missing = {}
     for name, formula in FORMULAS.items():
         if formula.free or formula.kind == "wrong" or not formula.checked:
             continue
-        model = formula.model_object
-        env = _exact_env(model.name, tuple(sorted(model.exact_sizes[0].items())))
+        model = formula.model
+        env = exact_env(model, tuple(sorted(model.exact_sizes[0].items())))
         names = {node.name for side in formula.sides() for node in whole_quantities(side)}
         matrices = {n for n in names if env.ops.shape(env.values[n]) not in ((), (1, 1))}
         if matrices - set(formula.shapes):

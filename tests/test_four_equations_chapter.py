@@ -8,7 +8,7 @@ import pytest
 from helpers import printed, render_checked
 from helpers import printed_value as value
 
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import pytest
 from helpers import printed, render_checked, verify_tampered
 
 from generator import core, gradcheck
-from generator.ledger import Quantity, format_bound
+from generator.ledger import format_bound
+from generator.quantities import Quantity
 from generator.spec import SpecError, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from generator.ledger import Ledger, Quantity, format_fixed, half_unit
+from generator.ledger import Ledger, format_fixed, half_unit
+from generator.quantities import Quantity
 
 
 @pytest.mark.parametrize(

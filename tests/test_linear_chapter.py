@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import printed, render_checked, verify_tampered
 
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 
 
 @pytest.fixture(scope="module")

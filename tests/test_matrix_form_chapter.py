@@ -9,7 +9,7 @@ from helpers import printed, render_checked
 from helpers import printed_value as value
 
 from generator.formulas import FORMULAS
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from generator import core
 from generator.build import CheckFailed, Project, check, load_chapters
 from generator.compute import compute
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 from generator.notation import load_notation
 from generator.render import make_environment, render_chapter
 from generator.verify import verify_chapter
@@ -116,8 +116,9 @@ MUTATED_PROJECTS = {
     "template": ("templates/chapters/worked_example.tex.j2", r"$\lrate = << v.lr() >>$", r"$\lrate = 0.1$",
                  "numeral '0.1' typed into maths"),
     "core": ("generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)", "error[out]_1 (example 1): printed"),
-    "formula": ("generator/formulas.py", '"sse_gradient", "sse", Entry("dJ_da", (k,)), (Mul(scalar(2), Entry("a", (k,)) - Entry("y", (k,)))',
-                '"sse_gradient", "sse", Entry("dJ_da", (k,)), (Mul(scalar(2), Entry("y", (k,)) - Entry("a", (k,)))',
+    "formula": ("generator/formulas/catalogue/worked_example.py",
+                'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,)))',
+                'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("y", (_k,)) - Entry("a", (_k,)))',
                 "formula sse_gradient: exact check, sizes {'K': 3}: link 1 differs at k=1"),
 }
 

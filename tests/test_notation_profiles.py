@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from generator import provenance
+from generator import core, provenance
 from generator.build import Project, check, load_chapters
 from generator.cli import main
 from generator.notation import load_notation, profile_names
@@ -87,16 +87,16 @@ def test_a_transpose_moved_down_wrongly_fails_its_check() -> None:
     """(A B)^T printed as A^T B^T is caught by the formula check, exactly and numerically."""
     from dataclasses import replace
 
-    from generator.expr import MatMul, Transpose
-    from generator.formula_check import check_exact, check_numeric
+    from generator.formulas.language import MatMul, Transpose
+    from generator.formulas.check import check_exact, check_numeric
     from generator.formulas import get_formula
 
     right = get_formula("weight_gradient_vector@T")
-    assert check_exact(right) == [] and check_numeric(right) == []
+    assert check_exact(right) == [] and check_numeric(right, core) == []
     product = right.chain[0]
     assert isinstance(product, MatMul)
     unreversed = replace(right, chain=(MatMul(Transpose(product.right), Transpose(product.left)),))
-    assert check_numeric(unreversed) and check_exact(unreversed)
+    assert check_numeric(unreversed, core) and check_exact(unreversed)
 
 
 @pytest.mark.parametrize(("text", "field", "problem"), [
@@ -152,7 +152,7 @@ def test_a_matrix_of_numbers_prints_transposed_where_the_profile_stores_it() -> 
 
 def test_a_difference_of_own_matrices_prints_transposed_as_a_whole() -> None:
     """In note002, dJ/dW = A (A_out - Y)^T, not A ((A_out)^T - (Y)^T); the rewritten formula checks."""
-    from generator.formula_check import check_exact, check_numeric
+    from generator.formulas.check import check_exact, check_numeric
     from generator.formulas import get_formula
     from generator.render import Formulas
 
@@ -167,7 +167,7 @@ def test_a_difference_of_own_matrices_prints_transposed_as_a_whole() -> None:
     [name] = shown.shown
     assert name == "net_dW2@T@own:Act,Err,Inputs,Preact,Targets,weight"  # verified under this name
     rewritten = get_formula(name)
-    assert check_exact(rewritten) == [] and check_numeric(rewritten) == []
+    assert check_exact(rewritten) == [] and check_numeric(rewritten, core) == []
     unchanged = Formulas(note002)
     unchanged.inline("batch_forward")
     assert unchanged.shown == ["batch_forward@T"]  # nothing to rewrite: the formula keeps its name

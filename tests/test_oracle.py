@@ -14,7 +14,7 @@ from networks import ACTIVATION_NAMES, LOSS_OUTPUTS
 
 from generator import core
 from generator.compute import compute
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 from generator.oracle import Oracle
 from generator.spec import LayerSpec
 

@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.formula_check import _as_rational_function, _is_zero
+from generator.formulas.check import _as_rational_function, _is_zero
 from generator.precise import PreciseEvaluator
 
 u, v, w = sp.symbols("u v w", real=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from helpers import printed, render_checked
 
-from generator.formula_check import check_exact
+from generator.formulas.check import check_exact
 from generator.formulas import FORMULAS
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 
 
 @pytest.fixture(scope="module")

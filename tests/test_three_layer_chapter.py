@@ -10,7 +10,7 @@ from helpers import printed, render_checked
 from helpers import printed_value as value
 
 from generator import core
-from generator.ledger import Quantity
+from generator.quantities import Quantity
 
 
 @pytest.fixture(scope="module")

@@ -1,22 +1,23 @@
-"""A small expression language for the book's formulas.
+"""The expression language of the book's formulas.
 
 One expression tree serves three purposes: it typesets itself through the notation table
-(``tex``), and it evaluates itself with one evaluator over two backends, exactly with SymPy
-(``SympyOps``) and numerically with NumPy (``NumpyOps``). Vectors are column matrices in both
-backends, so transposes mean the same thing everywhere.
+(``tex``), and it evaluates itself with one evaluator over two backends (``Ops``), exactly with
+SymPy (``SympyOps``) and numerically with NumPy (``NumpyOps``). Vectors are column matrices in
+both backends, so transposes mean the same thing everywhere.
 
 Quantities are named (``Q("W")``) and looked up in an environment that a model fills; how a name
-prints is the model's symbol table, written in notation macros.
+prints is the model's symbol table: each ``Symbol`` is written in notation macros and says which
+macro it is (or is the gradient of a scalar with respect to), so that its transpose can print as
+the macro's companion (``\\weightT``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import sympy as sp
@@ -29,86 +30,163 @@ SUM, PRODUCT, POSTFIX, ATOM = 1, 2, 3, 4
 
 @dataclass(frozen=True)
 class Symbol:
-    """How a named quantity prints: the whole, and one entry with index placeholders %0, %1."""
+    """How a named quantity prints: the whole, and one entry with index placeholders %0, %1.
+
+    ``macro`` and ``arguments`` say which notation macro the whole is (``weight`` and ``{\\ell}``
+    for ``\\weight{\\ell}``); for the gradient of a scalar with respect to such a quantity,
+    ``gradient_of`` holds the scalar (``\\cost``). ``gradient`` and ``entry_gradient`` say that the
+    whole, or an entry, prints as a fraction of partial derivatives (it takes tall parentheses).
+    """
 
     whole: str
     entry: str = ""
     # A symbol with its own superscript (W^{(l)}) needs parentheses before a transpose.
     superscripted: bool = False
+    macro: str | None = None
+    arguments: str = ""
+    gradient_of: str | None = None
+    gradient: bool = False
+    entry_gradient: bool = False
+
+    def transposed(self) -> str | None:
+        """The whole transposed through the macro's companion (``\\weightT{\\ell}``), or None."""
+        if self.macro is None:
+            return None
+        inner = rf"\{companion(self.macro)}{self.arguments}"
+        return rf"\pd{{{self.gradient_of}}}{{{inner}}}" if self.gradient_of is not None else inner
+
+
+def notation_symbol(macro: str, *arguments: str, entry: str = "", superscripted: bool = False) -> Symbol:
+    """The symbol that is the notation macro ``\\macro{arg}...``."""
+    args = "".join(f"{{{a}}}" for a in arguments)
+    return Symbol(rf"\{macro}{args}", entry, superscripted, macro=macro, arguments=args)
+
+
+def plain_symbol(whole: str, entry: str = "", superscripted: bool = False) -> Symbol:
+    """A symbol that is no single notation macro (``\\sigmoid'(\\scalarpre)``, ``m``)."""
+    return Symbol(whole, entry, superscripted, entry_gradient=r"\pd" in entry)
+
+
+def gradient_symbol(of: str, wrt: Symbol, entry: str = "") -> Symbol:
+    """``\\pd{of}{wrt}``: the gradient of the scalar ``of`` with respect to the quantity ``wrt``
+    (a fraction: it takes parentheses before a transpose). Its transpose prints as the gradient
+    with respect to the macro's companion."""
+    return Symbol(rf"\pd{{{of}}}{{{wrt.whole}}}", entry, True, macro=wrt.macro, arguments=wrt.arguments,
+                  gradient_of=of if wrt.macro is not None else None, gradient=True, entry_gradient=r"\pd" in entry)
+
+
+def partial_symbol(of: str, wrt: str, entry: str = "") -> Symbol:
+    """``\\pd{of}{wrt}`` of a vector (a Jacobian, ``\\pd{\\act{out}}{\\preact{out}}``): a fraction, no companion."""
+    return Symbol(rf"\pd{{{of}}}{{{wrt}}}", entry, True, gradient=True, entry_gradient=r"\pd" in entry)
 
 
 SymbolTable = Mapping[str, Symbol]
 
 
-class Ops:
-    """The operations an expression needs from a backend."""
+class Ops(Protocol):
+    """The operations an expression needs from a backend: exact (``SympyOps``) or float64 (``NumpyOps``)."""
 
     def matmul(self, a: Any, b: Any) -> Any: ...
     def transpose(self, a: Any) -> Any: ...
     def hadamard(self, a: Any, b: Any) -> Any: ...
     def diag(self, a: Any) -> Any: ...
-    def scale(self, c: Fraction, a: Any) -> Any: ...
     def entry(self, a: Any, i: int, j: int) -> Any: ...
     def zero(self) -> Any: ...
     def shape(self, a: Any) -> tuple[int, ...]: ...
+    def constant(self, value: Fraction) -> Any: ...
+    def complement(self, a: Any) -> Any: ...
+    def absolute(self, a: Any) -> Any: ...
+    def maximum(self, a: Any, b: Any) -> Any: ...
+    def where_positive(self, v: Any, yes: Any, no: Any) -> Any: ...
+    def column(self, a: Any, index: int) -> Any: ...
 
 
-class SympyOps(Ops):
+class SympyOps:
     """Exact evaluation: SymPy matrices and expressions."""
 
-    def matmul(self, a, b):
+    def matmul(self, a: Any, b: Any) -> Any:
         return a * b
 
-    def transpose(self, a):
+    def transpose(self, a: Any) -> Any:
         return a.T
 
-    def hadamard(self, a, b):
+    def hadamard(self, a: Any, b: Any) -> Any:
         return a.multiply_elementwise(b)
 
-    def diag(self, a):
+    def diag(self, a: Any) -> Any:
         return sp.diag(*list(a))
 
-    def scale(self, c, a):
-        return sp.Rational(c.numerator, c.denominator) * a
-
-    def entry(self, a, i, j):
+    def entry(self, a: Any, i: int, j: int) -> Any:
         return a[i, j]
 
-    def zero(self):
+    def zero(self) -> Any:
         return sp.Integer(0)
 
-    def shape(self, a):
+    def shape(self, a: Any) -> tuple[int, ...]:
         return tuple(a.shape) if isinstance(a, sp.MatrixBase) else ()
 
+    def constant(self, value: Fraction) -> Any:
+        return sp.Rational(value.numerator, value.denominator)
 
-class NumpyOps(Ops):
+    def complement(self, a: Any) -> Any:
+        return a.applyfunc(lambda v: 1 - v) if isinstance(a, sp.MatrixBase) else 1 - a
+
+    def absolute(self, a: Any) -> Any:
+        return sp.Abs(a)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return sp.Max(a, b)
+
+    def where_positive(self, v: Any, yes: Any, no: Any) -> Any:
+        return sp.Piecewise((yes, v > 0), (no, True))
+
+    def column(self, a: Any, index: int) -> Any:
+        return a[:, index]
+
+
+class NumpyOps:
     """Numeric evaluation in float64."""
 
-    def matmul(self, a, b):
+    def matmul(self, a: Any, b: Any) -> Any:
         return a @ b
 
-    def transpose(self, a):
+    def transpose(self, a: Any) -> Any:
         return a.T
 
-    def hadamard(self, a, b):
+    def hadamard(self, a: Any, b: Any) -> Any:
         if a.shape != b.shape:
             raise ValueError(f"Hadamard product of shapes {a.shape} and {b.shape}")
         return a * b
 
-    def diag(self, a):
+    def diag(self, a: Any) -> Any:
         return np.diag(a.reshape(-1))
 
-    def scale(self, c, a):
-        return float(c) * a
-
-    def entry(self, a, i, j):
+    def entry(self, a: Any, i: int, j: int) -> Any:
         return a[i, j]
 
-    def zero(self):
+    def zero(self) -> Any:
         return 0.0
 
-    def shape(self, a):
+    def shape(self, a: Any) -> tuple[int, ...]:
         return tuple(np.shape(a))
+
+    def constant(self, value: Fraction) -> Any:
+        return float(value)
+
+    def complement(self, a: Any) -> Any:
+        return 1 - a
+
+    def absolute(self, a: Any) -> Any:
+        return np.abs(a)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return np.maximum(a, b)
+
+    def where_positive(self, v: Any, yes: Any, no: Any) -> Any:
+        return np.where(np.asarray(v) > 0, yes, no)
+
+    def column(self, a: Any, index: int) -> Any:
+        return a[:, index : index + 1]
 
 
 @dataclass(frozen=True)
@@ -135,8 +213,16 @@ class Node:
         """Every quantity name the expression reads."""
         return set().union(*(child.names() for child in self.children()))
 
+    def whole_names(self) -> set[str]:
+        """The quantities the expression uses whole (not entry by entry)."""
+        return set().union(*(child.whole_names() for child in self.children()))
+
     def children(self) -> tuple[Node, ...]:
         return ()
+
+    def tall(self, symbols: SymbolTable) -> bool:
+        """Whether the printed expression holds a fraction of partial derivatives (tall parentheses)."""
+        return any(child.tall(symbols) for child in self.children())
 
     def wrapped(self, symbols: SymbolTable, strength: int) -> str:
         text = self.tex(symbols)
@@ -199,6 +285,12 @@ class Q(Node):
     def names(self) -> set[str]:
         return {self.name}
 
+    def whole_names(self) -> set[str]:
+        return {self.name}
+
+    def tall(self, symbols: SymbolTable) -> bool:
+        return symbols[self.name].gradient
+
 
 @dataclass(frozen=True, eq=False)
 class Entry(Node):
@@ -227,6 +319,9 @@ class Entry(Node):
     def names(self) -> set[str]:
         return {self.name}
 
+    def tall(self, symbols: SymbolTable) -> bool:
+        return symbols[self.name].entry_gradient
+
 
 @dataclass(frozen=True, eq=False)
 class Const(Node):
@@ -240,7 +335,7 @@ class Const(Node):
         return rf"\tfrac{{{self.value.numerator}}}{{{self.value.denominator}}}"
 
     def evaluate(self, env: Env, index: Mapping[str, int]) -> Any:
-        return sp.Rational(self.value.numerator, self.value.denominator) if isinstance(env.ops, SympyOps) else float(self.value)
+        return env.ops.constant(self.value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -343,10 +438,7 @@ class Complement(Unary):
         return f"1 - {self.operand.wrapped(symbols, PRODUCT)}"
 
     def evaluate(self, env, index):
-        value = self.operand.evaluate(env, index)
-        if isinstance(value, sp.MatrixBase):
-            return value.applyfunc(lambda v: 1 - v)
-        return 1 - value
+        return env.ops.complement(self.operand.evaluate(env, index))
 
 
 @dataclass(frozen=True, eq=False)
@@ -365,42 +457,13 @@ class Square(Unary):
         return env.ops.hadamard(value, value) if env.ops.shape(value) else value * value
 
 
-# A symbol that is one notation macro (\weight{out}), or a gradient with respect to one
-# (\pd{\cost}{\weight{out}}): its transpose prints through the macro's companion \weightT,
-# which a profile that stores the quantity transposed defines as its own bare symbol.
-# One pattern for both: before the macro (empty, or "\pd{...}{"), its name, its arguments, after.
-_MACRO_SYMBOL = re.compile(r"^(\\pd\{[^{}]*\}\{|)\\([A-Za-z]+)((?:\{[^{}]*\})*)(\}?)$")
-
-
-def _macro_parts(whole: str) -> tuple[str, str, str, str] | None:
-    match = _MACRO_SYMBOL.match(whole)
-    if match is None or bool(match.group(1)) != bool(match.group(4)):  # a gradient closes its brace
-        return None
-    if match.group(2) == "pd":  # a gradient with respect to no one macro: tall parentheses instead
-        return None
-    return match.group(1), match.group(2), match.group(3), match.group(4)
-
-
-def symbol_macro(whole: str) -> str | None:
-    """The notation macro a symbol is, or is a gradient with respect to; None for other symbols."""
-    parts = _macro_parts(whole)
-    return parts[1] if parts else None
-
-
-def _transposed_symbol(whole: str) -> str | None:
-    if (parts := _macro_parts(whole)) is None:
-        return None
-    before, name, args, after = parts
-    return rf"{before}\{companion(name)}{args}{after}"
-
-
 @dataclass(frozen=True, eq=False)
 class Transpose(Unary):
     strength = POSTFIX
 
     def tex(self, symbols):
         inner = self.operand
-        if isinstance(inner, Q) and (companion := _transposed_symbol(symbols[inner.name].whole)):
+        if isinstance(inner, Q) and (companion := symbols[inner.name].transposed()):
             return companion
         needs = inner.strength < ATOM or (isinstance(inner, Q) and symbols[inner.name].superscripted)
         text = inner.tex(symbols)
@@ -408,8 +471,7 @@ class Transpose(Unary):
             # Braced: a notation profile may print the symbol with a superscript of its own.
             return "{" + text + r"}^{\top}"
         # A fraction (a gradient) needs parentheses as tall as itself.
-        tall = r"\pd" in text
-        return (rf"\left({text}\right)" if tall else rf"\bigl({text}\bigr)") + r"^{\top}"
+        return (rf"\left({text}\right)" if inner.tall(symbols) else rf"\bigl({text}\bigr)") + r"^{\top}"
 
     def evaluate(self, env, index):
         return env.ops.transpose(self.operand.evaluate(env, index))
@@ -550,10 +612,7 @@ class PositiveCases(Node):
 
     def evaluate(self, env, index):
         v = self.var.evaluate(env, index)
-        yes, no = self.if_positive.evaluate(env, index), self.otherwise.evaluate(env, index)
-        if isinstance(env.ops, SympyOps):
-            return sp.Piecewise((yes, v > 0), (no, True))
-        return np.where(np.asarray(v) > 0, yes, no)
+        return env.ops.where_positive(v, self.if_positive.evaluate(env, index), self.otherwise.evaluate(env, index))
 
 
 @dataclass(frozen=True, eq=False)
@@ -567,8 +626,7 @@ class Kronecker(Node):
         return symbols["kronecker"].entry.replace("%0", self.first).replace("%1", self.second)
 
     def evaluate(self, env, index):
-        equal = index[self.first] == index[self.second]
-        return (sp.Integer(1) if equal else sp.Integer(0)) if isinstance(env.ops, SympyOps) else float(equal)
+        return env.ops.constant(Fraction(int(index[self.first] == index[self.second])))
 
 
 def scalar(c: int | Fraction) -> Const:
@@ -600,11 +658,13 @@ class Column(Node):
         return symbols[self.name].entry.replace("%0", self.letter)
 
     def evaluate(self, env, index):
-        value, e = env.values[self.name], index[self.letter]
-        return value[:, e] if isinstance(env.ops, SympyOps) else value[:, e : e + 1]
+        return env.ops.column(env.values[self.name], index[self.letter])
 
     def names(self) -> set[str]:
         return {self.name}
+
+    def tall(self, symbols: SymbolTable) -> bool:
+        return symbols[self.name].entry_gradient
 
 
 @dataclass(frozen=True, eq=False)
@@ -640,8 +700,7 @@ class Abs(Unary):
         return rf"\lvert {self.operand.tex(symbols)} \rvert"
 
     def evaluate(self, env, index):
-        value = self.operand.evaluate(env, index)
-        return sp.Abs(value) if isinstance(env.ops, SympyOps) else np.abs(value)
+        return env.ops.absolute(self.operand.evaluate(env, index))
 
 
 @dataclass(frozen=True, eq=False)
@@ -652,8 +711,7 @@ class PositivePart(Unary):
         return rf"\max\bigl({self.operand.tex(symbols)}, 0\bigr)"
 
     def evaluate(self, env, index):
-        value = self.operand.evaluate(env, index)
-        return sp.Max(value, 0) if isinstance(env.ops, SympyOps) else np.maximum(value, 0.0)
+        return env.ops.maximum(self.operand.evaluate(env, index), env.ops.zero())
 
 
 @dataclass(frozen=True, eq=False)
@@ -664,5 +722,4 @@ class Maximum(Binary):
         return rf"\max\bigl({self.left.tex(symbols)}, {self.right.tex(symbols)}\bigr)"
 
     def evaluate(self, env, index):
-        a, b = self.left.evaluate(env, index), self.right.evaluate(env, index)
-        return sp.Max(a, b) if isinstance(env.ops, SympyOps) else np.maximum(a, b)
+        return env.ops.maximum(self.left.evaluate(env, index), self.right.evaluate(env, index))

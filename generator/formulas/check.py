@@ -1,5 +1,8 @@
 """Verify formulas (invariant 3): exactly with SymPy and numerically against the NumPy core.
 
+The core is passed in (``verify_formula(formula, core)``): the numeric check holds a formula to
+the implementation the book's numbers come from, and a test can hold it to a broken one.
+
 Each link of a formula's chain (``lhs = r1``, ``r1 = r2``, ...) is checked for every value of its
 free indices, on every size the model lists. The exact check simplifies each entry's difference
 to zero; the numeric check compares to ``RELATIVE`` of the largest entry (plus a round-off
@@ -18,6 +21,8 @@ import itertools
 import random
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -25,8 +30,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from generator import dependencies
-from generator.expr import Env
-from generator.formulas import Formula
+from generator.formulas.formula import Formula
+from generator.formulas.language import Env
+from generator.formulas.model import Model
 from generator.precise import PreciseEvaluator
 
 RELATIVE = 1e-10  # of the largest entry of the two sides
@@ -120,7 +126,10 @@ def _is_zero(difference: sp.Expr) -> bool:
 
 
 def _check_shapes(formula: Formula, env: Env, sizes: dict[str, int]) -> str | None:
-    for name, declared in formula.shapes.items():
+    """Every shape the formula's model declares holds in this environment (not only the formula's own)."""
+    for name, declared in formula.model.shapes.items():
+        if name not in env.values:
+            continue  # a quantity this size of the model has not (the layer above the top, say)
         # A size is the model's (sizes) or drawn by the environment itself (its values).
         expected = tuple(1 if d == "1" else sizes.get(d, env.values.get(d)) for d in declared)
         actual = env.ops.shape(env.values[name])
@@ -155,19 +164,17 @@ def _check_links(formula: Formula, env: Env, exact: bool, constraint: dict[int, 
 
 
 @functools.lru_cache(maxsize=None)
-def _exact_env(model_name: str, sizes: tuple[tuple[str, int], ...]) -> Env:
+def exact_env(model: Model, sizes: tuple[tuple[str, int], ...]) -> Env:
     """A model's exact environment, built once per process (the symbolic gradients are costly)."""
-    from generator.registry import MODELS
-
-    return MODELS[model_name].exact(dict(sizes))
+    return model.exact(dict(sizes))
 
 
 def check_exact(formula: Formula) -> list[str]:
     """Problems found by SymPy on the model's small sizes with symbolic entries."""
-    model = formula.model_object
+    model = formula.model
     problems = []
     for sizes in model.exact_sizes:
-        env = _exact_env(model.name, tuple(sorted(sizes.items())))
+        env = exact_env(model, tuple(sorted(sizes.items())))
         constraints = {
             link: model.constraints[name](sizes) for link, name in formula.uses.items()
         } if formula.uses else {}
@@ -178,12 +185,12 @@ def check_exact(formula: Formula) -> list[str]:
     return problems
 
 
-def check_numeric(formula: Formula) -> list[str]:
-    """Problems found against the NumPy core on the model's random sizes (fixed seeds)."""
-    model = formula.model_object
+def check_numeric(formula: Formula, core: ModuleType) -> list[str]:
+    """Problems found against the NumPy ``core`` on the model's random sizes (fixed seeds)."""
+    model = formula.model
     problems = []
     for seed, sizes in enumerate(model.numeric_sizes):
-        env = model.numeric(sizes, np.random.default_rng(1000 + seed))
+        env = model.numeric(sizes, np.random.default_rng(1000 + seed), core)
         problem = _check_shapes(formula, env, sizes) or _check_links(formula, env, False, {})
         if problem:
             problems.append(f"formula {formula.name}: numeric check, sizes {sizes}: {problem}")
@@ -191,19 +198,22 @@ def check_numeric(formula: Formula) -> list[str]:
     return problems
 
 
-def formula_key(formula: Formula) -> str:
-    """What a formula's verdict depends on: its definition, and this module's code with all it imports."""
-    return dependencies.digest(code=(__name__,), texts=(repr(formula),))
+def formula_key(formula: Formula, core: ModuleType) -> str:
+    """What a formula's verdict depends on: its definition, and the code of this module and of the
+    core it is checked against, with all they import."""
+    code = [__name__, core.__name__]
+    files = [] if dependencies.module_file(core.__name__) else [Path(core.__file__ or "")]
+    return dependencies.digest(code=code, files=files, texts=(repr(formula),))
 
 
-def verify_formula(formula: Formula) -> list[str]:
+def verify_formula(formula: Formula, core: ModuleType) -> list[str]:
     """Every problem with ``formula``; a ``wrong`` formula's problem is that it holds."""
     if not formula.checked:
         return []
     if formula.kind == "wrong":  # one failing check shows it wrong: the fast numeric one first
-        problems = check_numeric(formula) or check_exact(formula)
+        problems = check_numeric(formula, core) or check_exact(formula)
     else:
-        problems = check_exact(formula) + check_numeric(formula)
+        problems = check_exact(formula) + check_numeric(formula, core)
     if formula.kind == "wrong":
         problems = [] if problems else [
             f"formula {formula.name}: marked wrong, but both the exact and the numeric check pass"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from generator.ledger import Quantity
+from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec
 
 Binding = dict[str, Any]  # name -> rows of Quantity objects (a matrix), or a size
@@ -23,7 +23,7 @@ def _column(quantities: list[Quantity]) -> list[list[Quantity]]:
 def bind_linear(spec: ChapterSpec, layer: str, example: int) -> Binding:
     """The ``linear`` model (y = W x + b, one example) as layer ``layer`` of the chapter's network."""
     if len(spec.inputs) != 1:
-        raise KeyError(f"the linear model is for one example; {spec.path} has {len(spec.inputs)}")
+        raise QuantityError(f"the linear model is for one example; {spec.path} has {len(spec.inputs)}")
     number = spec.layer_number(layer)
     layer_spec = spec.layers[number - 1]
     m, d = layer_spec.size, len(layer_spec.weights[0])
@@ -70,7 +70,7 @@ BINDERS: dict[str, Callable[[ChapterSpec, str, int], Binding]] = {"linear": bind
 def bind(model: str, spec: ChapterSpec, layer: str, example: int) -> Binding:
     """The binding of ``model`` to ``layer`` of ``spec``'s network for one example."""
     if model not in BINDERS:
-        raise KeyError(f"formulas of the model {model!r} cannot be bound to a chapter's network yet")
+        raise QuantityError(f"formulas of the model {model!r} cannot be bound to a chapter's network yet")
     return BINDERS[model](spec, layer, example)
 
 
