@@ -41,7 +41,11 @@ STATUS = status=$$?; case $$status in 1) echo "make: handbook exit status 1: a c
 pdf: setup
 	@$(BIN)/handbook build --notation $(NOTATION); $(STATUS)
 
+# Lint, format and types first (seconds), then the tests.
 test: setup
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: python-setup

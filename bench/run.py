@@ -51,32 +51,38 @@ def core_step(layers, X, Y):
         records = core.forward(layers, X)
         grads = core.backward(layers, records, X, Y, "softmax_ce", "mean")
         core.sgd_step(layers, grads, 0.1)
+
     return run
 
 
 def torch_step(torch, layers, X, Y, dtype):
-    params = [(torch.tensor(l.W, dtype=dtype, requires_grad=True), torch.tensor(l.b, dtype=dtype, requires_grad=True))
-              for l in layers]
+    params = [
+        (torch.tensor(layer.W, dtype=dtype, requires_grad=True), torch.tensor(layer.b, dtype=dtype, requires_grad=True))
+        for layer in layers
+    ]
     x, y = torch.tensor(X, dtype=dtype), torch.tensor(Y, dtype=dtype)
-    acts = [l.activation for l in layers]
+    acts = [layer.activation for layer in layers]
     optimizer = torch.optim.SGD([p for pair in params for p in pair], lr=0.1)
 
     def run():
         optimizer.zero_grad()
         a = x
-        for (W, b), name in zip(params, acts):
+        for (W, b), name in zip(params, acts, strict=True):
             z = a @ W.T + b
             a = torch.tanh(z) if name == "tanh" else z
         loss = torch.nn.functional.cross_entropy(a, y)
         loss.backward()
         optimizer.step()
+
     return run
 
 
 def network(batch: int, width: int, inputs: int, classes: int, rng):
-    layers = [core.Dense(rng.normal(0, 1 / np.sqrt(inputs), (width, inputs)), np.zeros(width), "tanh"),
-              core.Dense(rng.normal(0, 1 / np.sqrt(width), (width, width)), np.zeros(width), "tanh"),
-              core.Dense(rng.normal(0, 1 / np.sqrt(width), (classes, width)), np.zeros(classes), "softmax")]
+    layers = [
+        core.Dense(rng.normal(0, 1 / np.sqrt(inputs), (width, inputs)), np.zeros(width), "tanh"),
+        core.Dense(rng.normal(0, 1 / np.sqrt(width), (width, width)), np.zeros(width), "tanh"),
+        core.Dense(rng.normal(0, 1 / np.sqrt(width), (classes, width)), np.zeros(classes), "softmax"),
+    ]
     X, Y = rng.normal(0, 1, (batch, inputs)), rng.dirichlet(np.ones(classes), size=batch)
     return layers, X, Y
 
@@ -96,8 +102,11 @@ def table_core_against_torch() -> None:
     for label, batch, width, inputs, classes in cases:
         layers, X, Y = network(batch, width, inputs, classes, rng)
         repeats = 200 if width <= 64 else (20 if width <= 256 else 5)
-        runs = {"core": core_step(layers, X, Y), "t64": torch_step(torch, layers, X, Y, torch.float64),
-                "t32": torch_step(torch, layers, X, Y, torch.float32)}
+        runs = {
+            "core": core_step(layers, X, Y),
+            "t64": torch_step(torch, layers, X, Y, torch.float64),
+            "t32": torch_step(torch, layers, X, Y, torch.float32),
+        }
         for run in runs.values():
             run()  # warm up
         samples = {name: [] for name in runs}
@@ -105,8 +114,10 @@ def table_core_against_torch() -> None:
             for name, run in runs.items():
                 samples[name].append(median_seconds(run, repeats))
         t = {name: statistics.median(values) for name, values in samples.items()}
-        print(f"{label:22} {t['core']:10.2e} {t['t64']:10.2e} {t['t64'] / t['core']:6.2f} "
-              f"{t['t32']:10.2e} {t['t32'] / t['core']:6.2f}")
+        print(
+            f"{label:22} {t['core']:10.2e} {t['t64']:10.2e} {t['t64'] / t['core']:6.2f} "
+            f"{t['t32']:10.2e} {t['t32'] / t['core']:6.2f}"
+        )
     print()
 
 
@@ -141,11 +152,16 @@ def timed_build(project: Project, typeset_too: bool = True) -> dict[str, float]:
     forget_process_caches()
     marks: dict[str, float] = {}
     start = time.perf_counter()
-    checked = check(project, load_chapters(project), lambda line: marks.setdefault(line.split()[0], time.perf_counter()))
+    checked = check(
+        project, load_chapters(project), lambda line: marks.setdefault(line.split()[0], time.perf_counter())
+    )
     end = time.perf_counter()
     store_verdicts(project, checked, lambda line: None)  # what a build that passed keeps for the next one
-    stages = {"render": marks["render"] - marks["compute"], "verify": end - marks["render"],
-              "spec+compute": marks["compute"] - start}
+    stages = {
+        "render": marks["render"] - marks["compute"],
+        "verify": end - marks["render"],
+        "spec+compute": marks["compute"] - start,
+    }
     if typeset_too:
         shutil.rmtree(project.tex, ignore_errors=True)  # TeX from scratch: no aux files to reuse
         start = time.perf_counter()
@@ -165,8 +181,10 @@ def table_build_stages() -> None:
         project = copy_project(Path(folder), jobs)
         for run in ("cold", "warm"):
             t = timed_build(project)
-            print(f"{run:6} {t['spec+compute']:13.2f} {t['render']:8.2f} {t['verify']:8.2f} {t['typeset']:8.2f} "
-                  f"{(t['render'] + t['verify']) / t['typeset']:24.2f}")
+            print(
+                f"{run:6} {t['spec+compute']:13.2f} {t['render']:8.2f} {t['verify']:8.2f} {t['typeset']:8.2f} "
+                f"{(t['render'] + t['verify']) / t['typeset']:24.2f}"
+            )
     print()
 
 
@@ -184,13 +202,18 @@ def table_growth() -> None:
             t = timed_build(project, typeset_too=False)
             checked = check(project, specs, lambda line: None)
             numbers = sum(len(r.ledger.entries) for r in checked.chapters)
-            print(f"{copies:6} {len(specs):9} {numbers:8} {t['render']:8.2f} {t['verify']:8.2f} {t['verify'] / copies:16.2f}")
+            print(
+                f"{copies:6} {len(specs):9} {numbers:8} {t['render']:8.2f} {t['verify']:8.2f} "
+                f"{t['verify'] / copies:16.2f}"
+            )
     print()
 
 
 if __name__ == "__main__":
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
-          f"NumPy {np.__version__}; glibc MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_', 'default')}\n")
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
+        f"NumPy {np.__version__}; glibc MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_', 'default')}\n"
+    )
     table_core_against_torch()
     table_build_stages()
     table_growth()

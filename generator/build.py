@@ -12,6 +12,7 @@ default profile's PDF is ``build/handbook.pdf``).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,11 +29,17 @@ from generator.notation import Notation, load_notation, profile_names
 from generator.oracle import DIGITS as ORACLE_DIGITS
 from generator.quantities import HIGH_PRECISION
 from generator.render import (
-    Formulas, RenderedChapter, Verification, VerificationRow, make_environment, render_book, render_chapter,
+    Formulas,
+    RenderedChapter,
+    Verification,
+    VerificationRow,
+    make_environment,
+    render_book,
+    render_chapter,
 )
 from generator.spec import ChapterSpec, SpecError, load_spec
-from generator.typeset import tex_version, typeset
-from generator.verify import Failure, Verdicts, record, verify_book
+from generator.typeset import pdf_text, tex_version, typeset
+from generator.verify import Failure, Verdicts, missing_from_pdf, record, verify_book
 from generator.workspace import OutputError, checkpoint, write_atomic
 
 Progress = Callable[[str], None]
@@ -114,8 +121,10 @@ class Project:
         if not self.chapters.is_dir():
             raise ProjectError(f"{self.root}: not a handbook project: it has no chapters/ folder")
         if not PROFILE_NAME.match(self.notation):
-            raise ProjectError(f"--notation: {self.notation!r} is not a profile name (profiles: "
-                               f"{', '.join(profile_names(self.notation_folder)) or 'none'})")
+            raise ProjectError(
+                f"--notation: {self.notation!r} is not a profile name (profiles: "
+                f"{', '.join(profile_names(self.notation_folder)) or 'none'})"
+            )
 
 
 def load_chapters(project: Project) -> list[ChapterSpec]:
@@ -124,8 +133,11 @@ def load_chapters(project: Project) -> list[ChapterSpec]:
     specs = [load_spec(path) for path in sorted(project.chapters.glob("*.toml"))]
     for spec in specs:
         if not (project.templates / spec.template).is_file():
-            raise SpecError(spec.path, "chapter.template",
-                            f"no template {spec.template.removeprefix('chapters/')!r} under {project.templates / 'chapters'}")
+            raise SpecError(
+                spec.path,
+                "chapter.template",
+                f"no template {spec.template.removeprefix('chapters/')!r} under {project.templates / 'chapters'}",
+            )
     return sorted(specs, key=lambda s: (s.order, s.name))
 
 
@@ -164,41 +176,62 @@ def compute_chapters(specs: list[ChapterSpec], core: ModuleType, progress: Progr
     return computations
 
 
-def render_chapters(project: Project, specs: list[ChapterSpec], computations: list[Computation],
-                    notation: Notation, progress: Progress) -> tuple[list[RenderedChapter], str, tuple[str, ...]]:
+def render_chapters(
+    project: Project, specs: list[ChapterSpec], computations: list[Computation], notation: Notation, progress: Progress
+) -> tuple[list[RenderedChapter], str, tuple[str, ...]]:
     """Every chapter, and the book shell that inputs them (with the verification appendix)."""
     checkpoint("render")
     env = make_environment(project.templates)
     rendered = [render_chapter(env, spec, c, notation) for spec, c in zip(specs, computations, strict=True)]
     shell_formulas = Formulas(notation)
-    profiles = tuple(load_notation(project.notation_folder / f"{name}.toml")
-                     for name in profile_names(project.notation_folder))
-    book = render_book(env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(rendered),
-                       profiles)
+    profiles = tuple(
+        load_notation(project.notation_folder / f"{name}.toml") for name in profile_names(project.notation_folder)
+    )
+    book = render_book(
+        env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(rendered), profiles
+    )
     numbers = sum(len(r.ledger.entries) for r in rendered)
     progress(f"render   {numbers} numbers through the ledger")
     return rendered, book, tuple(shell_formulas.shown)
 
 
-def verify_chapters(project: Project, rendered: list[RenderedChapter], book: str, shell_formulas: tuple[str, ...],
-                    notation: Notation, store: Store, progress: Progress, core: ModuleType) -> Verdicts:
+def verify_chapters(
+    project: Project,
+    rendered: list[RenderedChapter],
+    book: str,
+    shell_formulas: tuple[str, ...],
+    notation: Notation,
+    store: Store,
+    progress: Progress,
+    core: ModuleType,
+) -> Verdicts:
     checkpoint("verify")
-    verdicts = verify_book(rendered, book, shell_formulas, notation.structural_arguments(), store, project.jobs,
-                           progress, core)
+    verdicts = verify_book(
+        rendered, book, shell_formulas, notation.structural_arguments(), store, project.jobs, progress, core
+    )
     if verdicts.failures:
         progress(f"verify   FAILED: {len(verdicts.failures)} check(s)")
         raise CheckFailed(verdicts.failures)
     stored = ""
     if verdicts.numbers_stored or verdicts.formulas_stored:
-        stored = (f" ({verdicts.numbers_stored} numbers and {verdicts.formulas_stored} formulas by verdicts stored "
-                  f"in {project.cache} when they last passed)")
-    progress(f"verify   {verdicts.numbers} numbers match the SymPy oracle; {verdicts.formulas} formulas checked"
-             f"{stored}; no numeral typed by hand")
+        stored = (
+            f" ({verdicts.numbers_stored} numbers and {verdicts.formulas_stored} formulas by verdicts stored "
+            f"in {project.cache} when they last passed)"
+        )
+    progress(
+        f"verify   {verdicts.numbers} numbers match the SymPy oracle; {verdicts.formulas} formulas checked"
+        f"{stored}; no numeral typed by hand"
+    )
     return verdicts
 
 
-def check(project: Project, specs: list[ChapterSpec], progress: Progress, core: ModuleType = default_core,
-          store: Store | None = None) -> Checked:
+def check(
+    project: Project,
+    specs: list[ChapterSpec],
+    progress: Progress,
+    core: ModuleType = default_core,
+    store: Store | None = None,
+) -> Checked:
     """Compute, render and verify ``specs``; raise ``CheckFailed`` listing every failure.
 
     Stores nothing: the caller stores the passing verdicts (``store_verdicts``) once its own work succeeded.
@@ -244,9 +277,14 @@ def _digest(data: bytes) -> str:
 def book_key(project: Project) -> str:
     """Everything the PDF and the ledgers depend on: the code (from the command down), every spec,
     template and notation profile, the profile asked for, and TeX."""
-    sources = [*project.chapters.glob("*.toml"), *project.templates.rglob("*.j2"), *project.notation_folder.glob("*.toml")]
-    return dependencies.digest(code=("generator.cli",), files=sorted(sources), root=project.root,
-                               texts=(project.notation, tex_version()))
+    sources = [
+        *project.chapters.glob("*.toml"),
+        *project.templates.rglob("*.j2"),
+        *project.notation_folder.glob("*.toml"),
+    ]
+    return dependencies.digest(
+        code=("generator.cli",), files=sorted(sources), root=project.root, texts=(project.notation, tex_version())
+    )
 
 
 def _outputs(project: Project, ledgers: dict[str, str]) -> dict[str, object]:
@@ -268,16 +306,48 @@ def up_to_date(project: Project, key: str, store: Store) -> bool:
         return False
 
 
+def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
+    return [(c.spec.name, str(e.quantity), e.text) for c in chapters for e in c.ledger.entries]
+
+
 def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
-    """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes."""
+    """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes.
+
+    The typeset PDF must show every ledger text (its text read back with pdftotext), or nothing is published.
+    """
     with workspace.fresh_folder(project.build, project.notation) as folder:
         book = write_sources(checked, folder)
         checkpoint("typeset")
         try:
-            built = typeset(book, shown_as=keep).read_bytes()
+            pdf = typeset(book, shown_as=keep)
+            built = pdf.read_bytes()
+            failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
         finally:
             workspace.replace_folder(folder, keep)  # the sources and TeX's log stay for the reader
+    if failures:
+        progress(f"typeset  FAILED: {len(failures)} ledger text(s) missing from the PDF")
+        raise CheckFailed(failures)
     return built
+
+
+def audit(project: Project, progress: Progress) -> None:
+    """``handbook audit``: the published PDF of this profile shows every text its published ledgers record."""
+    project.validate()
+    if not project.pdf.is_file():
+        raise ProjectError(
+            f"{project.pdf}: no such file (build it first: handbook build --notation {project.notation})"
+        )
+    printed = []
+    for path in sorted(project.ledgers.glob("*.json")):
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
+            printed += [(path.stem, str(entry["quantity"]), str(entry["text"])) for entry in entries]
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise ProjectError(f"{path}: not a ledger ({error})") from None
+    failures = missing_from_pdf(printed, pdf_text(project.pdf))
+    if failures:
+        raise CheckFailed(failures)
+    progress(f"audit    {project.pdf} shows all {len(printed)} numbers of {project.ledgers}")
 
 
 def build_book(project: Project, progress: Progress, core: ModuleType = default_core, wait: bool = True) -> Path:
@@ -307,8 +377,9 @@ def build_book(project: Project, progress: Progress, core: ModuleType = default_
     return project.pdf
 
 
-def build_chapter(project: Project, name: str, pdf: bool, progress: Progress,
-                  core: ModuleType = default_core, wait: bool = True) -> Path:
+def build_chapter(
+    project: Project, name: str, pdf: bool, progress: Progress, core: ModuleType = default_core, wait: bool = True
+) -> Path:
     """``handbook chapter NAME``: one chapter checked and written; with ``pdf``, typeset alone."""
     project.validate()
     load_notation(project.notation_file)
@@ -341,5 +412,17 @@ def check_book(project: Project, progress: Progress, wait: bool = True) -> Check
     return checked
 
 
-__all__ = ["CheckFailed", "Checked", "OutputError", "Project", "ProjectError", "UnknownChapter", "build_book",
-           "build_chapter", "check", "check_book", "load_chapters", "select"]
+__all__ = [
+    "CheckFailed",
+    "Checked",
+    "OutputError",
+    "Project",
+    "ProjectError",
+    "UnknownChapter",
+    "build_book",
+    "build_chapter",
+    "check",
+    "check_book",
+    "load_chapters",
+    "select",
+]

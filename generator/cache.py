@@ -10,6 +10,7 @@ passed every check.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -43,17 +44,22 @@ class Store:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as error:
-            return self._discard(path, f"unreadable ({error})")
+            self._discard(path, f"unreadable ({error})")
+            return None
         try:
             entry = json.loads(text)
         except ValueError:
-            return self._discard(path, "not valid JSON (cut short or overwritten)")
+            self._discard(path, "not valid JSON (cut short or overwritten)")
+            return None
         if not isinstance(entry, dict) or set(entry) != {"kind", "key", "record", "digest"}:
-            return self._discard(path, "not a cache entry")
+            self._discard(path, "not a cache entry")
+            return None
         if entry["kind"] != kind or entry["key"] != key:
-            return self._discard(path, "filed under another key")
+            self._discard(path, "filed under another key")
+            return None
         if entry["digest"] != _content_digest(kind, key, entry["record"]):
-            return self._discard(path, "its content does not match its digest")
+            self._discard(path, "its content does not match its digest")
+            return None
         return entry["record"]
 
     def put(self, kind: str, key: str, record: Any, write: Writer) -> None:
@@ -63,8 +69,5 @@ class Store:
 
     def _discard(self, path: Path, why: str) -> None:
         self.report(f"cache    discarded {path}: {why}; it is built again")
-        try:
+        with contextlib.suppress(OSError):  # a read-only cache: the entry is ignored all the same
             path.unlink()
-        except OSError:
-            pass  # a read-only cache: the entry is ignored all the same
-        return None

@@ -18,7 +18,15 @@ from pathlib import Path
 import click
 
 from generator.build import (
-    CheckFailed, Project, ProjectError, UnknownChapter, build_book, build_chapter, check_book, load_chapters,
+    CheckFailed,
+    Project,
+    ProjectError,
+    UnknownChapter,
+    audit,
+    build_book,
+    build_chapter,
+    check_book,
+    load_chapters,
 )
 from generator.core import CoreError
 from generator.parallel import available_jobs
@@ -73,33 +81,48 @@ def _run(action: Callable[[], object], root: Path) -> None:
         sys.exit(0)
     except Exception as error:  # a bug: say so, keep the traceback for the report
         log = _log_internal_error(root)
-        click.echo(f"error: internal error (a bug in the handbook, not in your sources): {type(error).__name__}: "
-                   f"{error}; the traceback is in {log}", err=True)
+        click.echo(
+            f"error: internal error (a bug in the handbook, not in your sources): {type(error).__name__}: "
+            f"{error}; the traceback is in {log}",
+            err=True,
+        )
         sys.exit(EXIT_CHECK_FAILED)
 
 
 root_option = click.option(
-    "--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
     help="The project folder (with chapters/, templates/, notation/; outputs go to build/).",
 )
 
 
 notation_option = click.option(
-    "--notation", default="default", show_default=True, metavar="PROFILE",
+    "--notation",
+    default="default",
+    show_default=True,
+    metavar="PROFILE",
     help="The notation profile to print in, by name (notation/PROFILE.toml: default, note000 ... note004). "
-         "Outputs of each profile are kept apart: build/tex/PROFILE, build/ledger/PROFILE and "
-         "build/handbook-PROFILE.pdf (build/handbook.pdf for the default).",
+    "Outputs of each profile are kept apart: build/tex/PROFILE, build/ledger/PROFILE and "
+    "build/handbook-PROFILE.pdf (build/handbook.pdf for the default).",
 )
 
 
 jobs_option = click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=available_jobs, show_default="the number of CPUs",
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=available_jobs,
+    show_default="the number of CPUs",
     help="How many processes verify side by side.",
 )
 
 
 wait_option = click.option(
-    "--no-wait", "no_wait", is_flag=True,
+    "--no-wait",
+    "no_wait",
+    is_flag=True,
     help="If another build of the same build/ folder is running, stop at once (exit 2) instead of waiting for it.",
 )
 
@@ -152,6 +175,18 @@ def check_command(root: Path, notation: str, jobs: int, no_wait: bool) -> None:
     Writes no .tex, ledger or PDF; only the verdicts that passed (build/cache/), for later builds.
     """
     _run(lambda: check_book(Project(root, notation, jobs), _progress, wait=not no_wait), root)
+
+
+@main.command("audit")
+@root_option
+@notation_option
+def audit_command(root: Path, notation: str) -> None:
+    """Check that the published PDF shows every number its published ledgers record.
+
+    Reads build/handbook.pdf (or build/handbook-PROFILE.pdf) with pdftotext and build/ledger/PROFILE/;
+    exit 1 names each number the PDF does not show. A build runs the same check before it publishes.
+    """
+    _run(lambda: audit(Project(root, notation), _progress), root)
 
 
 @main.command("list")

@@ -107,8 +107,11 @@ class Computation:
                 parameter = self._parameter(n, idx)
                 return gradcheck.relative_error(self._analytic(parameter), self._numerical(parameter))
             case "relative_error_bound":  # one parameter, or the largest over a layer or the network
-                chosen = [self._parameter(n, idx)] if idx else [
-                    p for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n]
+                chosen = (
+                    [self._parameter(n, idx)]
+                    if idx
+                    else [p for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n]
+                )
                 return max(gradcheck.relative_error(self._analytic(p), self._numerical(p)) for p in chosen)
         raise QuantityError(f"the core does not know the quantity kind {q.kind!r}")
 
@@ -142,15 +145,16 @@ class Computation:
         return float((self.grads[n].dW if which == "W" else self.grads[n].db)[index])
 
     def _numerical(self, parameter: gradcheck.Parameter) -> float:
-        return gradcheck.numerical_gradient(self.core, self.layers, self.X, self.Y, self.spec.loss,
-                                            self.spec.reduction, parameter, float(self._step()))
+        return gradcheck.numerical_gradient(
+            self.core, self.layers, self.X, self.Y, self.spec.loss, self.spec.reduction, parameter, float(self._step())
+        )
 
     def _formula_value(self, q: Quantity) -> float:
         """The formula's last side evaluated on this network's numbers (NumPy)."""
         formula = get_formula(q.formula or "")
         binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, self.value, lambda rows: np.array(rows, dtype=np.float64))
-        index = dict(zip(formula.free, (i - 1 for i in q.index)))
+        index = dict(zip(formula.free, (i - 1 for i in q.index), strict=True))
         return float(np.asarray(formula.chain[-1].evaluate(Env(NumpyOps(), values), index)).reshape(-1)[0])
 
     def _rounded(self, values: np.ndarray) -> np.ndarray:

@@ -132,8 +132,8 @@ def _softmax_ce_from_logits(z: Array, y: Array) -> Array:
 
 
 LOSSES: dict[str, Loss] = {
-    l.name: l
-    for l in (
+    rule.name: rule
+    for rule in (
         Loss("sse", lambda a, y: ((a - y) ** 2).sum(axis=1), lambda a, y: 2.0 * (a - y)),
         Loss(
             "mse",
@@ -259,13 +259,17 @@ def _check_targets(Y: Array, outputs: Array, loss: str) -> None:
         rows = Y.sum(axis=1)
         bad = np.flatnonzero((Y < 0).any(axis=1) | (np.abs(rows - 1.0) > 1e-9))
         if bad.size:
-            raise CoreError(f"targets: row {bad[0]} is not a distribution (entries >= 0 summing to 1) "
-                            f"as softmax_ce needs: sums to {rows[bad[0]]!r}")
+            raise CoreError(
+                f"targets: row {bad[0]} is not a distribution (entries >= 0 summing to 1) "
+                f"as softmax_ce needs: sums to {rows[bad[0]]!r}"
+            )
     if loss == "bce" and ((Y < 0) | (Y > 1)).any():
         raise CoreError("targets: bce needs targets between 0 and 1")
     if loss in ("bce", "softmax_ce") and ((outputs < 0) | (outputs > 1)).any():
-        raise CoreError(f"loss: {loss} needs outputs between 0 and 1 (probabilities); the output layer gave "
-                        f"{outputs[(outputs < 0) | (outputs > 1)][0]!r}")
+        raise CoreError(
+            f"loss: {loss} needs outputs between 0 and 1 (probabilities); the output layer gave "
+            f"{outputs[(outputs < 0) | (outputs > 1)][0]!r}"
+        )
 
 
 def forward(layers: Sequence[Dense], X: Array) -> list[LayerForward]:
@@ -286,9 +290,7 @@ def _batch_scale(reduction: str, m: int) -> float:
     return 1.0 if reduction == "sum" else 1.0 / m
 
 
-def loss_value(
-    layers: Sequence[Dense], records: Sequence[LayerForward], Y: Array, loss: str, reduction: str
-) -> float:
+def loss_value(layers: Sequence[Dense], records: Sequence[LayerForward], Y: Array, loss: str, reduction: str) -> float:
     """The scalar loss ``J``; a fused loss is computed from the logits (log-sum-exp)."""
     _check_targets(Y, records[-1].A, loss)
     rule = LOSSES[loss]
@@ -325,7 +327,8 @@ def backward(
             dZ = ACTIVATIONS[layer.activation].backward(dA, record.Z, record.A)
         dA_prev, dW, db = dense_backward(dZ, record.cache, input_gradient=index > 0)
         grads.append(LayerGradients(dA, dZ, dW, db))
-        dA = dA_prev
+        if dA_prev is not None:  # None below the first layer, where the loop ends
+            dA = dA_prev
     grads.reverse()
     return grads
 
@@ -335,7 +338,7 @@ def sgd_step(layers: Sequence[Dense], grads: Sequence[LayerGradients], learning_
     return [
         Dense(
             layer.W - learning_rate * g.dW,
-            None if layer.b is None else layer.b - learning_rate * g.db,
+            None if layer.b is None or g.db is None else layer.b - learning_rate * g.db,
             layer.activation,
         )
         for layer, g in zip(layers, grads, strict=True)

@@ -43,7 +43,8 @@ def module_file(name: str, package: Path = PACKAGE) -> Path | None:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterable[str]:
@@ -103,8 +104,13 @@ def _closure(root: str, package: Path, snapshot: tuple[tuple[str, int], ...]) ->
     return tuple(sorted(found.values()))
 
 
-def digest(code: Iterable[str] = (), files: Iterable[Path] = (), texts: Iterable[str] = (),
-           root: Path | None = None, package: Path | None = None) -> str:
+def digest(
+    code: Iterable[str] = (),
+    files: Iterable[Path] = (),
+    texts: Iterable[str] = (),
+    root: Path | None = None,
+    package: Path | None = None,
+) -> str:
     """The key of an output made by the modules ``code`` (with their import closures) from
     ``files`` and ``texts``; the package versions are always part of it. Files are named by their
     path under ``root`` (by their own name without one), never by where the project lies."""

@@ -56,9 +56,11 @@ def moved(layers: Sequence, parameter: Parameter, by: float) -> list:
     return moved
 
 
-def numerical_gradient(core: ModuleType, layers: Sequence, X, Y, loss: str, reduction: str,
-                       parameter: Parameter, step: float) -> float:
+def numerical_gradient(
+    core: ModuleType, layers: Sequence, X, Y, loss: str, reduction: str, parameter: Parameter, step: float
+) -> float:
     """The central difference of the core's loss in one parameter."""
+
     def J(at: list) -> float:
         return core.loss_value(at, core.forward(at, X), Y, loss, reduction)
 

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from generator.quantities import BOUNDS, Quantity
 
+
 def format_fixed(value: float | Decimal, decimals: int) -> str:
     """Round ``value`` half away from zero to ``decimals`` places; a zero result has no sign."""
     exact = Decimal(value)

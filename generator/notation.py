@@ -61,11 +61,13 @@ class Notation:
 
     def _expand(self, text: str) -> str:
         """Expand this profile's macros inside ``text`` (bodies refer to \\layer and the like)."""
-        pattern = re.compile(r"\\(" + "|".join(sorted((m.name for m in self.macros), key=len, reverse=True)) + r")(?![a-zA-Z])")
+        pattern = re.compile(
+            r"\\(" + "|".join(sorted((m.name for m in self.macros), key=len, reverse=True)) + r")(?![a-zA-Z])"
+        )
         out, position = [], 0
         while (match := pattern.search(text, position)) is not None:
             macro = self.macro(match.group(1))
-            out.append(text[position:match.start()])
+            out.append(text[position : match.start()])
             end, args = match.end(), []
             for _ in range(macro.args):
                 depth, start = 0, end
@@ -156,13 +158,20 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         field = f"macros.{name}"
         if not MACRO_NAME.match(name):
             raise SpecError(path, field, "a macro name is letters only")
-        if not isinstance(entry, dict) or [isinstance(entry.get(k), str) for k in ("body", "transpose_of")].count(True) != 1:
-            raise SpecError(path, f"{field}.body", "give a string as body, or as transpose_of (the profile's symbol "
-                            "when the book's quantity is its transpose), not both")
+        if (
+            not isinstance(entry, dict)
+            or [isinstance(entry.get(k), str) for k in ("body", "transpose_of")].count(True) != 1
+        ):
+            raise SpecError(
+                path,
+                f"{field}.body",
+                "give a string as body, or as transpose_of (the profile's symbol "
+                "when the book's quantity is its transpose), not both",
+            )
         for key in entry:
             if key not in MACRO_KEYS:
                 raise SpecError(path, f"{field}.{key}", f"unknown key (allowed: {', '.join(MACRO_KEYS)})")
-        text = entry.get("body", entry.get("transpose_of"))
+        text = str(entry.get("body", entry.get("transpose_of")))
         if not _balanced(text):
             raise SpecError(path, f"{field}.body", f"unbalanced braces in {text!r}")
         if parent is not None and name not in inherited:
@@ -171,7 +180,7 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         args = entry.get("args", base_macro.args if base_macro else 0)
         if isinstance(args, bool) or not isinstance(args, int) or not 0 <= args <= 9:
             raise SpecError(path, f"{field}.args", f"expected 0 to 9, got {args!r}")
-        if base_macro is not None and args != base_macro.args:
+        if base_macro is not None and parent is not None and args != base_macro.args:
             raise SpecError(path, f"{field}.args", f"{args}, but {parent.name!r} gives it {base_macro.args}")
         structural = entry.get("structural", list(base_macro.structural) if base_macro else [])
         if not isinstance(structural, list) or any(
@@ -190,9 +199,17 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         macros[transpose] = Macro(transpose, macro.args, _transposed(macro), macro.structural, companion=True)
     orientation = data.get("orientation", parent.orientation if parent else ORIENTATIONS[0])
     if orientation not in ORIENTATIONS:
-        raise SpecError(path, "orientation", f"unknown value {orientation!r} (expected one of: {', '.join(ORIENTATIONS)})")
+        raise SpecError(
+            path, "orientation", f"unknown value {orientation!r} (expected one of: {', '.join(ORIENTATIONS)})"
+        )
     batch = data.get("batch", parent.batch if parent else BATCH_LAYOUTS[0])
     if batch not in BATCH_LAYOUTS:
         raise SpecError(path, "batch", f"unknown value {batch!r} (expected one of: {', '.join(BATCH_LAYOUTS)})")
-    return Notation(str(data.get("name", path.stem)), str(data.get("description", "")), tuple(macros.values()),
-                    orientation, batch, str(data.get("source", "")))
+    return Notation(
+        str(data.get("name", path.stem)),
+        str(data.get("description", "")),
+        tuple(macros.values()),
+        orientation,
+        batch,
+        str(data.get("source", "")),
+    )

@@ -20,8 +20,8 @@ import sympy as sp
 
 from generator.formulas import Env, SympyOps, bind, fill, get_formula
 from generator.ledger import format_fixed
-from generator.quantities import Quantity, QuantityError
 from generator.precise import PreciseEvaluator
+from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec
 
 DIGITS = 50
@@ -48,13 +48,13 @@ def _activation(name: str, z: list[sp.Expr]) -> list[sp.Expr]:
 
 def _per_example_loss(name: str, a: list[sp.Expr], y: list[sp.Rational]) -> sp.Expr:
     if name == "sse":
-        return sum((ak - yk) ** 2 for ak, yk in zip(a, y))
+        return sum((ak - yk) ** 2 for ak, yk in zip(a, y, strict=True))
     if name == "mse":
-        return sum((ak - yk) ** 2 for ak, yk in zip(a, y)) / len(a)
+        return sum((ak - yk) ** 2 for ak, yk in zip(a, y, strict=True)) / len(a)
     if name == "bce":
-        return -sum(yk * sp.log(ak) + (1 - yk) * sp.log(1 - ak) for ak, yk in zip(a, y))
+        return -sum(yk * sp.log(ak) + (1 - yk) * sp.log(1 - ak) for ak, yk in zip(a, y, strict=True))
     if name == "softmax_ce":
-        return -sum(yk * sp.log(ak) for ak, yk in zip(a, y))
+        return -sum(yk * sp.log(ak) for ak, yk in zip(a, y, strict=True))
     raise ValueError(f"the oracle does not know the loss {name!r}")
 
 
@@ -82,13 +82,12 @@ class Oracle:
             rows = []
             for k, row in enumerate(layer.weights, start=1):
                 symbols = [sp.Symbol(f"W_{n}_{k}_{t}", real=True) for t in range(1, len(row) + 1)]
-                self.values.update({s: _exact(v) for s, v in zip(symbols, row)})
+                self.values.update({s: _exact(v) for s, v in zip(symbols, row, strict=True)})
                 rows.append(symbols)
             self.W.append(rows)
             biases = [sp.Symbol(f"b_{n}_{k}", real=True) for k in range(1, layer.size + 1)]
             self.values.update(
-                {s: (_exact(v) if layer.biases is not None else sp.Integer(0))
-                 for s, v in zip(biases, layer.biases or [0] * layer.size)}
+                {s: _exact(v) for s, v in zip(biases, layer.biases or (Decimal(0),) * layer.size, strict=True)}
             )
             self.b.append(biases)
         # Shift symbols: dJ/dz and dJ/da are derivatives with respect to these, at zero.
@@ -98,7 +97,7 @@ class Oracle:
         self.a: dict[tuple[int, int, int], sp.Expr] = {}
         per_example = []
         self.x_shift: dict[tuple[int, int], sp.Symbol] = {}
-        for e, (x_row, y_row) in enumerate(zip(spec.inputs, spec.targets), start=1):
+        for e, (x_row, y_row) in enumerate(zip(spec.inputs, spec.targets, strict=True), start=1):
             a_prev: list[sp.Expr] = []
             for j, v in enumerate(x_row, start=1):
                 shift = self.x_shift[e, j] = sp.Symbol(f"dx_{e}_{j}", real=True)
@@ -110,7 +109,8 @@ class Oracle:
                     shift = sp.Symbol(f"dz_{n}_{e}_{k}", real=True)
                     self.z_shift[n, e, k] = shift
                     self.values[shift] = sp.Integer(0)
-                    z.append(sum(w * a for w, a in zip(self.W[n - 1][k - 1], a_prev)) + self.b[n - 1][k - 1] + shift)
+                    weighted = sum(w * a for w, a in zip(self.W[n - 1][k - 1], a_prev, strict=True))
+                    z.append(weighted + self.b[n - 1][k - 1] + shift)
                 a = []
                 for k, a_k in enumerate(_activation(layer.activation, z), start=1):
                     shift = sp.Symbol(f"da_{n}_{e}_{k}", real=True)
@@ -192,7 +192,9 @@ class Oracle:
         """
         if self._smooth():
             with mpmath.workdps(WORKING_DIGITS):
-                analytic = Decimal(mpmath.nstr(mpmath.diff(self._loss_in(parameter), _mp(self.values[parameter])), DIGITS))
+                analytic = Decimal(
+                    mpmath.nstr(mpmath.diff(self._loss_in(parameter), _mp(self.values[parameter])), DIGITS)
+                )
         else:
             analytic = self._gradient(parameter)
         numerical = self._central_difference(parameter)
@@ -288,7 +290,7 @@ class Oracle:
         formula = get_formula(q.formula or "")
         binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, lambda quantity: sp.Rational(str(self.value(quantity))), sp.Matrix)
-        index = dict(zip(formula.free, (i - 1 for i in q.index)))
+        index = dict(zip(formula.free, (i - 1 for i in q.index), strict=True))
         result = formula.chain[-1].evaluate(Env(SympyOps(), values), index)
         if isinstance(result, sp.MatrixBase):
             result = result[0, 0]

@@ -18,8 +18,10 @@ import sympy as sp
 
 _FUNCTIONS = {sp.exp: mpmath.exp, sp.log: mpmath.log, sp.tanh: mpmath.tanh}
 _RELATIONS = {
-    sp.StrictGreaterThan: lambda d: d > 0, sp.GreaterThan: lambda d: d >= 0,
-    sp.StrictLessThan: lambda d: d < 0, sp.LessThan: lambda d: d <= 0,
+    sp.StrictGreaterThan: lambda d: d > 0,
+    sp.GreaterThan: lambda d: d >= 0,
+    sp.StrictLessThan: lambda d: d < 0,
+    sp.LessThan: lambda d: d <= 0,
 }
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import jinja2
@@ -31,8 +32,8 @@ from generator import core, gradcheck, provenance
 from generator.compute import Computation
 from generator.formulas import TRANSPOSED, get_formula, own_letters_name
 from generator.ledger import Ledger
-from generator.quantities import BOUNDS, BY_CALL, INDEX_PARAMETERS, PER_EXAMPLE, Kind, Quantity, QuantityError
 from generator.notation import Notation, companion
+from generator.quantities import BOUNDS, BY_CALL, INDEX_PARAMETERS, PER_EXAMPLE, Kind, Quantity, QuantityError
 from generator.spec import ChapterSpec, SpecText
 
 
@@ -71,7 +72,7 @@ def escape_tex(text: str) -> str:
 
 def template_location() -> tuple[str, int]:
     """The template file and line that is being rendered, found on the call stack."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None:
@@ -86,8 +87,10 @@ def _finalize(value: Any) -> str:
     if isinstance(value, (int, float, Decimal)):
         template, line = template_location()
         raise RenderError(
-            template, line, f"the number {value!r} reached the page without the ledger: "
-            "print computed values with v.*(...) and indices or sizes with idx(...)"
+            template,
+            line,
+            f"the number {value!r} reached the page without the ledger: "
+            "print computed values with v.*(...) and indices or sizes with idx(...)",
         )
     if isinstance(value, SpecText):  # the spec's words, escaped; the numeral scan is for templates
         return provenance.generated(escape_tex(value))
@@ -135,8 +138,14 @@ def make_environment(templates: Path) -> jinja2.Environment:
 
 def core_constants() -> dict[str, Tex]:
     """The core's numeric conventions, printed from the constants the core uses (never retyped)."""
-    return {name: Tex(rf"\num{{{value!r}}}") for name, value in
-            (("leaky_slope", core.LEAKY_SLOPE), ("log_floor", core.LOG_FLOOR), ("gradient_floor", core.GRADIENT_FLOOR))}
+    return {
+        name: Tex(rf"\num{{{value!r}}}")
+        for name, value in (
+            ("leaky_slope", core.LEAKY_SLOPE),
+            ("log_floor", core.LOG_FLOOR),
+            ("gradient_floor", core.GRADIENT_FLOOR),
+        )
+    }
 
 
 def gradient_check_rule() -> list[tuple[Tex | None, str]]:
@@ -180,8 +189,12 @@ class Formulas:
 
     def template_functions(self) -> dict[str, Any]:
         """What templates call: ``formula``, ``formula_result`` and ``formula_aligned``."""
-        return {"formula": self.inline, "formula_result": self.result, "formula_aligned": self.aligned,
-                "formula_at": self.at}
+        return {
+            "formula": self.inline,
+            "formula_result": self.result,
+            "formula_aligned": self.aligned,
+            "formula_at": self.at,
+        }
 
     def at(self, name: str, links: int | None = None, **indices: int) -> Tex:
         """One instance of a formula with free indices, e.g. ``formula_at("f", k=1, t=2)``.
@@ -262,7 +275,9 @@ class Values:
         kind = BY_CALL.get(call)
         if kind is None:
             calls = ", ".join(sorted(BY_CALL))
-            raise RenderError(*template_location(), f"v.{call} is not a value the ledger knows (the calls are: {calls})")
+            raise RenderError(
+                *template_location(), f"v.{call} is not a value the ledger knows (the calls are: {calls})"
+            )
         return functools.partial(self._ask, kind)
 
     def _ask(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
@@ -278,7 +293,12 @@ class Values:
         return self._number(kind.name, given.get("layer"), index, example, given.get("name"), given.get("network"))
 
     def _number(
-        self, kind: str, layer: str | None, index: tuple[int, ...], example: int | None, formula: str | None = None,
+        self,
+        kind: str,
+        layer: str | None,
+        index: tuple[int, ...],
+        example: int | None,
+        formula: str | None = None,
         network: str | None = None,
     ) -> Tex:
         template, line = template_location()
@@ -294,16 +314,21 @@ class Values:
             raise RenderError(template, line, str(error)) from None
         if kind in PER_EXAMPLE:
             example = 1 if example is None else example
-            if isinstance(example, bool) or not isinstance(example, int) or not 1 <= example <= len(network_spec.inputs):
+            if (
+                isinstance(example, bool)
+                or not isinstance(example, int)
+                or not 1 <= example <= len(network_spec.inputs)
+            ):
                 raise RenderError(template, line, f"example {example!r} out of range 1..{len(network_spec.inputs)}")
         quantity = Quantity(kind, layer, example, tuple(index), formula, network)
         if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
             raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
         if formula is None:
-            for position, (what, size) in zip(index, _index_ranges(kind, network_spec, layer)):
+            for position, (what, size) in zip(index, _index_ranges(kind, network_spec, layer), strict=False):
                 if position > size:
-                    raise RenderError(template, line, f"{quantity}: there is no {what} {position}: it has {size} "
-                                                      f"(counted from 1)")
+                    raise RenderError(
+                        template, line, f"{quantity}: there is no {what} {position}: it has {size} (counted from 1)"
+                    )
         try:
             value = self._computation.value(quantity)
         except QuantityError as error:
@@ -362,9 +387,20 @@ class RenderedChapter:
 def _layer_views(spec: ChapterSpec) -> list[LayerView]:
     views, width = [], spec.input_size
     for number, layer in enumerate(spec.layers, start=1):
-        views.append(LayerView(layer.name, number, idx(layer.size), idx(width), layer.activation,
-                               layer.biases is not None, range(1, layer.size + 1), range(1, width + 1),
-                               layer.size, width))
+        views.append(
+            LayerView(
+                layer.name,
+                number,
+                idx(layer.size),
+                idx(width),
+                layer.activation,
+                layer.biases is not None,
+                range(1, layer.size + 1),
+                range(1, width + 1),
+                layer.size,
+                width,
+            )
+        )
         width = layer.size
     return views
 
@@ -458,10 +494,19 @@ class Verification:
 
 def _appendix_context(verification: Verification) -> dict[str, Any]:
     def counts(row: VerificationRow) -> dict[str, Any]:
-        return {"title": SpecText(row.title), "exact": idx(row.exact), "high": idx(row.high), "formulas": idx(row.formulas)}
+        return {
+            "title": SpecText(row.title),
+            "exact": idx(row.exact),
+            "high": idx(row.high),
+            "formulas": idx(row.formulas),
+        }
 
-    total = VerificationRow(SpecText(""), sum(r.exact for r in verification.rows), sum(r.high for r in verification.rows),
-                            sum(r.formulas for r in verification.rows))
+    total = VerificationRow(
+        SpecText(""),
+        sum(r.exact for r in verification.rows),
+        sum(r.high for r in verification.rows),
+        sum(r.formulas for r in verification.rows),
+    )
     return {
         "verification": [counts(row) for row in verification.rows],
         "totals": counts(total),
@@ -494,17 +539,26 @@ def _notation_context(profiles: tuple[Notation, ...]) -> dict[str, Any]:
     rows = [(meaning, [Tex(f"${p.display(macro, args)}$") for p in profiles]) for macro, args, meaning in NOTATION_ROWS]
     return {
         # Names and sources come from the profiles (data), not from the template: printed as text.
-        "profiles": [{"name": SpecText(p.name), "source": SpecText(p.source),
-                      "orientation": {"output-by-input": "out-by-in"}.get(p.orientation, "in-by-out"),
-                      "batch": p.batch}
-                     for p in profiles],
+        "profiles": [
+            {
+                "name": SpecText(p.name),
+                "source": SpecText(p.source),
+                "orientation": {"output-by-input": "out-by-in"}.get(p.orientation, "in-by-out"),
+                "batch": p.batch,
+            }
+            for p in profiles
+        ],
         "notation_rows": rows,
     }
 
 
 def render_book(
-    env: jinja2.Environment, chapter_files: list[str], notation: Notation, formulas: Formulas | None = None,
-    verification: Verification = Verification(), profiles: tuple[Notation, ...] = (),
+    env: jinja2.Environment,
+    chapter_files: list[str],
+    notation: Notation,
+    formulas: Formulas | None = None,
+    verification: Verification = Verification(),
+    profiles: tuple[Notation, ...] = (),
 ) -> str:
     """Render the book shell that inputs the given chapter files and ends with the appendix (marked text).
 

@@ -15,15 +15,39 @@ from dataclasses import dataclass
 from generator import provenance
 
 MATH_ENVIRONMENTS = frozenset(
-    {"equation", "equation*", "align", "align*", "gather", "gather*", "multline", "multline*",
-     "displaymath", "math", "alignat", "alignat*", "flalign", "flalign*"}
+    {
+        "equation",
+        "equation*",
+        "align",
+        "align*",
+        "gather",
+        "gather*",
+        "multline",
+        "multline*",
+        "displaymath",
+        "math",
+        "alignat",
+        "alignat*",
+        "flalign",
+        "flalign*",
+    }
 )
 TABLE_ENVIRONMENTS = frozenset({"tabular", "tabular*", "tabularx", "longtable"})
 # Arguments that are never values: references, lengths, and the explicit structural mark \st.
 BUILTIN_STRUCTURAL = {
-    "st": (1,), "label": (1,), "ref": (1,), "cref": (1,), "Cref": (1,), "eqref": (1,),
-    "pageref": (1,), "hspace": (1,), "vspace": (1,), "multicolumn": (1, 2), "cmidrule": (1,),
-    "begin": (1,), "end": (1,),
+    "st": (1,),
+    "label": (1,),
+    "ref": (1,),
+    "cref": (1,),
+    "Cref": (1,),
+    "eqref": (1,),
+    "pageref": (1,),
+    "hspace": (1,),
+    "vspace": (1,),
+    "multicolumn": (1, 2),
+    "cmidrule": (1,),
+    "begin": (1,),
+    "end": (1,),
 }
 # Arguments after \begin{env} that are structural: the column spec, alignat's column count.
 ENVIRONMENT_ARGUMENTS = {"tabular": 1, "tabular*": 2, "tabularx": 2, "longtable": 1, "alignat": 1, "alignat*": 1}
@@ -41,8 +65,10 @@ class Violation:
     context: str
 
     def __str__(self) -> str:
-        return (f"{self.template}:{self.line}: numeral {self.numeral!r} typed into maths or a table "
-                f"(print computed values with v.*, indices with idx or \\st): {self.context}")
+        return (
+            f"{self.template}:{self.line}: numeral {self.numeral!r} typed into maths or a table "
+            f"(print computed values with v.*, indices with idx or \\st): {self.context}"
+        )
 
 
 def _brace_group_end(text: str, start: int) -> int:
@@ -65,7 +91,8 @@ def _brace_group_end(text: str, start: int) -> int:
 
 def _arguments(text: str, start: int, count: int) -> list[tuple[int, int]]:
     """Spans of the next ``count`` brace arguments after ``start``, skipping [..] and (..) options."""
-    spans, i = [], start
+    spans: list[tuple[int, int]] = []
+    i = start
     while len(spans) < count and i < len(text):
         c = text[i]
         if c.isspace():

@@ -32,11 +32,18 @@ SMALLEST, LARGEST = Decimal("1e-12"), Decimal("1e15")
 # and the micro sign (running heads print titles in capitals, and its capital is Greek), and
 # typographic punctuation.
 NOT_IN_T1 = frozenset("\u0126\u0127\u0138\u013f\u0140\u0149\u0166\u0167\u017f\u00b5")
-PUNCTUATION = frozenset("\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030"
-                        "\u2039\u203a\u20ac")
+PUNCTUATION = frozenset(
+    "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac"
+)
 # Which spec values print as which quantity kind (their decimals must fit its precision).
-VALUE_KINDS = {"inputs": "input", "targets": "target", "weights": "weight", "biases": "bias",
-               "learning_rate": "learning_rate", "step": "finite_difference_step"}
+VALUE_KINDS = {
+    "inputs": "input",
+    "targets": "target",
+    "weights": "weight",
+    "biases": "bias",
+    "learning_rate": "learning_rate",
+    "step": "finite_difference_step",
+}
 # Every key a spec may hold, by table: an unknown key is a mistake, not a comment.
 KEYS = {
     "": ("chapter", "network", "data", "loss", "training", "precision", "gradient_check"),
@@ -54,6 +61,7 @@ def printable(character: str) -> bool:
     """Whether the book's fonts print ``character``."""
     code = ord(character)
     return (0x20 <= code < 0x7F or 0xA0 <= code <= 0x17F) and character not in NOT_IN_T1 or character in PUNCTUATION
+
 
 Matrix = tuple[tuple[Decimal, ...], ...]
 
@@ -105,9 +113,9 @@ class ChapterSpec:
     hand_decimals: int
     # The gradient check: its finite-difference step and the other chapters whose networks it runs on.
     step: Decimal | None = None
-    check_networks: tuple["ChapterSpec", ...] = ()
+    check_networks: tuple[ChapterSpec, ...] = ()
 
-    def network_spec(self, name: str | None) -> "ChapterSpec":
+    def network_spec(self, name: str | None) -> ChapterSpec:
         """This spec (``name`` None or its own) or the checked network of chapter ``name``."""
         if name is None or name == self.name:
             return self
@@ -158,15 +166,20 @@ class _Reader:
             if character in "\n\r":
                 raise self.fail(field, "a line break: the text must be one line")
             if not printable(character):
-                raise self.fail(field, f"the character {character!r} (U+{ord(character):04X}) cannot be printed by "
-                                       "the book's fonts (Latin letters, digits and punctuation only)")
+                raise self.fail(
+                    field,
+                    f"the character {character!r} (U+{ord(character):04X}) cannot be printed by "
+                    "the book's fonts (Latin letters, digits and punctuation only)",
+                )
         return value
 
     def known_keys(self, data: dict[str, Any], table: str, field: str) -> None:
         for key in data:
             if key not in KEYS[table]:
                 where = f"{field}.{key}" if field else key
-                raise self.fail(where, f"unknown key (allowed{' in ' + field if field else ''}: {', '.join(KEYS[table])})")
+                raise self.fail(
+                    where, f"unknown key (allowed{' in ' + field if field else ''}: {', '.join(KEYS[table])})"
+                )
 
     def choice(self, data: dict[str, Any], key: str, field: str, options: tuple[str, ...]) -> str:
         value = self.string(data, key, field)
@@ -188,8 +201,11 @@ class _Reader:
         if not number.is_finite():
             raise self.fail(field, f"expected a finite number, got {value}")
         if number and not SMALLEST <= abs(number) < LARGEST:
-            raise self.fail(field, f"{value} is too {'large' if abs(number) >= LARGEST else 'small'} to compute with "
-                                   f"and print (zero, or a magnitude from {SMALLEST} to below {LARGEST:.0e})")
+            raise self.fail(
+                field,
+                f"{value} is too {'large' if abs(number) >= LARGEST else 'small'} to compute with "
+                f"and print (zero, or a magnitude from {SMALLEST} to below {LARGEST:.0e})",
+            )
         return number
 
     def printed_exactly(self, values: Any, kind: str, precision: dict[str, int], field: str) -> None:
@@ -201,10 +217,16 @@ class _Reader:
         for i, row in enumerate(rows):
             for j, value in enumerate(row if isinstance(row, tuple) else (row,)):
                 if value != value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):
-                    where = field + (f"[{i}]" if isinstance(values, tuple) else "") + (
-                        f"[{j}]" if isinstance(row, tuple) else "")
-                    raise self.fail(where, f"{value} has more decimals than precision.{kind} = {decimals}, so the "
-                                           f"book would print it rounded while computing with it exactly")
+                    where = (
+                        field
+                        + (f"[{i}]" if isinstance(values, tuple) else "")
+                        + (f"[{j}]" if isinstance(row, tuple) else "")
+                    )
+                    raise self.fail(
+                        where,
+                        f"{value} has more decimals than precision.{kind} = {decimals}, so the "
+                        f"book would print it rounded while computing with it exactly",
+                    )
 
     def vector(self, value: Any, field: str, length: int | None = None) -> tuple[Decimal, ...]:
         if not isinstance(value, list) or not value:
@@ -233,15 +255,20 @@ def _check_probability_targets(read: _Reader, loss: str, output_activation: str,
     if loss not in PROBABILITY_LOSSES:
         return
     if output_activation != PROBABILITY_LOSSES[loss]:
-        raise read.fail("loss.name", f"{loss} needs probabilities from the output layer: its activation must be "
-                                     f"{PROBABILITY_LOSSES[loss]}, not {output_activation}")
+        raise read.fail(
+            "loss.name",
+            f"{loss} needs probabilities from the output layer: its activation must be "
+            f"{PROBABILITY_LOSSES[loss]}, not {output_activation}",
+        )
     for i, row in enumerate(targets):
         for j, value in enumerate(row):
             if not 0 <= value <= 1:
                 raise read.fail(f"data.targets[{i}][{j}]", f"{value}: a target of {loss} is a probability (0 to 1)")
         if loss == "softmax_ce" and sum(row) != 1:
-            raise read.fail(f"data.targets[{i}]", f"sums to {sum(row)}: a target of softmax_ce is a distribution "
-                                                  "over the classes (it sums to 1)")
+            raise read.fail(
+                f"data.targets[{i}]",
+                f"sums to {sum(row)}: a target of softmax_ce is a distribution over the classes (it sums to 1)",
+            )
 
 
 def _gradient_check(read: _Reader, data: dict[str, Any], path: Path, follow: bool) -> tuple[Decimal | None, tuple]:
@@ -328,8 +355,9 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
     _check_probability_targets(read, loss, layers[-1].activation, targets)
     training = read.table(data, "training", "training")
     read.known_keys(training, "training", "training")
-    learning_rate = read.number(read.require(training, "learning_rate", "training.learning_rate"),
-                                "training.learning_rate")
+    learning_rate = read.number(
+        read.require(training, "learning_rate", "training.learning_rate"), "training.learning_rate"
+    )
     if learning_rate <= 0:
         raise read.fail("training.learning_rate", f"must be positive, got {learning_rate}")
 
@@ -352,8 +380,11 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         read.printed_exactly(step, "finite_difference_step", precision, "gradient_check.step")
     template = read.string(chapter, "template", "chapter.template")
     if not TEMPLATE_NAME.match(template):
-        raise read.fail("chapter.template", f"{template!r} is not the name of a file under templates/"
-                                            f"{TEMPLATE_FOLDER}/ (such as worked_example.tex.j2)")
+        raise read.fail(
+            "chapter.template",
+            f"{template!r} is not the name of a file under templates/"
+            f"{TEMPLATE_FOLDER}/ (such as worked_example.tex.j2)",
+        )
     return ChapterSpec(
         path=path,
         name=name,

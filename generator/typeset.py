@@ -42,16 +42,26 @@ def parse_log(log: str) -> TexError | None:
     the ``!`` message is the one a reader needs.
     """
     lines = log.splitlines()
-    bang = next((l[2:].strip() for l in lines if l.startswith("! ")), None)
+    bang = next((line[2:].strip() for line in lines if line.startswith("! ")), None)
     for i, text in enumerate(lines):
         match = _ERROR_LINE.match(text)
         if match:
-            context = next((l.strip() for l in lines[i + 1 : i + 12] if l.startswith("l.")), "")
+            context = next((line.strip() for line in lines[i + 1 : i + 12] if line.startswith("l.")), "")
             message = match["message"]
             if bang is not None and message.startswith("Emergency stop"):
                 message = bang
             return TexError(match["file"], int(match["line"]), message, context)
     return None
+
+
+def pdf_text(pdf: Path) -> str:
+    """The text of a PDF in the order it is drawn (``pdftotext -raw``: rotated labels stay whole)."""
+    if shutil.which("pdftotext") is None:
+        raise TypesetError("pdftotext is not installed: run `make setup` (poppler-utils, see debian-packages.txt)")
+    result = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, errors="replace")
+    if result.returncode != 0:
+        raise TypesetError(f"pdftotext could not read {pdf}: {result.stderr.strip()}")
+    return result.stdout
 
 
 def tex_version() -> str:
@@ -70,8 +80,7 @@ def typeset(tex_file: Path, shown_as: Path | None = None) -> Path:
     """
     if not latexmk_available():
         raise TypesetError("latexmk is not installed: run `make setup` (see debian-packages.txt)")
-    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, FORCE_SOURCE_DATE="1",
-               openout_any="p", openin_any="p")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, FORCE_SOURCE_DATE="1", openout_any="p", openin_any="p")
     command = ["latexmk", *LATEXMK_OPTIONS, tex_file.name]
     if workspace.stop_requested("typeset"):
         _die_while_typesetting(command, tex_file, env)
@@ -85,16 +94,21 @@ def typeset(tex_file: Path, shown_as: Path | None = None) -> Path:
         if error is None:
             raise TypesetError(f"latexmk failed (exit {result.returncode}); full log: {shown_log}")
         raise TypesetError(
-            f"{folder / error.file}:{error.line}: {error.message}\n"
-            f"  {error.context}\n  full log: {shown_log}"
+            f"{folder / error.file}:{error.line}: {error.message}\n  {error.context}\n  full log: {shown_log}"
         )
     return tex_file.with_suffix(".pdf")
 
 
 def _die_while_typesetting(command: list[str], tex_file: Path, env: dict[str, str]) -> None:
     """The fault tests' stop point inside TeX: once TeX has begun writing its .aux, kill it and this build."""
-    process = subprocess.Popen(command, cwd=tex_file.parent, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=tex_file.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     aux = tex_file.with_suffix(".aux")
     while process.poll() is None and not (aux.exists() and aux.stat().st_size > 0):
         time.sleep(0.01)

@@ -14,7 +14,9 @@ nothing changed; the scans always run. Nothing is stored unless the whole book p
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -56,14 +58,18 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
     if entry.quantity.kind in quantities.BOUNDS:
         if abs(exact) < printed or exact == printed == 0:
             return None
-        return (f"{entry.quantity}: printed the bound {entry.text}, but the exact value {exact:.3e} "
-                f"is not below it ({entry.template}:{entry.line})")
+        return (
+            f"{entry.quantity}: printed the bound {entry.text}, but the exact value {exact:.3e} "
+            f"is not below it ({entry.template}:{entry.line})"
+        )
     difference = abs(printed - exact)
     if difference <= half_unit(entry.decimals):
         return None
-    return (f"{entry.quantity}: printed {entry.text}, exact {exact:.{entry.decimals + 6}f}, "
-            f"|printed - exact| = {difference:.2e} > {half_unit(entry.decimals)} "
-            f"({entry.template}:{entry.line})")
+    return (
+        f"{entry.quantity}: printed {entry.text}, exact {exact:.{entry.decimals + 6}f}, "
+        f"|printed - exact| = {difference:.2e} > {half_unit(entry.decimals)} "
+        f"({entry.template}:{entry.line})"
+    )
 
 
 def ledger_key(rendered: RenderedChapter) -> str:
@@ -98,9 +104,43 @@ def check_printed(rendered: RenderedChapter) -> list[Failure]:
         if on_page[entry.text] > 0:
             on_page[entry.text] -= 1
         else:
-            failures.append(Failure(rendered.spec.name, f"{entry.quantity}: the ledger records the text {entry.text!r}, "
-                                                        f"which the chapter's LaTeX does not print "
-                                                        f"({entry.template}:{entry.line})"))
+            failures.append(
+                Failure(
+                    rendered.spec.name,
+                    f"{entry.quantity}: the ledger records the text {entry.text!r}, "
+                    f"which the chapter's LaTeX does not print "
+                    f"({entry.template}:{entry.line})",
+                )
+            )
+    return failures
+
+
+# A number as a PDF's text shows it: siunitx prints a true minus sign and 1e-7 as 1 x 10^-7.
+_PDF_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:\s*\u00d7\s*10-?\d+)?")
+
+
+def _as_printed(text: str) -> str:
+    """A ledger text as the PDF's text shows it, spaces removed: ``1e-7`` is ``1\u00d710-7``."""
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}\u00d710{exponent}" if exponent else text
+
+
+def missing_from_pdf(printed: list[tuple[str, str, str]], text: str) -> list[Failure]:
+    """Ledger texts (chapter, quantity, text) that the PDF's text does not show as often as recorded."""
+    found = Counter(re.sub(r"\s+", "", m.group()) for m in _PDF_NUMBER.finditer(text.replace("\u2212", "-")))
+    failures = []
+    for chapter, quantity, recorded in printed:
+        form = _as_printed(recorded)
+        if found[form] > 0:
+            found[form] -= 1
+        else:
+            failures.append(
+                Failure(
+                    chapter,
+                    f"{quantity}: the ledger records {recorded!r}, which the typeset PDF "
+                    "does not show (as often as the ledger records it)",
+                )
+            )
     return failures
 
 
@@ -139,8 +179,19 @@ def _run(task: Task, chapters: dict[str, RenderedChapter], core: ModuleType) -> 
         return [Failure(task.chapter, problem) for problem in verify_formula(get_formula(task.what), core)]
     except Exception as error:  # a bug in the oracle or the checks: report it, never a traceback alone
         where = traceback.extract_tb(error.__traceback__)[-1]
-        return [Failure(task.chapter, f"internal error while checking {task.kind[:-1]} {task.what}: "
-                                      f"{type(error).__name__}: {error} ({where.filename}:{where.lineno})")]
+        return [
+            Failure(
+                task.chapter,
+                f"internal error while checking {task.kind[:-1]} {task.what}: "
+                f"{type(error).__name__}: {error} ({where.filename}:{where.lineno})",
+            )
+        ]
+
+
+def _run_unit(unit: list[Task], chapters: dict[str, RenderedChapter], core_name: str) -> list[list[Failure]]:
+    """The failures of each task of one unit (run in a worker: the core comes by the name of its module)."""
+    core = sys.modules[core_name]
+    return [_run(task, chapters, core) for task in unit]
 
 
 def _units(tasks: list[Task]) -> list[list[Task]]:
@@ -154,9 +205,14 @@ def _units(tasks: list[Task]) -> list[list[Task]]:
 
 
 def verify_book(
-    chapters: list[RenderedChapter], shell_marked: str, shell_formulas: tuple[str, ...],
-    structural: dict[str, tuple[int, ...]], store: Store | None, jobs: int,
-    progress: Callable[[str], None] = lambda line: None, core: ModuleType = default_core,
+    chapters: list[RenderedChapter],
+    shell_marked: str,
+    shell_formulas: tuple[str, ...],
+    structural: dict[str, tuple[int, ...]],
+    store: Store | None,
+    jobs: int,
+    progress: Callable[[str], None] = lambda line: None,
+    core: ModuleType = default_core,
 ) -> Verdicts:
     """Verify every chapter and the book shell; expensive verdicts come from ``store`` where it has them.
 
@@ -186,7 +242,7 @@ def verify_book(
         else:
             todo.append(task)
     units = _units(todo)
-    results = map_in_processes(lambda unit: [_run(task, by_name, core) for task in unit], units, jobs)
+    results = map_in_processes(functools.partial(_run_unit, chapters=by_name, core_name=core.__name__), units, jobs)
     for unit, unit_results in zip(units, results, strict=True):
         for task, failures in zip(unit, unit_results, strict=True):
             verdicts.failures += failures
@@ -204,7 +260,8 @@ def record(task: Task) -> dict[str, object]:
     return {"passed": task.what, "numbers": task.numbers}
 
 
-def verify_chapter(rendered: RenderedChapter, structural: dict[str, tuple[int, ...]],
-                   core: ModuleType = default_core) -> list[Failure]:
+def verify_chapter(
+    rendered: RenderedChapter, structural: dict[str, tuple[int, ...]], core: ModuleType = default_core
+) -> list[Failure]:
     """Every check of one chapter, nothing taken from a store: ledger, formulas, printed texts, scan."""
     return verify_book([rendered], "", (), structural, None, 1, core=core).failures

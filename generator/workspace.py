@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -106,8 +107,11 @@ def locked(build: Path, wait: bool, progress: Callable[[str], None]) -> Iterator
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                raise BuildBusy(build, "another build of this folder is running (try again when it is done, or "
-                                       "leave out --no-wait to wait for it)") from None
+                raise BuildBusy(
+                    build,
+                    "another build of this folder is running (try again when it is done, or "
+                    "leave out --no-wait to wait for it)",
+                ) from None
             progress(f"wait     another build is using {build}; waiting for it to finish")
             fcntl.flock(descriptor, fcntl.LOCK_EX)
         _clear_stale_work(build)
@@ -115,10 +119,8 @@ def locked(build: Path, wait: bool, progress: Callable[[str], None]) -> Iterator
     finally:
         os.close(descriptor)  # releases the lock
         if created:
-            try:
+            with contextlib.suppress(OSError):
                 build.rmdir()  # only if this build left it empty
-            except OSError:
-                pass
 
 
 def _clear_stale_work(build: Path) -> None:
@@ -141,10 +143,8 @@ def fresh_folder(build: Path, name: str) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        try:
+        with contextlib.suppress(OSError):
             work.rmdir()  # empty once no build works in it
-        except OSError:
-            pass
 
 
 def replace_folder(source: Path, target: Path) -> None:

@@ -32,11 +32,15 @@ def repository_build_is_untouched():
     assert tree_digest(ROOT / "build") == before, "the test session changed the repository's build/"
 
 
+def verify_against_the_core(name: str) -> list[str]:
+    return verify_formula(FORMULAS[name], core)
+
+
 @pytest.fixture(scope="session")
 def formula_verdicts() -> dict[str, list[str]]:
     """Every formula of the catalogue verified once for the whole session: its problems, by name."""
     names = sorted(FORMULAS)
-    problems = map_in_processes(lambda name: verify_formula(FORMULAS[name], core), names, available_jobs())
+    problems = map_in_processes(verify_against_the_core, names, available_jobs())
     return dict(zip(names, problems, strict=True))
 
 
@@ -74,8 +78,11 @@ settings.register_profile("thorough-ci", parent=settings.get_profile("thorough")
 
 
 def pytest_addoption(parser) -> None:
-    parser.addoption("--thorough", action="store_true",
-                     help="run the property tests with many more random cases (minutes, not seconds)")
+    parser.addoption(
+        "--thorough",
+        action="store_true",
+        help="run the property tests with many more random cases (minutes, not seconds)",
+    )
 
 
 def pytest_configure(config) -> None:

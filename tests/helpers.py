@@ -27,8 +27,10 @@ def tree_digest(folder: Path) -> dict[str, str]:
     """The SHA-256 of every file under ``folder``, by relative path (empty when it does not exist)."""
     if not folder.exists():
         return {}
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def printed(rendered, quantity) -> set[str]:
@@ -57,8 +59,12 @@ def verify_tampered(project: Project, rendered, matches, text: str) -> list:
     occurrence = sum(e.text == old for e in entries[:index])
     entries[index] = dataclasses.replace(entries[index], text=text)
     pieces = rendered.marked.split(rf"\num{{{old}}}")
-    marked = rf"\num{{{old}}}".join(pieces[: occurrence + 1]) + rf"\num{{{text}}}" + rf"\num{{{old}}}".join(
-        pieces[occurrence + 1 :])
-    tampered = dataclasses.replace(rendered, marked=marked,
-                                   ledger=dataclasses.replace(rendered.ledger, entries=entries))
+    marked = (
+        rf"\num{{{old}}}".join(pieces[: occurrence + 1])
+        + rf"\num{{{text}}}"
+        + rf"\num{{{old}}}".join(pieces[occurrence + 1 :])
+    )
+    tampered = dataclasses.replace(
+        rendered, marked=marked, ledger=dataclasses.replace(rendered.ledger, entries=entries)
+    )
     return verify_chapter(tampered, load_notation(project.notation_file).structural_arguments())

@@ -12,8 +12,15 @@ from generator import core
 ACTIVATION_NAMES = sorted(core.ACTIVATIONS)
 # Output activation for each loss: the fused pairs and unfused ones, so both backward routes run.
 LOSS_OUTPUTS = (
-    ("sse", "identity"), ("sse", "sigmoid"), ("mse", "tanh"), ("mse", "softmax"), ("mse", "leaky_relu"),
-    ("bce", "sigmoid"), ("bce", "softmax"), ("softmax_ce", "softmax"), ("softmax_ce", "sigmoid"),
+    ("sse", "identity"),
+    ("sse", "sigmoid"),
+    ("mse", "tanh"),
+    ("mse", "softmax"),
+    ("mse", "leaky_relu"),
+    ("bce", "sigmoid"),
+    ("bce", "softmax"),
+    ("softmax_ce", "softmax"),
+    ("softmax_ce", "sigmoid"),
 )
 
 
@@ -31,8 +38,10 @@ class Case:
     def __repr__(self) -> str:  # what hypothesis prints for a failing case
         widths = [self.X.shape[1]] + [layer.W.shape[0] for layer in self.layers]
         acts = [layer.activation for layer in self.layers]
-        return (f"Case(widths={widths}, activations={acts}, batch={self.X.shape[0]}, loss={self.loss!r}, "
-                f"reduction={self.reduction!r})")
+        return (
+            f"Case(widths={widths}, activations={acts}, batch={self.X.shape[0]}, loss={self.loss!r}, "
+            f"reduction={self.reduction!r})"
+        )
 
 
 def targets(rng: np.random.Generator, loss: str, shape: tuple[int, int]) -> np.ndarray:
@@ -44,13 +53,23 @@ def targets(rng: np.random.Generator, loss: str, shape: tuple[int, int]) -> np.n
     return rng.normal(0, 1, shape)
 
 
-def build(seed: int, widths: list[int], activations: list[str], loss: str, output: str, batch: int,
-          reduction: str, scale: float = 1.0) -> Case:
+def build(
+    seed: int,
+    widths: list[int],
+    activations: list[str],
+    loss: str,
+    output: str,
+    batch: int,
+    reduction: str,
+    scale: float = 1.0,
+) -> Case:
     """A case from a seed; ``scale`` multiplies the weights (large values reach extreme logits)."""
     rng = np.random.default_rng(seed)
     names = [*activations, output]
-    layers = [core.Dense(scale * rng.normal(0, 1 / np.sqrt(n_in), (n_out, n_in)), rng.normal(0, 0.3, n_out), name)
-              for n_in, n_out, name in zip(widths[:-1], widths[1:], names)]
+    layers = [
+        core.Dense(scale * rng.normal(0, 1 / np.sqrt(n_in), (n_out, n_in)), rng.normal(0, 0.3, n_out), name)
+        for n_in, n_out, name in zip(widths[:-1], widths[1:], names, strict=True)
+    ]
     X = rng.normal(0, 1, (batch, widths[0]))
     return Case(layers, X, targets(rng, loss, (batch, widths[-1])), loss, reduction, float(rng.uniform(0.01, 1)))
 
@@ -64,5 +83,12 @@ def cases(draw, max_depth: int = 5, max_width: int = 64, max_batch: int = 128) -
     if output == "softmax" or loss == "softmax_ce":
         widths[-1] = max(widths[-1], 2)  # softmax over one class is the constant one
     hidden = draw(st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=depth - 1, max_size=depth - 1))
-    return build(draw(st.integers(0, 2**32 - 1)), widths, hidden, loss, output,
-                 draw(st.integers(1, max_batch)), draw(st.sampled_from(core.REDUCTIONS)))
+    return build(
+        draw(st.integers(0, 2**32 - 1)),
+        widths,
+        hidden,
+        loss,
+        output,
+        draw(st.integers(1, max_batch)),
+        draw(st.sampled_from(core.REDUCTIONS)),
+    )

@@ -20,9 +20,8 @@ import generator.verify as verify
 from generator import core, workspace
 from generator.build import BOOK_STAMP, Project, build_book, build_chapter, check, check_book, load_chapters
 from generator.cache import Store
-from generator.formulas import formula_key
-from generator.formulas import get_formula
 from generator.cli import main
+from generator.formulas import formula_key, get_formula
 from generator.typeset import latexmk_available
 
 pytestmark = pytest.mark.skipif(
@@ -64,9 +63,15 @@ def run_build(project: Project, *args: str, stop_at: str | None = None, **popen)
     env = {key: value for key, value in os.environ.items() if key != workspace.STOP_VARIABLE}
     if stop_at is not None:
         env[workspace.STOP_VARIABLE] = stop_at
-    return subprocess.Popen([sys.executable, "-m", "generator", "build", "--root", str(project.root), *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", "build", "--root", str(project.root), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **popen,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +278,9 @@ def test_text_from_a_spec_prints_as_text(small, tmp_path, hostile: str) -> None:
     assert not list(tmp_path.rglob("pwned"))
 
 
-@pytest.mark.parametrize("title", ["Rückwärts durch das Netz: Fehlerterme à la française, ŁÓDŹ", "Ångström – “quoted” — €5"])
+@pytest.mark.parametrize(
+    "title", ["Rückwärts durch das Netz: Fehlerterme à la française, ŁÓDŹ", "Ångström – “quoted” — €5"]
+)
 def test_a_title_in_accented_latin_is_printed(small, tmp_path, title: str) -> None:
     """Titles in accented Latin letters and typographic punctuation typeset and read back from the PDF."""
     project = copy_of(small, tmp_path / "copy")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 from helpers import printed, render_checked
 
-from generator.quantities import Quantity
 from generator.oracle import Oracle
+from generator.quantities import Quantity
 from generator.verify import check_entry
 
 
 @pytest.fixture(scope="module")
 def rendered(project):
     return render_checked(project, "worked-example")
-
 
 
 @pytest.mark.parametrize(

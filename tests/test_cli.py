@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from test_spec import MALFORMED_SPECS
 
 from generator.cli import main
-from test_spec import MALFORMED_SPECS
 
 
 def invoke(*args: str):
@@ -16,8 +16,12 @@ def invoke(*args: str):
 def test_every_command_has_help() -> None:
     """`--help` describes the group and each command."""
     assert "Exit status: 0 all checks passed, 1 a check or TeX failed, 2 bad input." in invoke("--help").output
-    for command, phrase in [("build", "typeset build/handbook.pdf"), ("chapter", "Render and verify the chapter NAME"),
-                            ("check", "Writes no .tex, ledger or PDF"), ("list", "List the chapters in book order")]:
+    for command, phrase in [
+        ("build", "typeset build/handbook.pdf"),
+        ("chapter", "Render and verify the chapter NAME"),
+        ("check", "Writes no .tex, ledger or PDF"),
+        ("list", "List the chapters in book order"),
+    ]:
         result = invoke(command, "--help")
         assert result.exit_code == 0 and phrase in result.output, command
 
@@ -50,15 +54,24 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
     """An unknown chapter name exits 2 and lists the chapters there are."""
     result = invoke("chapter", "no-such", "--root", str(project_copy.root))
     assert result.exit_code == 2
-    assert "no chapter called 'no-such' (chapters: worked-example, matrix-form, linear-layer, three-layer, four-equations, softmax-cross-entropy, gradient-checking)" in result.output
+    assert (
+        "no chapter called 'no-such' (chapters: worked-example, matrix-form, linear-layer, three-layer, "
+        "four-equations, softmax-cross-entropy, gradient-checking)" in result.output
+    )
 
 
 @pytest.mark.parametrize(
     ("old", "new", "field", "problem"),
-    [*MALFORMED_SPECS,
-     ('title = "A worked example: one gradient step by hand"\n', "", "chapter.title", "missing"),
-     ('template = "worked_example.tex.j2"', 'template = "no_such.tex.j2"', "chapter.template",
-      "no template 'no_such.tex.j2'")],
+    [
+        *MALFORMED_SPECS,
+        ('title = "A worked example: one gradient step by hand"\n', "", "chapter.title", "missing"),
+        (
+            'template = "worked_example.tex.j2"',
+            'template = "no_such.tex.j2"',
+            "chapter.template",
+            "no template 'no_such.tex.j2'",
+        ),
+    ],
 )
 def test_malformed_spec_is_bad_input_and_writes_nothing(project_copy, old, new, field, problem) -> None:
     """Each kind of malformed spec exits 2 with one message naming file, field and problem, and writes nothing."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -68,7 +70,7 @@ def numeric_gradient(f, x: np.ndarray, step: np.ndarray | None = None) -> np.nda
 def random_network(rng, widths, activations, output, loss, batch):
     layers = [
         core.Dense(rng.normal(0, 0.8, (n_out, n_in)), rng.normal(0, 0.3, n_out), act)
-        for n_in, n_out, act in zip(widths[:-2], widths[1:-1], activations)
+        for n_in, n_out, act in zip(widths[:-2], widths[1:-1], activations, strict=True)
     ]
     layers.append(core.Dense(rng.normal(0, 0.8, (widths[-1], widths[-2])), rng.normal(0, 0.3, widths[-1]), output))
     X = rng.normal(0, 1, (batch, widths[0]))
@@ -87,7 +89,7 @@ def ill_conditioned(layers, X, loss) -> bool:
     records = core.forward(layers, X)
     kink = any(
         layer.activation in ("relu", "leaky_relu") and np.min(np.abs(record.Z)) < 1e-3
-        for layer, record in zip(layers, records)
+        for layer, record in zip(layers, records, strict=True)
     )
     out = records[-1].A
     saturated = loss in ("bce", "softmax_ce") and (np.min(out) < 1e-3 or np.max(out) > 1 - 1e-3)
@@ -100,7 +102,7 @@ def check_gradients(layers, X, Y, loss, reduction):
     grads = core.backward(layers, records, X, Y, loss, reduction)
     f = lambda: loss_with_shift(layers, X, Y, loss, reduction)  # noqa: E731
     J = f()
-    for n, (layer, record, g) in enumerate(zip(layers, records, grads)):
+    for n, (layer, record, g) in enumerate(zip(layers, records, grads, strict=True)):
         assert_gradient(g.dW, numeric_gradient(f, layer.W), J, f"dW of layer {n + 1}")
         assert_gradient(g.db, numeric_gradient(f, layer.b), J, f"db of layer {n + 1}")
         for where, analytic in (("Z", g.dZ), ("A", g.dA)):
@@ -109,17 +111,22 @@ def check_gradients(layers, X, Y, loss, reduction):
             if where == "A" and n == len(layers) - 1 and loss in ("bce", "softmax_ce"):
                 # log(a) and log(1 - a): keep the step proportional to the distance to 0 or 1.
                 step = H * np.minimum(record.A, 1 - record.A)
-            numeric = numeric_gradient(
-                lambda: loss_with_shift(layers, X, Y, loss, reduction, (n, where), shift), shift, step
-            )
+            shifted = functools.partial(loss_with_shift, layers, X, Y, loss, reduction, (n, where), shift)
+            numeric = numeric_gradient(shifted, shift, step)
             assert_gradient(analytic, numeric, J, f"d{where} of layer {n + 1}")
 
 
 ACTIVATION_NAMES = sorted(core.ACTIVATIONS)
 # Output activation for each loss: fused pairs and unfused ones, so both backward routes run.
 LOSS_OUTPUTS = [
-    ("sse", "identity"), ("sse", "sigmoid"), ("mse", "tanh"), ("mse", "softmax"),
-    ("bce", "sigmoid"), ("bce", "softmax"), ("softmax_ce", "softmax"), ("softmax_ce", "sigmoid"),
+    ("sse", "identity"),
+    ("sse", "sigmoid"),
+    ("mse", "tanh"),
+    ("mse", "softmax"),
+    ("bce", "sigmoid"),
+    ("bce", "softmax"),
+    ("softmax_ce", "softmax"),
+    ("softmax_ce", "sigmoid"),
 ]
 
 
@@ -145,8 +152,10 @@ def kink_crossed(case, moved: list) -> bool:
     """Whether moving a parameter makes a ReLU-type pre-activation change sign (or touch zero)."""
     base = core.forward(case.layers, case.X)
     after = core.forward(moved, case.X)
-    return any(layer.activation in ("relu", "leaky_relu") and np.any(np.sign(r.Z) != np.sign(q.Z))
-               for layer, r, q in zip(case.layers, base, after))
+    return any(
+        layer.activation in ("relu", "leaky_relu") and np.any(np.sign(r.Z) != np.sign(q.Z))
+        for layer, r, q in zip(case.layers, base, after, strict=True)
+    )
 
 
 @given(cases(), st.randoms(use_true_random=False))
@@ -162,10 +171,12 @@ def test_random_networks_match_finite_differences(case, random) -> None:
         if any(kink_crossed(case, m) for m in moved):
             continue
         analytic = (grads[n].dW if which == "W" else grads[n].db)[index]
-        numeric = gradcheck.numerical_gradient(core, case.layers, case.X, case.Y, case.loss, case.reduction,
-                                               (n, which, index), H)
+        numeric = gradcheck.numerical_gradient(
+            core, case.layers, case.X, case.Y, case.loss, case.reduction, (n, which, index), H
+        )
         assert abs(analytic - numeric) <= TOLERANCE * max(abs(analytic), abs(numeric)) + NOISE * max(1.0, abs(J)), (
-            f"d{which}{index} of layer {n + 1}: backprop {analytic!r}, central difference {numeric!r}")
+            f"d{which}{index} of layer {n + 1}: backprop {analytic!r}, central difference {numeric!r}"
+        )
 
 
 @pytest.mark.parametrize(("loss", "output"), [("bce", "sigmoid"), ("softmax_ce", "softmax")])
@@ -212,8 +223,13 @@ def test_unknown_activation_is_named() -> None:
 def small_network(**changes):
     """A 2-3-2 network with a batch of two, softmax output; ``changes`` replace its parts."""
     parts = {
-        "W1": np.ones((3, 2)), "b1": np.zeros(3), "W2": np.ones((2, 3)), "b2": np.zeros(2),
-        "X": np.ones((2, 2)), "Y": np.array([[0.25, 0.75], [1.0, 0.0]]), "output": "softmax",
+        "W1": np.ones((3, 2)),
+        "b1": np.zeros(3),
+        "W2": np.ones((2, 3)),
+        "b2": np.zeros(2),
+        "X": np.ones((2, 2)),
+        "Y": np.array([[0.25, 0.75], [1.0, 0.0]]),
+        "output": "softmax",
     }
     parts.update(changes)
     layers = [core.Dense(parts["W1"], parts["b1"], "tanh"), core.Dense(parts["W2"], parts["b2"], parts["output"])]

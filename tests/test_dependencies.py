@@ -10,14 +10,16 @@ import pytest
 
 from generator import core, dependencies
 from generator.build import book_key, check, load_chapters
-from generator.formulas import formula_key, verify_formula
-from generator.formulas import get_formula
+from generator.formulas import formula_key, get_formula, verify_formula
 from generator.verify import ledger_key, verify_ledger
 
 # Each cache, by the modules whose import closures its key covers: a formula's verdict covers the
 # checks and the core it is checked against.
-CACHES = {"formula verdict": ("generator.formulas.check", "generator.core"), "ledger verdict": ("generator.verify",),
-          "book stamp": ("generator.cli",)}
+CACHES = {
+    "formula verdict": ("generator.formulas.check", "generator.core"),
+    "ledger verdict": ("generator.verify",),
+    "book stamp": ("generator.cli",),
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +31,20 @@ def package_copy(tmp_path_factory) -> Path:
 
 def keys(project, rendered) -> dict[str, str]:
     """The key of each cache for the worked example, as the build computes it."""
-    return {"formula verdict": formula_key(get_formula("error_term"), core), "ledger verdict": ledger_key(rendered),
-            "book stamp": book_key(project)}
+    return {
+        "formula verdict": formula_key(get_formula("error_term"), core),
+        "ledger verdict": ledger_key(rendered),
+        "book stamp": book_key(project),
+    }
 
 
-def test_a_one_byte_change_to_any_module_invalidates_every_cache_that_imports_it(project, package_copy,
-                                                                                    monkeypatch) -> None:
+def test_a_one_byte_change_to_any_module_invalidates_every_cache_that_imports_it(
+    project, package_copy, monkeypatch
+) -> None:
     """For every module of generator/, one byte more changes exactly the keys whose code imports it."""
-    (rendered,) = check(project, [s for s in load_chapters(project) if s.name == "worked-example"],
-                        lambda line: None).chapters
+    (rendered,) = check(
+        project, [s for s in load_chapters(project) if s.name == "worked-example"], lambda line: None
+    ).chapters
     monkeypatch.setattr(dependencies, "PACKAGE", package_copy)
     before = keys(project, rendered)
     modules = sorted(package_copy.rglob("*.py"))
@@ -83,7 +90,13 @@ def test_every_module_whose_code_makes_a_verdict_is_in_its_key(project) -> None:
     ledger_code = files_run_by(lambda: [verify_ledger(chapter) for chapter in rendered])
     assert dependencies.PACKAGE / "oracle.py" in ledger_code
     assert ledger_code <= set(dependencies.closure("generator.verify"))
-    formula_code = files_run_by(lambda: [verify_formula(get_formula(name), core) for name in
-                                         ("error_term", "softmax_ce_chain", "relative_error", "wta_error_2")])
+    formula_code = files_run_by(
+        lambda: [
+            verify_formula(get_formula(name), core)
+            for name in ("error_term", "softmax_ce_chain", "relative_error", "wta_error_2")
+        ]
+    )
     assert dependencies.PACKAGE / "formulas" / "check.py" in formula_code
-    assert formula_code <= set(dependencies.closure("generator.formulas.check")) | set(dependencies.closure("generator.core"))
+    assert formula_code <= set(dependencies.closure("generator.formulas.check")) | set(
+        dependencies.closure("generator.core")
+    )

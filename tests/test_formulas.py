@@ -8,9 +8,9 @@ from fractions import Fraction
 import pytest
 
 from generator import core
-from generator.formulas.language import Apply, Const, Entry, Mul, Q
-from generator.formulas.check import check_exact, check_numeric, formula_key, verify_formula
 from generator.formulas import FORMULAS, Formula
+from generator.formulas.check import check_exact, check_numeric, formula_key, verify_formula
+from generator.formulas.language import Apply, Const, Entry, Mul, Q
 
 
 @pytest.mark.parametrize("name", sorted(FORMULAS))
@@ -29,7 +29,9 @@ MUTATIONS = {
     "transpose misplaced": mutate("weight_gradient_vector", Q("delta").T @ Q("aprev")),
     "sign flipped": mutate("sse_gradient", Mul(Const(Fraction(2)), Entry("y", ("k",)) - Entry("a", ("k",)))),
     "factor dropped": mutate("error_term", Entry("dJ_dz", ("k",)), Entry("dJ_da", ("k",))),
-    "constant changed": mutate("sigmoid_derivative", Mul(Apply("sigma", Q("z")), Const(Fraction(2)) - Apply("sigma", Q("z")))),
+    "constant changed": mutate(
+        "sigmoid_derivative", Mul(Apply("sigma", Q("z")), Const(Fraction(2)) - Apply("sigma", Q("z")))
+    ),
 }
 
 
@@ -75,7 +77,9 @@ def test_declared_shapes_are_confirmed() -> None:
 def test_a_wrong_formula_that_holds_is_a_failure() -> None:
     """Marking a true formula as wrong fails: a wrong formula's check must fail."""
     formula = dataclasses.replace(FORMULAS["weight_gradient"], kind="wrong")
-    assert verify_formula(formula, core) == ["formula weight_gradient: marked wrong, but both the exact and the numeric check pass"]
+    assert verify_formula(formula, core) == [
+        "formula weight_gradient: marked wrong, but both the exact and the numeric check pass"
+    ]
 
 
 def test_a_formulas_verdict_is_keyed_by_its_content() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from helpers import printed, render_checked
 from helpers import printed_value as value
+from helpers import render_checked
 
 from generator.quantities import Quantity
 
@@ -33,5 +33,11 @@ def test_operation_counts_follow_the_layer_sizes(rendered) -> None:
 
 def test_every_one_of_the_four_equations_is_shown(rendered) -> None:
     """BP1 to BP4, the mean's 1/m and the transposed mistake are all checked formulas of the chapter."""
-    assert {"bp_output_error", "bp_error_recursion", "bp_bias_gradient", "bp_weight_gradient",
-            "bp_mean_output_error", "wrong_bp_error_recursion_transpose"} <= set(rendered.formulas)
+    assert {
+        "bp_output_error",
+        "bp_error_recursion",
+        "bp_bias_gradient",
+        "bp_weight_gradient",
+        "bp_mean_output_error",
+        "wrong_bp_error_recursion_transpose",
+    } <= set(rendered.formulas)

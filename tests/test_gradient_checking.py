@@ -30,8 +30,10 @@ def test_relative_error_follows_its_definition() -> None:
     assert gradcheck.relative_error(2.0, 1.0) == gradcheck.relative_error(1.0, 2.0) == 0.5
 
 
-@pytest.mark.parametrize(("error", "meaning"), [(0.0, "right"), (9.9e-8, "right"), (1e-7, "right only if"),
-                                                (5e-3, "suspicious"), (1e-2, "wrong"), (1.0, "wrong")])
+@pytest.mark.parametrize(
+    ("error", "meaning"),
+    [(0.0, "right"), (9.9e-8, "right"), (1e-7, "right only if"), (5e-3, "suspicious"), (1e-2, "wrong"), (1.0, "wrong")],
+)
 def test_verdict_reads_the_rule_of_thumb(error: float, meaning: str) -> None:
     """Each bound is exclusive: an error equal to a bound falls into the next row."""
     assert gradcheck.verdict(error).startswith(meaning)
@@ -40,8 +42,10 @@ def test_verdict_reads_the_rule_of_thumb(error: float, meaning: str) -> None:
 def test_central_difference_of_the_core_matches_backpropagation() -> None:
     """On a smooth random network every parameter checks below 1e-7 with a step of 1e-5."""
     rng = np.random.default_rng(5)
-    layers = [core.Dense(rng.normal(0, 1, (3, 2)), rng.normal(0, 1, 3), "tanh"),
-              core.Dense(rng.normal(0, 1, (2, 3)), rng.normal(0, 1, 2), "softmax")]
+    layers = [
+        core.Dense(rng.normal(0, 1, (3, 2)), rng.normal(0, 1, 3), "tanh"),
+        core.Dense(rng.normal(0, 1, (2, 3)), rng.normal(0, 1, 2), "softmax"),
+    ]
     X, Y = rng.normal(0, 1, (4, 2)), rng.dirichlet(np.ones(2), size=4)
     grads = core.backward(layers, core.forward(layers, X), X, Y, "softmax_ce", "mean")
     for n, which, index in gradcheck.parameters(layers):
@@ -50,8 +54,9 @@ def test_central_difference_of_the_core_matches_backpropagation() -> None:
         assert gradcheck.relative_error(analytic, numerical) < 1e-7, (n, which, index)
 
 
-@pytest.mark.parametrize(("value", "text"), [(0.0, "0"), (6.5e-11, "1e-10"), (1e-10, "1e-9"), (0.3, "1e0"),
-                                             (1.0, "1e1"), (-2e-5, "1e-4")])
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.0, "0"), (6.5e-11, "1e-10"), (1e-10, "1e-9"), (0.3, "1e0"), (1.0, "1e1"), (-2e-5, "1e-4")]
+)
 def test_format_bound_is_the_next_power_of_ten(value: float, text: str) -> None:
     """A bound is strictly above the value's magnitude: 1e-10 itself is bounded by 1e-9."""
     assert format_bound(value) == text
@@ -62,15 +67,21 @@ def test_the_kinked_unit_fails_and_the_rest_agree(rendered) -> None:
     kinked = [("hid", (1, 1)), ("hid", (1, 2)), ("hid", (1,))]
     for layer, index in kinked:
         assert printed(rendered, Quantity("relative_error", layer, None, index)) == {"1.00"}
-    others = [e for e in rendered.ledger.entries
-              if e.quantity.kind == "relative_error" and (e.quantity.layer, e.quantity.index) not in kinked]
+    others = [
+        e
+        for e in rendered.ledger.entries
+        if e.quantity.kind == "relative_error" and (e.quantity.layer, e.quantity.index) not in kinked
+    ]
     assert len(others) == 6 and {e.text for e in others} == {"0.00"}
 
 
 def test_every_chapter_network_is_checked(rendered, project) -> None:
     """The book table has one bound per other chapter, each below the first threshold."""
-    bounds = {e.quantity.network: Decimal(e.text) for e in rendered.ledger.entries
-              if e.quantity.kind == "relative_error_bound" and e.quantity.network is not None}
+    bounds = {
+        e.quantity.network: Decimal(e.text)
+        for e in rendered.ledger.entries
+        if e.quantity.kind == "relative_error_bound" and e.quantity.network is not None
+    }
     others = {p.stem for p in project.chapters.glob("*.toml")} - {"gradient-checking"}
     assert set(bounds) == others
     assert all(b <= Decimal(str(gradcheck.VERDICTS[0][0])) for b in bounds.values())
@@ -78,8 +89,9 @@ def test_every_chapter_network_is_checked(rendered, project) -> None:
 
 def test_a_bound_below_the_exact_error_is_caught(project, rendered) -> None:
     """Printing a power of ten under the oracle's relative error fails, naming the network."""
-    (failure,) = verify_tampered(project, rendered, lambda q: q.kind == "relative_error_bound"
-                                 and q.network == "four-equations", "1e-12")
+    (failure,) = verify_tampered(
+        project, rendered, lambda q: q.kind == "relative_error_bound" and q.network == "four-equations", "1e-12"
+    )
     assert "relative_error_bound of the network of four-equations: printed the bound 1e-12" in str(failure)
 
 

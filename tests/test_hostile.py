@@ -35,6 +35,7 @@ def replace(relative: str, old: str, new: str) -> Callable[[Path], None]:
         text = path.read_text()
         assert old in text, (relative, old)
         path.write_text(text.replace(old, new, 1))
+
     return change
 
 
@@ -45,11 +46,13 @@ def spec(old: str, new: str, field: str, problem: str) -> Case:
 
 def template_line(text: str, problem: str) -> Case:
     """A line added to the worked example's template (after its first line), named by template, line and problem."""
+
     def change(root: Path) -> None:
         path = root / TEMPLATE
         lines = path.read_text().splitlines()
         lines.insert(1, text)
         path.write_text("\n".join(lines) + "\n")
+
     return Case(change, ("chapters/worked_example.tex.j2:2: ", problem))
 
 
@@ -60,6 +63,7 @@ def write(relative: str, data: bytes) -> Callable[[Path], None]:
             shutil.rmtree(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
     return change
 
 
@@ -75,74 +79,118 @@ CASES: dict[str, Case] = {
     # The spec: its syntax, its tables and keys, its text.
     "toml syntax": spec("[loss]", "[loss", "(syntax)", "Expected ']'"),
     "not utf-8": Case(write(WORKED, b"\xff\xfe title"), (WORKED, ": (encoding): ", "not UTF-8")),
-    "spec is a folder": Case(make_folder("chapters/broken.toml"), ("chapters/broken.toml", ": (file): ", "cannot be read")),
-    "bad file name": Case(write("chapters/Bad Name.toml", b""), ("Bad Name.toml", "(file name)", "is not a chapter name")),
+    "spec is a folder": Case(
+        make_folder("chapters/broken.toml"), ("chapters/broken.toml", ": (file): ", "cannot be read")
+    ),
+    "bad file name": Case(
+        write("chapters/Bad Name.toml", b""), ("Bad Name.toml", "(file name)", "is not a chapter name")
+    ),
     "unknown table": spec("[loss]", "[optimizer]\nmomentum = 0.9\n\n[loss]", "optimizer", "unknown key"),
-    "unknown key": spec("learning_rate = 0.1", "learning_rate = 0.1\nmomentum = 0.9", "training.momentum",
-                        "unknown key"),
-    "unknown layer key": spec('name = "hid"', 'name = "hid"\ndropout = 0.5', "network.layers[0].dropout", "unknown key"),
+    "unknown key": spec(
+        "learning_rate = 0.1", "learning_rate = 0.1\nmomentum = 0.9", "training.momentum", "unknown key"
+    ),
+    "unknown layer key": spec(
+        'name = "hid"', 'name = "hid"\ndropout = 0.5', "network.layers[0].dropout", "unknown key"
+    ),
     "title missing": spec(TITLE + "\n", "", "chapter.title", "missing"),
     "title a number": spec(TITLE, "title = 42", "chapter.title", "expected a non-empty string"),
     "title empty": spec(TITLE, 'title = "  "', "chapter.title", "expected a non-empty string"),
     "title with a blank line": spec(TITLE, r'title = "One line\n\nand another"', "chapter.title", "line break"),
     "title in Chinese": spec(TITLE, 'title = "反向传播"', "chapter.title", "U+53CD"),
-    "title with an emoji": spec(TITLE, 'title = "Backprop \U0001F680"', "chapter.title", "U+1F680"),
+    "title with an emoji": spec(TITLE, 'title = "Backprop \U0001f680"', "chapter.title", "U+1F680"),
     "title with a control character": spec(TITLE, r'title = "Bell \u0007"', "chapter.title", "U+0007"),
     "source with a tab": spec('source = "note 001"', r'source = "note\t001"', "chapter.source", "U+0009"),
-    "template absolute": spec('template = "worked_example.tex.j2"', 'template = "/etc/passwd"', "chapter.template",
-                              "is not the name of a file under templates/chapters/"),
-    "template climbs": spec('template = "worked_example.tex.j2"', 'template = "../book.tex.j2"', "chapter.template",
-                            "is not the name of a file"),
-    "template in a subfolder": spec('template = "worked_example.tex.j2"', 'template = "chapters/worked_example.tex.j2"',
-                                    "chapter.template", "is not the name of a file"),
-    "template missing": spec('template = "worked_example.tex.j2"', 'template = "no_such.tex.j2"', "chapter.template",
-                             "no template 'no_such.tex.j2'"),
+    "template absolute": spec(
+        'template = "worked_example.tex.j2"',
+        'template = "/etc/passwd"',
+        "chapter.template",
+        "is not the name of a file under templates/chapters/",
+    ),
+    "template climbs": spec(
+        'template = "worked_example.tex.j2"',
+        'template = "../book.tex.j2"',
+        "chapter.template",
+        "is not the name of a file",
+    ),
+    "template in a subfolder": spec(
+        'template = "worked_example.tex.j2"',
+        'template = "chapters/worked_example.tex.j2"',
+        "chapter.template",
+        "is not the name of a file",
+    ),
+    "template missing": spec(
+        'template = "worked_example.tex.j2"',
+        'template = "no_such.tex.j2"',
+        "chapter.template",
+        "no template 'no_such.tex.j2'",
+    ),
     "order negative": spec("order = 10", "order = -1", "chapter.order", "out of range"),
     "order a float": spec("order = 10", "order = 1.5", "chapter.order", "expected a whole number"),
     # The network and its numbers.
     "inputs zero": spec("inputs = 2\n", "inputs = 0\n", "network.inputs", "out of range"),
-    "no layers": spec('[[network.layers]]\nname = "hid"', '[[network.layerz]]\nname = "hid"', "network.layerz",
-                      "unknown key"),
+    "no layers": spec(
+        '[[network.layers]]\nname = "hid"', '[[network.layerz]]\nname = "hid"', "network.layerz", "unknown key"
+    ),
     "layer name in capitals": spec('name = "hid"', 'name = "Hid"', "network.layers[0].name", "lower-case letters"),
     "layer name twice": spec('name = "out"', 'name = "hid"', "network.layers[1].name", "used by an earlier layer"),
-    "unknown activation": spec('activation = "relu"', 'activation = "swish"', "network.layers[0].activation",
-                               "unknown value 'swish'"),
+    "unknown activation": spec(
+        'activation = "relu"', 'activation = "swish"', "network.layers[0].activation", "unknown value 'swish'"
+    ),
     "weight a string": spec("[[0.42, 0.19]", '[["0.42", 0.19]', "network.layers[0].weights[0][0]", "expected a number"),
     "weight a boolean": spec("[[0.42, 0.19]", "[[true, 0.19]", "network.layers[0].weights[0][0]", "expected a number"),
     "weight nan": spec("[[0.42, 0.19]", "[[nan, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
     "weight 1e308": spec("[[0.42, 0.19]", "[[1e308, 0.19]", "network.layers[0].weights[0][0]", "too large"),
     "weight 1e26": spec("[[0.42, 0.19]", "[[1e26, 0.19]", "network.layers[0].weights[0][0]", "too large"),
     "weight 1e-400": spec("[[0.42, 0.19]", "[[1e-400, 0.19]", "network.layers[0].weights[0][0]", "too small"),
-    "weight with more decimals than printed": spec("[[0.42, 0.19]", "[[0.421, 0.19]", "network.layers[0].weights[0][0]",
-                                                   "more decimals than precision.weight = 2"),
-    "weights row too long": spec("[[0.42, 0.19]", "[[0.42, 0.19, 0.1]", "network.layers[0].weights[0]",
-                                 "expected 2 numbers, got 3"),
-    "weights not a list": spec("weights = [[0.42, 0.19], [-0.27, -0.37]]", "weights = 0.42",
-                               "network.layers[0].weights", "expected a non-empty list of rows"),
+    "weight with more decimals than printed": spec(
+        "[[0.42, 0.19]", "[[0.421, 0.19]", "network.layers[0].weights[0][0]", "more decimals than precision.weight = 2"
+    ),
+    "weights row too long": spec(
+        "[[0.42, 0.19]", "[[0.42, 0.19, 0.1]", "network.layers[0].weights[0]", "expected 2 numbers, got 3"
+    ),
+    "weights not a list": spec(
+        "weights = [[0.42, 0.19], [-0.27, -0.37]]",
+        "weights = 0.42",
+        "network.layers[0].weights",
+        "expected a non-empty list of rows",
+    ),
     "input row too short": spec("inputs = [[1, 1]]", "inputs = [[1]]", "data.inputs[0]", "expected 2 numbers, got 1"),
-    "targets for fewer examples": spec("inputs = [[1, 1]]", "inputs = [[1, 1], [1, 0]]", "data.targets",
-                                       "1 rows for 2 input rows"),
+    "targets for fewer examples": spec(
+        "inputs = [[1, 1]]", "inputs = [[1, 1], [1, 0]]", "data.targets", "1 rows for 2 input rows"
+    ),
     "unknown loss": spec('name = "sse"', 'name = "hinge"', "loss.name", "unknown value 'hinge'"),
     "unknown reduction": spec('reduction = "sum"', 'reduction = "median"', "loss.reduction", "unknown value 'median'"),
-    "cross-entropy after identity": Case(replace("chapters/linear-layer.toml", 'name = "sse"', 'name = "bce"'),
-                                         ("chapters/linear-layer.toml", ": loss.name: ", "its activation must be sigmoid")),
-    "learning rate zero": spec("learning_rate = 0.1", "learning_rate = 0.0", "training.learning_rate", "must be positive"),
+    "cross-entropy after identity": Case(
+        replace("chapters/linear-layer.toml", 'name = "sse"', 'name = "bce"'),
+        ("chapters/linear-layer.toml", ": loss.name: ", "its activation must be sigmoid"),
+    ),
+    "learning rate zero": spec(
+        "learning_rate = 0.1", "learning_rate = 0.0", "training.learning_rate", "must be positive"
+    ),
     "hand decimals negative": spec("hand_decimals = 2", "hand_decimals = -1", "training.hand_decimals", "out of range"),
-    "unknown precision kind": spec("preactivation = 2", "preactivatoin = 2", "precision.preactivatoin",
-                                   "unknown quantity kind"),
+    "unknown precision kind": spec(
+        "preactivation = 2", "preactivatoin = 2", "precision.preactivatoin", "unknown quantity kind"
+    ),
     "precision too fine": spec("preactivation = 2", "preactivation = 13", "precision.preactivation", "out of range"),
-    "precision a float": spec("preactivation = 2", "preactivation = 2.5", "precision.preactivation",
-                              "expected a whole number"),
-    "bce target above one": Case(replace("chapters/gradient-checking.toml", "targets = [[1]]", "targets = [[2]]"),
-                                 ("chapters/gradient-checking.toml", ": data.targets[0][0]: ", "is a probability")),
+    "precision a float": spec(
+        "preactivation = 2", "preactivation = 2.5", "precision.preactivation", "expected a whole number"
+    ),
+    "bce target above one": Case(
+        replace("chapters/gradient-checking.toml", "targets = [[1]]", "targets = [[2]]"),
+        ("chapters/gradient-checking.toml", ": data.targets[0][0]: ", "is a probability"),
+    ),
     "softmax target not a distribution": Case(
         replace("chapters/softmax-cross-entropy.toml", "[0, 1, 0]", "[0, 0.5, 0]"),
-        ("chapters/softmax-cross-entropy.toml", ": data.targets[0]: ", "sums to 0.5")),
-    "gradient check step too large": Case(replace("chapters/gradient-checking.toml", "step = 1e-5", "step = 0.5"),
-                                          ("chapters/gradient-checking.toml", ": gradient_check.step: ", "out of range")),
+        ("chapters/softmax-cross-entropy.toml", ": data.targets[0]: ", "sums to 0.5"),
+    ),
+    "gradient check step too large": Case(
+        replace("chapters/gradient-checking.toml", "step = 1e-5", "step = 0.5"),
+        ("chapters/gradient-checking.toml", ": gradient_check.step: ", "out of range"),
+    ),
     "gradient check of no chapter": Case(
         replace("chapters/gradient-checking.toml", '"worked-example",', '"no-such-chapter",'),
-        ("chapters/gradient-checking.toml", ": gradient_check.networks[0]: ", "is not another chapter")),
+        ("chapters/gradient-checking.toml", ": gradient_check.networks[0]: ", "is not another chapter"),
+    ),
     # The template: syntax, runtime, includes, and the ledger's calls.
     "template syntax error": template_line("<% if %>", "template syntax"),
     "division by zero in a template": template_line("<< 1 // 0 >>", "ZeroDivisionError"),
@@ -151,7 +199,9 @@ CASES: dict[str, Case] = {
     "undefined variable": template_line("<< no_such_variable >>", "'no_such_variable' is undefined"),
     "unknown ledger call": template_line("<< v.dz('hid', 1) >>", "v.dz is not a value the ledger knows"),
     "unit out of range": template_line("<< v.z('hid', 3) >>", "there is no unit in layer 'hid' 3: it has 2"),
-    "weight input out of range": template_line("<< v.W('out', 1, 5) >>", "there is no input to layer 'out' 5: it has 2"),
+    "weight input out of range": template_line(
+        "<< v.W('out', 1, 5) >>", "there is no input to layer 'out' 5: it has 2"
+    ),
     "unknown layer": template_line("<< v.z('nope', 1) >>", "no layer called 'nope'"),
     "example out of range": template_line("<< v.z('hid', 1, 2) >>", "example 2 out of range"),
     "index zero": template_line("<< v.z('hid', 0) >>", "indices are whole numbers from 1"),
@@ -160,22 +210,33 @@ CASES: dict[str, Case] = {
     "precision missing": template_line("<< v.dx(1) >>", "has no precision.input_gradient"),
     "wrong number of arguments": template_line("<< v.z() >>", "v.z(layer, k, example=1): missing a required argument"),
     # Notation profiles.
-    "profile that does not exist": Case(nothing, ("notation/nope.toml", "no notation profile 'nope'"),
-                                        ("build", "--notation", "nope")),
-    "profile given as a path": Case(nothing, ("--notation", "is not a profile name"),
-                                    ("build", "--notation", "/../../x/note002")),
-    "profile with a syntax error": Case(replace("notation/default.toml", "[macros]", "[macros"),
-                                        ("notation/default.toml", ": (syntax): ")),
-    "profile extends itself": Case(replace("notation/note002.toml", 'extends = "default"', 'extends = "note002"'),
-                                   ("notation/note002.toml", ": extends: ", "in a circle"),
-                                   ("build", "--notation", "note002")),
-    "profile with an unknown key": Case(replace("notation/default.toml", 'batch = "rows"', 'batch = "rows"\nfont = "x"'),
-                                        ("notation/default.toml", ": font: ", "unknown key")),
-    "macro with unbalanced braces": Case(replace("notation/default.toml", "body = '\\mathbf{x}' }", "body = '\\mathbf{x' }"),
-                                         ("notation/default.toml", ": macros.inputvec.body: ", "unbalanced braces")),
-    "profile extends a path": Case(replace("notation/note002.toml", 'extends = "default"', 'extends = "../chapters/x"'),
-                                   ("notation/note002.toml", ": extends: ", "is not the name of a profile"),
-                                   ("build", "--notation", "note002")),
+    "profile that does not exist": Case(
+        nothing, ("notation/nope.toml", "no notation profile 'nope'"), ("build", "--notation", "nope")
+    ),
+    "profile given as a path": Case(
+        nothing, ("--notation", "is not a profile name"), ("build", "--notation", "/../../x/note002")
+    ),
+    "profile with a syntax error": Case(
+        replace("notation/default.toml", "[macros]", "[macros"), ("notation/default.toml", ": (syntax): ")
+    ),
+    "profile extends itself": Case(
+        replace("notation/note002.toml", 'extends = "default"', 'extends = "note002"'),
+        ("notation/note002.toml", ": extends: ", "in a circle"),
+        ("build", "--notation", "note002"),
+    ),
+    "profile with an unknown key": Case(
+        replace("notation/default.toml", 'batch = "rows"', 'batch = "rows"\nfont = "x"'),
+        ("notation/default.toml", ": font: ", "unknown key"),
+    ),
+    "macro with unbalanced braces": Case(
+        replace("notation/default.toml", "body = '\\mathbf{x}' }", "body = '\\mathbf{x' }"),
+        ("notation/default.toml", ": macros.inputvec.body: ", "unbalanced braces"),
+    ),
+    "profile extends a path": Case(
+        replace("notation/note002.toml", 'extends = "default"', 'extends = "../chapters/x"'),
+        ("notation/note002.toml", ": extends: ", "is not the name of a profile"),
+        ("build", "--notation", "note002"),
+    ),
     # The command line and the folders.
     "unknown chapter": Case(nothing, ("no chapter called 'nope'",), ("chapter", "nope")),
     "jobs zero": Case(nothing, ("--jobs", "0 is not in the range"), ("build", "--jobs", "0")),

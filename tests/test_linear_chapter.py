@@ -13,7 +13,6 @@ def rendered(project):
     return render_checked(project, "linear-layer")
 
 
-
 def test_gradients_of_the_example(rendered) -> None:
     """dJ/dy = 2 (y - t), dJ/dW its outer product with x, dJ/dx = W^T dJ/dy, as printed."""
     assert printed(rendered, Quantity("error", "lin", 1, (1,))) == {"-3.550"}
@@ -38,6 +37,14 @@ def test_a_wrong_counterexample_number_is_caught(project, rendered) -> None:
 def test_every_formula_shown_is_checked(rendered) -> None:
     """The chapter shows its result formulas, the batched forms and the three mistakes."""
     shown = set(rendered.formulas)
-    assert {"linear_dW_index", "linear_dW_vector", "linear_dx_vector", "rows_dW", "columns_dW",
-            "elementwise_vector", "wrong_dW_index_swapped", "wrong_dx_transpose_dropped",
-            "wrong_rows_dW_transpose_misplaced"} <= shown
+    assert {
+        "linear_dW_index",
+        "linear_dW_vector",
+        "linear_dx_vector",
+        "rows_dW",
+        "columns_dW",
+        "elementwise_vector",
+        "wrong_dW_index_swapped",
+        "wrong_dx_transpose_dropped",
+        "wrong_rows_dW_transpose_misplaced",
+    } <= shown

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from helpers import printed, render_checked
 from helpers import printed_value as value
+from helpers import render_checked
 
 from generator.formulas import FORMULAS
 from generator.quantities import Quantity
@@ -29,8 +29,11 @@ def test_output_gradient_sums_over_the_three_examples(rendered) -> None:
     """dJ/dW_kj = sum_e Delta_ek A_ej, from the printed four-place values to rounding."""
     for k in (1, 2):
         for j in (1, 2):
-            total = sum(value(rendered, Quantity("error", "out", e, (k,)))
-                        * value(rendered, Quantity("activation", "hid", e, (j,))) for e in (1, 2, 3))
+            total = sum(
+                value(rendered, Quantity("error", "out", e, (k,)))
+                * value(rendered, Quantity("activation", "hid", e, (j,)))
+                for e in (1, 2, 3)
+            )
             assert abs(total - value(rendered, Quantity("weight_gradient", "out", None, (k, j)))) < Decimal("5e-4")
 
 

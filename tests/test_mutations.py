@@ -16,8 +16,8 @@ import pytest
 from generator import core
 from generator.build import CheckFailed, Project, check, load_chapters
 from generator.compute import compute
-from generator.quantities import Quantity
 from generator.notation import load_notation
+from generator.quantities import Quantity
 from generator.render import make_environment, render_chapter
 from generator.verify import verify_chapter
 
@@ -53,7 +53,9 @@ def test_weight_changed_in_the_spec_without_recomputing_is_caught(project, worke
     chapter, notation = rendered_chapter(project, worked_spec)
     hid, out = worked_spec.layers
     changed_row = (Decimal("-1.30"), out.weights[0][1])
-    current = dataclasses.replace(worked_spec, layers=(hid, dataclasses.replace(out, weights=(changed_row, out.weights[1]))))
+    current = dataclasses.replace(
+        worked_spec, layers=(hid, dataclasses.replace(out, weights=(changed_row, out.weights[1])))
+    )
     failures = verify_chapter(dataclasses.replace(chapter, spec=current), notation.structural_arguments())
     messages = "\n".join(map(str, failures))
     assert "weight[out]_1,1: printed -1.40, exact -1.30" in messages
@@ -91,8 +93,11 @@ def broken_core(tmp_path: Path, old: str, new: str):
 @pytest.mark.parametrize(
     ("old", "new", "culprit"),
     [
-        ('"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 - a)', '"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 + a)',
-         "error[out]_1 (example 1)"),
+        (
+            '"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 - a)',
+            '"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 + a)',
+            "error[out]_1 (example 1)",
+        ),
         ("lambda da, z, a: da * (z > 0)", "lambda da, z, a: da * (z >= -1)", "error[hid]_2 (example 1)"),
         ("lambda a, y: 2.0 * (a - y)),", "lambda a, y: (a - y)),", "activation_gradient[out]_1 (example 1)"),
         ("else None), dz.T @ a_prev,", "else None), dz.T @ a_prev * 2,", "weight_gradient[hid]_1,1"),
@@ -108,18 +113,29 @@ def test_broken_derivative_in_a_copy_of_the_core_is_named(project, worked_spec, 
 
 def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(root))
-    return subprocess.run([sys.executable, "-m", "generator", *args, "--root", str(root)],
-                          cwd=root, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args, "--root", str(root)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
 
 
 MUTATED_PROJECTS = {
-    "template": ("templates/chapters/worked_example.tex.j2", r"$\lrate = << v.lr() >>$", r"$\lrate = 0.1$",
-                 "numeral '0.1' typed into maths"),
+    "template": (
+        "templates/chapters/worked_example.tex.j2",
+        r"$\lrate = << v.lr() >>$",
+        r"$\lrate = 0.1$",
+        "numeral '0.1' typed into maths",
+    ),
     "core": ("generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)", "error[out]_1 (example 1): printed"),
-    "formula": ("generator/formulas/catalogue/worked_example.py",
-                'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,)))',
-                'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("y", (_k,)) - Entry("a", (_k,)))',
-                "formula sse_gradient: exact check, sizes {'K': 3}: link 1 differs at k=1"),
+    "formula": (
+        "generator/formulas/catalogue/worked_example.py",
+        'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,)))',
+        'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("y", (_k,)) - Entry("a", (_k,)))',
+        "formula sse_gradient: exact check, sizes {'K': 3}: link 1 differs at k=1",
+    ),
 }
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from helpers import ROOT
 
 from generator import core, provenance
 from generator.build import Project, check, load_chapters
 from generator.cli import main
 from generator.notation import load_notation, profile_names
 from generator.spec import SpecError
-from helpers import ROOT
 
 PROFILES = profile_names(ROOT / "notation")
 
@@ -31,16 +31,23 @@ def test_every_chapter_renders_and_verifies_in_every_profile(project_copy, profi
     book = " ".join(" ".join(c.tex.split()) for c in checked.chapters)
     along, across = ("row", "column") if checked.notation.batch == "rows" else ("column", "row")
     assert f"examples as {along}s]" in book  # the title of the four equations' box
-    wrong = [f"one example per {across}", f"one {across} per example", f"examples as {across}s]",
-             f"examples as {across}s.}}"]
+    wrong = [
+        f"one example per {across}",
+        f"one {across} per example",
+        f"examples as {across}s]",
+        f"examples as {across}s.}}",
+    ]
     assert [phrase for phrase in wrong if phrase in book] == []
 
 
-@pytest.mark.parametrize(("profile", "own", "others"), [
-    ("note001", r"\Theta^{[", [r"W^{(\layer{#1})}", r"\mathrm{act}^{["]),
-    ("note002", r"\mathrm{act}^{[", [r"\Theta", r"g^{(\layer{#1})}"]),
-    ("default", r"W^{(\layer{#1})}", [r"\Theta", r"\mathrm{act}", r"\phi"]),
-])
+@pytest.mark.parametrize(
+    ("profile", "own", "others"),
+    [
+        ("note001", r"\Theta^{[", [r"W^{(\layer{#1})}", r"\mathrm{act}^{["]),
+        ("note002", r"\mathrm{act}^{[", [r"\Theta", r"g^{(\layer{#1})}"]),
+        ("default", r"W^{(\layer{#1})}", [r"\Theta", r"\mathrm{act}", r"\phi"]),
+    ],
+)
 def test_a_profile_defines_its_letters_and_not_another_ones(profile: str, own: str, others: list[str]) -> None:
     """The macro definitions of a profile hold its own letters and none of another profile's."""
     definitions = load_notation(ROOT / "notation" / f"{profile}.toml").latex_definitions()
@@ -73,10 +80,17 @@ def test_a_matrix_formula_prints_transposed_where_its_left_side_is_stored_transp
     from generator.render import Formulas
 
     note002, default = (load_notation(ROOT / "notation" / f"{name}.toml") for name in ("note002", "default"))
-    assert Formulas(default).inline("batch_forward") == r"\Preact{\ell} = \Act{\ell-1}\, \weightT{\ell} + \ones\, \biasT{\ell}"
-    assert Formulas(note002).inline("batch_forward") == r"\PreactT{\ell} = \weight{\ell}\, \ActT{\ell-1} + \bias{\ell}\, \onesT"
+    assert (
+        Formulas(default).inline("batch_forward")
+        == r"\Preact{\ell} = \Act{\ell-1}\, \weightT{\ell} + \ones\, \biasT{\ell}"
+    )
+    assert (
+        Formulas(note002).inline("batch_forward")
+        == r"\PreactT{\ell} = \weight{\ell}\, \ActT{\ell-1} + \bias{\ell}\, \onesT"
+    )
     assert note002._expand(r"\PreactT{\ell} = \weight{\ell}\, \ActT{\ell-1}") == (
-        r"Z^{[\mathrm{\ell}]} = \bigl(W^{[\mathrm{\ell}]}\bigr)^{\top}\, A^{[\mathrm{\ell-1}]}")
+        r"Z^{[\mathrm{\ell}]} = \bigl(W^{[\mathrm{\ell}]}\bigr)^{\top}\, A^{[\mathrm{\ell-1}]}"
+    )
     shown = Formulas(note002)
     shown.inline("batch_forward")
     assert shown.shown == ["batch_forward@T"]  # so the transposed statement is the one verified
@@ -87,9 +101,9 @@ def test_a_transpose_moved_down_wrongly_fails_its_check() -> None:
     """(A B)^T printed as A^T B^T is caught by the formula check, exactly and numerically."""
     from dataclasses import replace
 
-    from generator.formulas.language import MatMul, Transpose
-    from generator.formulas.check import check_exact, check_numeric
     from generator.formulas import get_formula
+    from generator.formulas.check import check_exact, check_numeric
+    from generator.formulas.language import MatMul, Transpose
 
     right = get_formula("weight_gradient_vector@T")
     assert check_exact(right) == [] and check_numeric(right, core) == []
@@ -99,12 +113,15 @@ def test_a_transpose_moved_down_wrongly_fails_its_check() -> None:
     assert check_numeric(unreversed, core) and check_exact(unreversed)
 
 
-@pytest.mark.parametrize(("text", "field", "problem"), [
-    ('orientation = "diagonal"', "orientation", "unknown value 'diagonal'"),
-    ("[macros]\nnewthing = { body = 'q' }", "macros.newthing", "a profile renames symbols, it adds none"),
-    ("[macros]\nweight = { body = 'V', args = 2 }", "macros.weight.args", "but 'default' gives it 1"),
-    ("[macros]\nweight = { body = 'V', transpose_of = 'V' }", "macros.weight.body", "not both"),
-])
+@pytest.mark.parametrize(
+    ("text", "field", "problem"),
+    [
+        ('orientation = "diagonal"', "orientation", "unknown value 'diagonal'"),
+        ("[macros]\nnewthing = { body = 'q' }", "macros.newthing", "a profile renames symbols, it adds none"),
+        ("[macros]\nweight = { body = 'V', args = 2 }", "macros.weight.args", "but 'default' gives it 1"),
+        ("[macros]\nweight = { body = 'V', transpose_of = 'V' }", "macros.weight.body", "not both"),
+    ],
+)
 def test_a_malformed_profile_names_file_field_and_problem(tmp_path, text: str, field: str, problem: str) -> None:
     """A bad orientation, a new macro or a changed arity is refused with the field named."""
     (tmp_path / "default.toml").write_text((ROOT / "notation" / "default.toml").read_text())
@@ -126,8 +143,9 @@ def test_the_layout_names_the_profiles_own_matrices_and_shapes() -> None:
     """Prose asks the layout: \\ActT is note002's own A, shapes swap, examples run along columns."""
     from generator.render import Layout
 
-    note002, note000, default = (Layout(load_notation(ROOT / "notation" / f"{name}.toml"))
-                                 for name in ("note002", "note000", "default"))
+    note002, note000, default = (
+        Layout(load_notation(ROOT / "notation" / f"{name}.toml")) for name in ("note002", "note000", "default")
+    )
     assert (note002.own("Act"), note002.own("weight"), note002.own("bias")) == (r"\ActT", r"\weightT", r"\bias")
     assert (default.own("Act"), default.own("weight")) == (r"\Act", r"\weight")
     assert (note000.own("Act"), note000.own("weight")) == (r"\Act", r"\weightT")
@@ -142,28 +160,33 @@ def test_a_matrix_of_numbers_prints_transposed_where_the_profile_stores_it() -> 
 
     template = make_environment(ROOT / "templates").from_string(
         '<% from "macros.tex.j2" import own_pmatrix %>'
-        "<% call(i, j) own_pmatrix(flipped, [1, 2, 3], [1, 2]) %>a<< idx(i) >><< idx(j) >><% endcall %>")
+        "<% call(i, j) own_pmatrix(flipped, [1, 2, 3], [1, 2]) %>a<< idx(i) >><< idx(j) >><% endcall %>"
+    )
+
     def rows(flipped: bool) -> list[str]:
         body = provenance.strip(template.render(flipped=flipped))
         return [" ".join(line.split()) for line in body.splitlines() if "&" in line]
+
     assert rows(False) == [r"a11 & a12 \\", r"a21 & a22 \\", "a31 & a32"]
     assert rows(True) == [r"a11 & a21 & a31 \\", "a12 & a22 & a32"]
 
 
 def test_a_difference_of_own_matrices_prints_transposed_as_a_whole() -> None:
     """In note002, dJ/dW = A (A_out - Y)^T, not A ((A_out)^T - (Y)^T); the rewritten formula checks."""
-    from generator.formulas.check import check_exact, check_numeric
     from generator.formulas import get_formula
+    from generator.formulas.check import check_exact, check_numeric
     from generator.render import Formulas
 
     note002, default = (load_notation(ROOT / "notation" / f"{name}.toml") for name in ("note002", "default"))
     shown = Formulas(note002)
     assert shown.inline("net_dW2") == (
         r"\pd{\cost}{\weightT{out}} = \ActT{hid}\, \left(\pd{\cost}{\PreactT{out}}\right)^{\top}"
-        r" = \ActT{hid}\, \bigl(\ActT{out} - \TargetsT\bigr)^{\top}")
+        r" = \ActT{hid}\, \bigl(\ActT{out} - \TargetsT\bigr)^{\top}"
+    )
     assert Formulas(default).inline("net_dW2") == (
         r"\pd{\cost}{\weight{out}} = \pd{\cost}{\PreactT{out}}\, \Act{hid}"
-        r" = \bigl(\Act{out} - \Targets\bigr)^{\top}\, \Act{hid}")
+        r" = \bigl(\Act{out} - \Targets\bigr)^{\top}\, \Act{hid}"
+    )
     [name] = shown.shown
     assert name == "net_dW2@T@own:Act,Err,Inputs,Preact,Targets,weight"  # verified under this name
     rewritten = get_formula(name)

@@ -14,8 +14,8 @@ from networks import ACTIVATION_NAMES, LOSS_OUTPUTS
 
 from generator import core
 from generator.compute import compute
-from generator.quantities import Quantity
 from generator.oracle import Oracle
+from generator.quantities import Quantity
 from generator.spec import LayerSpec
 
 GENERATOR = Path(__file__).resolve().parents[1] / "generator"
@@ -34,7 +34,10 @@ def test_importing_the_oracle_loads_no_core() -> None:
     import subprocess
     import sys
 
-    probe = "import generator.oracle, sys; print(sorted(m for m in sys.modules if m in ('generator.core', 'generator.compute')))"
+    probe = (
+        "import generator.oracle, sys; "
+        "print(sorted(m for m in sys.modules if m in ('generator.core', 'generator.compute')))"
+    )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
@@ -79,8 +82,12 @@ def test_core_agrees_with_the_oracle(worked_spec, hidden, output, loss, reductio
     )
     targets = ((Decimal("0.25"), Decimal("0.75")), (Decimal("1"), Decimal("0")))
     spec = dataclasses.replace(
-        worked_spec, layers=layers, loss=loss, reduction=reduction,
-        inputs=((Decimal("1"), Decimal("1")), (Decimal("-0.5"), Decimal("2"))), targets=targets,
+        worked_spec,
+        layers=layers,
+        loss=loss,
+        reduction=reduction,
+        inputs=((Decimal("1"), Decimal("1")), (Decimal("-0.5"), Decimal("2"))),
+        targets=targets,
     )
     computation, oracle = compute(spec), Oracle(spec)
     for q in all_quantities(spec):
@@ -92,6 +99,7 @@ def test_core_agrees_with_the_oracle(worked_spec, hidden, output, loss, reductio
 def small_specs(draw, worked_spec):
     """Networks small enough for exact arithmetic: depth 1-3, widths 1-3 (1-2 at depth 3), batch 1-2,
     two-place decimals."""
+
     def decimal() -> Decimal:
         return Decimal(draw(st.integers(-150, 150))) / 100
 
@@ -103,9 +111,13 @@ def small_specs(draw, worked_spec):
         widths[-1] = max(widths[-1], 2)
     names = draw(st.lists(st.sampled_from(ACTIVATION_NAMES), min_size=depth - 1, max_size=depth - 1)) + [output]
     layers = tuple(
-        LayerSpec("abcd"[n] * 2, name, tuple(tuple(decimal() for _ in range(n_in)) for _ in range(n_out)),
-                  tuple(decimal() for _ in range(n_out)) if draw(st.booleans()) else None)
-        for n, (n_in, n_out, name) in enumerate(zip(widths[:-1], widths[1:], names))
+        LayerSpec(
+            "abcd"[n] * 2,
+            name,
+            tuple(tuple(decimal() for _ in range(n_in)) for _ in range(n_out)),
+            tuple(decimal() for _ in range(n_out)) if draw(st.booleans()) else None,
+        )
+        for n, (n_in, n_out, name) in enumerate(zip(widths[:-1], widths[1:], names, strict=True))
     )
     batch = draw(st.integers(1, 2))
 
@@ -113,13 +125,17 @@ def small_specs(draw, worked_spec):
         if loss == "softmax_ce":  # a distribution: cut 1 at sorted hundredths
             cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=widths[-1] - 1, max_size=widths[-1] - 1)))
             edges = [0, *cuts, 100]
-            return tuple(Decimal(b - a) / 100 for a, b in zip(edges, edges[1:]))
+            return tuple(Decimal(b - a) / 100 for a, b in zip(edges, edges[1:], strict=True))
         if loss == "bce":
             return tuple(Decimal(draw(st.integers(0, 100))) / 100 for _ in range(widths[-1]))
         return tuple(decimal() for _ in range(widths[-1]))
 
     return dataclasses.replace(
-        worked_spec, input_size=widths[0], layers=layers, loss=loss, reduction=draw(st.sampled_from(core.REDUCTIONS)),
+        worked_spec,
+        input_size=widths[0],
+        layers=layers,
+        loss=loss,
+        reduction=draw(st.sampled_from(core.REDUCTIONS)),
         inputs=tuple(tuple(decimal() for _ in range(widths[0])) for _ in range(batch)),
         targets=tuple(target_row() for _ in range(batch)),
     )

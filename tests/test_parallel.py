@@ -37,7 +37,11 @@ def test_a_process_with_threads_does_the_work_itself() -> None:
     helper = threading.Thread(target=stop.wait)
     helper.start()
     try:
-        assert map_in_processes(lambda n: (n + 1, os.getpid()), [1, 2, 3], 2) == [(2, os.getpid()), (3, os.getpid()), (4, os.getpid())]
+        assert map_in_processes(lambda n: (n + 1, os.getpid()), [1, 2, 3], 2) == [
+            (2, os.getpid()),
+            (3, os.getpid()),
+            (4, os.getpid()),
+        ]
     finally:
         stop.set()
         helper.join()
@@ -48,3 +52,45 @@ def test_one_job_runs_here() -> None:
     import os
 
     assert map_in_processes(lambda n: (n, os.getpid()), [3, 1], 1) == [(3, os.getpid()), (1, os.getpid())]
+
+
+RAISING = """
+import json, os
+from generator.parallel import map_in_processes
+def item(n):
+    if n == 2:
+        raise ValueError(f"item {n} failed in process {os.getpid()}")
+    return n
+try:
+    map_in_processes(item, [1, 2, 3], 2)
+except ValueError as error:
+    print(json.dumps([os.getpid(), str(error)]))
+"""
+
+
+def test_an_exception_in_a_worker_reaches_the_caller() -> None:
+    """An exception raised in a worker process is raised again in the caller, with its message."""
+    result = subprocess.run([sys.executable, "-c", RAISING], capture_output=True, text=True, check=True, timeout=120)
+    parent, message = json.loads(result.stdout)
+    assert message.startswith("item 2 failed in process") and not message.endswith(str(parent))
+
+
+def test_a_verification_that_raises_is_a_failure_naming_its_chapter(project, monkeypatch) -> None:
+    """A bug while a chapter's ledger is verified is reported as that chapter's failure, with the exception."""
+    import generator.verify as verify
+    from generator.build import check, load_chapters
+    from generator.notation import load_notation
+
+    specs = [s for s in load_chapters(project) if s.name == "linear-layer"]
+    rendered = check(project, specs, lambda line: None).chapters
+
+    def broken(chapter):
+        raise RuntimeError(f"oracle broke on {chapter.spec.name}")
+
+    monkeypatch.setattr(verify, "verify_ledger", broken)
+    structural = load_notation(project.notation_file).structural_arguments()
+    (failure,) = verify.verify_book(rendered, "", (), structural, None, 2).failures
+    assert failure.chapter == "linear-layer"
+    assert "internal error while checking ledger linear-layer: RuntimeError: oracle broke on linear-layer" in str(
+        failure
+    )

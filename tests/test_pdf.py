@@ -6,7 +6,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from helpers import copy_sources
 
 from generator.build import build_book, build_chapter
@@ -35,8 +34,21 @@ def test_pdf_holds_the_chapter_and_its_numbers(built_book) -> None:
     _, pdf = built_book
     text = pdf_text(pdf)
     assert "A worked example: one gradient step by hand" in text
-    for number in ["0.61", "-0.64", "-0.85", "-0.49", "0.30", "0.38", "0.60", "-1.24", "0.06",
-                   "0.0763", "-1.4076", "0.077", "-1.4077"]:
+    for number in [
+        "0.61",
+        "-0.64",
+        "-0.85",
+        "-0.49",
+        "0.30",
+        "0.38",
+        "0.60",
+        "-1.24",
+        "0.06",
+        "0.0763",
+        "-1.4076",
+        "0.077",
+        "-1.4077",
+    ]:
         assert number in text, number
 
 

@@ -18,8 +18,13 @@ from generator.spec import PRECISION_KINDS, load_spec
 def match_cases(function) -> set[str]:
     """The string patterns of the ``match`` statements in ``function``'s source."""
     tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(function)))
-    return {case.pattern.value.value for node in ast.walk(tree) if isinstance(node, ast.Match)
-            for case in node.cases if isinstance(case.pattern, ast.MatchValue)}
+    return {
+        case.pattern.value.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Match)
+        for case in node.cases
+        if isinstance(case.pattern, ast.MatchValue)
+    }
 
 
 def test_compute_and_the_oracle_dispatch_on_exactly_the_kinds_of_the_table() -> None:
@@ -32,7 +37,7 @@ def test_compute_and_the_oracle_dispatch_on_exactly_the_kinds_of_the_table() -> 
 def test_the_spec_takes_a_precision_for_every_kind_printed_in_decimals() -> None:
     """precision.<kind> exists for exactly the fixed-decimal kinds; bounds need none."""
     assert set(PRECISION_KINDS) == {k.name for k in KINDS if k.printed == "fixed"}
-    assert quantities.BOUNDS == {"relative_error_bound"}
+    assert {"relative_error_bound"} == quantities.BOUNDS
 
 
 def test_every_call_name_and_every_kind_name_is_unique() -> None:
@@ -54,10 +59,16 @@ def test_every_kind_has_the_same_value_in_the_core_and_the_oracle(project, kind:
     """On the gradient check's network (biases, a ReLU on its kink, a step), every kind agrees with the oracle."""
     spec = load_spec(project.chapters / "gradient-checking.toml", follow=False)
     index = {"input": (2,), "target": (1,), "learning_rate": (), "loss": (), "finite_difference_step": ()}.get(
-        kind, (1, 2) if kind in ("weight", "weight_gradient", "updated_weight", "hand_weight_gradient",
-                                 "hand_updated_weight") else (2,))
-    layer = None if kind in ("input", "target", "learning_rate", "loss", "finite_difference_step", "input_gradient") \
+        kind,
+        (1, 2)
+        if kind in ("weight", "weight_gradient", "updated_weight", "hand_weight_gradient", "hand_updated_weight")
+        else (2,),
+    )
+    layer = (
+        None
+        if kind in ("input", "target", "learning_rate", "loss", "finite_difference_step", "input_gradient")
         else "hid"
+    )
     example = 1 if kind in quantities.PER_EXAMPLE else None
     q = Quantity(kind, layer, example, index if kind != "relative_error_bound" else ())
     core_value = compute.compute(spec).value(q)

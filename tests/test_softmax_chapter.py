@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 from helpers import printed, render_checked
 
-from generator.formulas.check import check_exact
 from generator.formulas import FORMULAS
+from generator.formulas.check import check_exact
 from generator.quantities import Quantity
 
 
 @pytest.fixture(scope="module")
 def rendered(project):
     return render_checked(project, "softmax-cross-entropy")
-
 
 
 def test_output_error_is_prediction_minus_target(rendered) -> None:

@@ -24,7 +24,9 @@ def test_output_error_and_loss_derivative_per_example(rendered) -> None:
         yhat = value(rendered, Quantity("activation", "three", e, (1,)))
         assert value(rendered, Quantity("example_error", "three", e, (1,))) == yhat - y
         selected = -1 / yhat if y == 1 else 1 / (1 - yhat)
-        assert abs(value(rendered, Quantity("example_activation_gradient", "three", e, (1,))) - selected) < Decimal("2e-3")
+        assert abs(value(rendered, Quantity("example_activation_gradient", "three", e, (1,))) - selected) < Decimal(
+            "2e-3"
+        )
 
 
 def test_a_relu_unit_that_is_off_passes_no_error(rendered) -> None:
@@ -49,7 +51,7 @@ def test_the_sigmoid_rounds_to_one_above_a_logit_of_about_37() -> None:
 
 
 def test_the_division_form_overflows_and_the_logit_form_does_not() -> None:
-    """At a logit of 40 with label 0 the textbook derivative is infinite; the core floors it, the fused route is exact."""
+    """At logit 40 and label 0 the textbook derivative is infinite; the core floors it; the fused route is exact."""
     z, y = np.array([[40.0]]), np.array([[0.0]])
     yhat = core.ACTIVATIONS["sigmoid"].forward(z)
     with np.errstate(divide="ignore"):

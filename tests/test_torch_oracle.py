@@ -55,7 +55,7 @@ def torch_run(case: Case) -> dict:
         params.append((W, b))
     a = torch.tensor(case.X)
     Zs, As = [], []
-    for (W, b), layer in zip(params, case.layers):
+    for (W, b), layer in zip(params, case.layers, strict=True):
         z = a @ W.T + b
         a = torch_activation(layer.activation, z)
         z.retain_grad()
@@ -67,11 +67,23 @@ def torch_run(case: Case) -> dict:
     J.backward()
     optimizer = torch.optim.SGD([p for pair in params for p in pair], lr=case.learning_rate)
     # A fused loss reads the logits, so the output activation may have no gradient at all.
-    grads = [(z.grad.numpy().copy(), None if a.grad is None else a.grad.numpy().copy(), W.grad.numpy().copy(),
-              b.grad.numpy().copy()) for z, a, (W, b) in zip(Zs, As, params)]
+    grads = [
+        (
+            z.grad.numpy().copy(),
+            None if a.grad is None else a.grad.numpy().copy(),
+            W.grad.numpy().copy(),
+            b.grad.numpy().copy(),
+        )
+        for z, a, (W, b) in zip(Zs, As, params, strict=True)
+    ]
     optimizer.step()
-    return {"J": J.item(), "Z": [z.detach().numpy() for z in Zs], "A": [a.detach().numpy() for a in As],
-            "grads": grads, "stepped": [(W.detach().numpy(), b.detach().numpy()) for W, b in params]}
+    return {
+        "J": J.item(),
+        "Z": [z.detach().numpy() for z in Zs],
+        "A": [a.detach().numpy() for a in As],
+        "grads": grads,
+        "stepped": [(W.detach().numpy(), b.detach().numpy()) for W, b in params],
+    }
 
 
 def assert_close(ours: np.ndarray, theirs: np.ndarray, what: str) -> None:
@@ -89,7 +101,7 @@ def assert_agrees(case: Case) -> None:
     stepped = core.sgd_step(case.layers, grads, case.learning_rate)
     theirs = torch_run(case)
     assert_close(np.array(J), np.array(theirs["J"]), "loss")
-    for n, (record, g, new) in enumerate(zip(records, grads, stepped), start=1):
+    for n, (record, g, new) in enumerate(zip(records, grads, stepped, strict=True), start=1):
         dZ, dA, dW, db = theirs["grads"][n - 1]
         assert_close(record.Z, theirs["Z"][n - 1], f"Z of layer {n}")
         assert_close(record.A, theirs["A"][n - 1], f"A of layer {n}")
@@ -107,8 +119,9 @@ def assert_agrees(case: Case) -> None:
 def test_every_activation_and_loss_agrees_with_torch(hidden: str, loss: str, output: str) -> None:
     """Each hidden activation with each loss and output, fused or not, matches torch to 1e-12."""
     for reduction in core.REDUCTIONS:
-        assert_agrees(build(sum(map(ord, hidden + loss + output)), [3, 5, 4, 3], [hidden, hidden], loss, output,
-                            6, reduction))
+        assert_agrees(
+            build(sum(map(ord, hidden + loss + output)), [3, 5, 4, 3], [hidden, hidden], loss, output, 6, reduction)
+        )
 
 
 @given(cases())
@@ -117,8 +130,9 @@ def test_random_networks_agree_with_torch(case: Case) -> None:
     assert_agrees(case)
 
 
-@pytest.mark.parametrize(("loss", "output"), [("bce", "sigmoid"), ("softmax_ce", "softmax"), ("sse", "sigmoid"),
-                                              ("mse", "softmax")])
+@pytest.mark.parametrize(
+    ("loss", "output"), [("bce", "sigmoid"), ("softmax_ce", "softmax"), ("sse", "sigmoid"), ("mse", "softmax")]
+)
 def test_logits_of_magnitude_1e3_stay_finite_and_agree(loss: str, output: str) -> None:
     """Weights scaled so that the output logits reach about 1e3: finite loss and gradients, as torch."""
     case = build(11, [4, 6, 3], ["tanh"], loss, output, 8, "mean", scale=800.0)

@@ -10,7 +10,11 @@ def test_latex_error_is_reported_in_a_few_lines() -> None:
     log = "(./handbook.tex\n./chapters/a.tex:12: Undefined control sequence.\nl.12 \\foo\n"
     error = parse_log(log)
     assert (error.file, error.line, error.message, error.context) == (
-        "./chapters/a.tex", 12, "Undefined control sequence.", "l.12 \\foo")
+        "./chapters/a.tex",
+        12,
+        "Undefined control sequence.",
+        "l.12 \\foo",
+    )
 
 
 def test_missing_file_reports_the_bang_message_not_emergency_stop() -> None:

@@ -18,5 +18,19 @@ from generator.formulas.check import RELATIVE, formula_key, verify_formula
 from generator.formulas.formula import TRANSPOSED, Formula, own_letters_name
 from generator.formulas.language import Env, NumpyOps, SympyOps
 
-__all__ = ["CHAPTER_OF", "FORMULAS", "RELATIVE", "TRANSPOSED", "Env", "Formula", "NumpyOps", "SympyOps", "bind",
-           "fill", "formula_key", "get_formula", "own_letters_name", "verify_formula"]
+__all__ = [
+    "CHAPTER_OF",
+    "FORMULAS",
+    "RELATIVE",
+    "TRANSPOSED",
+    "Env",
+    "Formula",
+    "NumpyOps",
+    "SympyOps",
+    "bind",
+    "fill",
+    "formula_key",
+    "get_formula",
+    "own_letters_name",
+    "verify_formula",
+]

@@ -74,7 +74,9 @@ def bind(model: str, spec: ChapterSpec, layer: str, example: int) -> Binding:
     return BINDERS[model](spec, layer, example)
 
 
-def fill(binding: Binding, value: Callable[[Quantity], Any], matrix: Callable[[list[list[Any]]], Any]) -> dict[str, Any]:
+def fill(
+    binding: Binding, value: Callable[[Quantity], Any], matrix: Callable[[list[list[Any]]], Any]
+) -> dict[str, Any]:
     """Replace every quantity by ``value(q)``; build matrices with ``matrix``."""
     return {
         name: item if isinstance(item, int) else matrix([[value(q) for q in row] for row in item])

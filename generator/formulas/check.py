@@ -45,7 +45,7 @@ def _index_assignments(formula: Formula, env: Env) -> Iterator[dict[str, int]]:
     for values in itertools.product(*ranges):
         if formula.indices == "distinct" and values[0] == values[1]:
             continue
-        yield dict(zip(letters, values))
+        yield dict(zip(letters, values, strict=True))
 
 
 def _entries(value: Any) -> list[tuple[tuple[int, ...], Any]]:
@@ -119,10 +119,7 @@ def _is_zero(difference: sp.Expr) -> bool:
             return True
         if _clearly_nonzero(done):
             return False
-    for prove in (sp.expand, lambda e: sp.cancel(sp.together(e)), sp.simplify):
-        if prove(done) == 0:
-            return True
-    return False
+    return any(prove(done) == 0 for prove in (sp.expand, lambda e: sp.cancel(sp.together(e)), sp.simplify))
 
 
 def _check_shapes(formula: Formula, env: Env, sizes: dict[str, int]) -> str | None:
@@ -134,14 +131,13 @@ def _check_shapes(formula: Formula, env: Env, sizes: dict[str, int]) -> str | No
         expected = tuple(1 if d == "1" else sizes.get(d, env.values.get(d)) for d in declared)
         actual = env.ops.shape(env.values[name])
         if actual != expected:
-            return (f"shape of {name} is {actual}, but the formula states "
-                    f"({', '.join(declared)}) = {expected}")
+            return f"shape of {name} is {actual}, but the formula states ({', '.join(declared)}) = {expected}"
     return None
 
 
 def _check_links(formula: Formula, env: Env, exact: bool, constraint: dict[int, dict]) -> str | None:
     sides = formula.sides()
-    for link, (left, right) in enumerate(zip(sides, sides[1:])):
+    for link, (left, right) in enumerate(zip(sides, sides[1:], strict=True)):
         for index in _index_assignments(formula, env):
             try:
                 lv, rv = left.evaluate(env, index), right.evaluate(env, index)
@@ -151,19 +147,18 @@ def _check_links(formula: Formula, env: Env, exact: bool, constraint: dict[int, 
                 return f"link {link + 1}: the sides have shapes {env.ops.shape(lv)} and {env.ops.shape(rv)}"
             l_entries, r_entries = _entries(lv), _entries(rv)
             scale = max([abs(float(v)) for _, v in l_entries + r_entries] + [1e-300]) if not exact else 0.0
-            for (position, a), (_, b) in zip(l_entries, r_entries):
+            for (position, a), (_, b) in zip(l_entries, r_entries, strict=True):
                 if exact:
                     difference = sp.sympify(a - b).subs(constraint.get(link, {}))
                     same = _is_zero(difference)
                 else:
                     same = abs(float(a) - float(b)) <= RELATIVE * scale + ABSOLUTE
                 if not same:
-                    return (f"link {link + 1} differs at {_where(index, position)}: "
-                            f"{_short(a)} versus {_short(b)}")
+                    return f"link {link + 1} differs at {_where(index, position)}: {_short(a)} versus {_short(b)}"
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def exact_env(model: Model, sizes: tuple[tuple[str, int], ...]) -> Env:
     """A model's exact environment, built once per process (the symbolic gradients are costly)."""
     return model.exact(dict(sizes))
@@ -175,9 +170,9 @@ def check_exact(formula: Formula) -> list[str]:
     problems = []
     for sizes in model.exact_sizes:
         env = exact_env(model, tuple(sorted(sizes.items())))
-        constraints = {
-            link: model.constraints[name](sizes) for link, name in formula.uses.items()
-        } if formula.uses else {}
+        constraints = (
+            {link: model.constraints[name](sizes) for link, name in formula.uses.items()} if formula.uses else {}
+        )
         problem = _check_shapes(formula, env, sizes) or _check_links(formula, env, True, constraints)
         if problem:
             problems.append(f"formula {formula.name}: exact check, sizes {sizes}: {problem}")
@@ -215,7 +210,7 @@ def verify_formula(formula: Formula, core: ModuleType) -> list[str]:
     else:
         problems = check_exact(formula) + check_numeric(formula, core)
     if formula.kind == "wrong":
-        problems = [] if problems else [
-            f"formula {formula.name}: marked wrong, but both the exact and the numeric check pass"
-        ]
+        problems = (
+            [] if problems else [f"formula {formula.name}: marked wrong, but both the exact and the numeric check pass"]
+        )
     return problems

@@ -65,16 +65,24 @@ class Formula:
         What a profile that stores the left side transposed prints; verified as a formula of its own.
         """
         matrices = frozenset(self.shapes)
-        return replace(self, name=self.name + TRANSPOSED, lhs=transposed(self.lhs, matrices),
-                       chain=tuple(transposed(side, matrices) for side in self.chain))
+        return replace(
+            self,
+            name=self.name + TRANSPOSED,
+            lhs=transposed(self.lhs, matrices),
+            chain=tuple(transposed(side, matrices) for side in self.chain),
+        )
 
     def in_own_letters(self, flipped: frozenset[str]) -> Formula:
         """The formula as a profile that stores the quantities of the ``flipped`` macros transposed
         prints it: ``(A - Y)^T`` rather than ``(A)^T - (Y)^T`` (``language.in_own_letters``)."""
         symbols = self.model.symbols
         sides = tuple(
-            in_own_letters(side, lambda name: symbols[name].macro in flipped,
-                           lambda name: symbols[name].gradient, frozenset(self.shapes))
+            in_own_letters(
+                side,
+                lambda name: symbols[name].macro in flipped,
+                lambda name: symbols[name].gradient,
+                frozenset(self.shapes),
+            )
             for side in self.sides()
         )
         return replace(self, name=own_letters_name(self.name, flipped), lhs=sides[0], chain=sides[1:])

@@ -71,8 +71,16 @@ def gradient_symbol(of: str, wrt: Symbol, entry: str = "") -> Symbol:
     """``\\pd{of}{wrt}``: the gradient of the scalar ``of`` with respect to the quantity ``wrt``
     (a fraction: it takes parentheses before a transpose). Its transpose prints as the gradient
     with respect to the macro's companion."""
-    return Symbol(rf"\pd{{{of}}}{{{wrt.whole}}}", entry, True, macro=wrt.macro, arguments=wrt.arguments,
-                  gradient_of=of if wrt.macro is not None else None, gradient=True, entry_gradient=r"\pd" in entry)
+    return Symbol(
+        rf"\pd{{{of}}}{{{wrt.whole}}}",
+        entry,
+        True,
+        macro=wrt.macro,
+        arguments=wrt.arguments,
+        gradient_of=of if wrt.macro is not None else None,
+        gradient=True,
+        entry_gradient=r"\pd" in entry,
+    )
 
 
 def partial_symbol(of: str, wrt: str, entry: str = "") -> Symbol:
@@ -198,6 +206,7 @@ class Env:
     functions: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, eq=False)
 class Node:
     """An expression. Subclasses give ``tex``, ``evaluate`` and their binding strength."""
 
@@ -312,7 +321,7 @@ class Entry(Node):
             return value[tuple(positions)]
         if len(positions) == 1:
             positions.append(0)  # an entry of a column vector
-        if not all(0 <= p < n for p, n in zip(positions, env.ops.shape(value))):
+        if not all(0 <= p < n for p, n in zip(positions, env.ops.shape(value), strict=False)):
             raise IndexError(f"{self.name}{tuple(p + 1 for p in positions)} is outside {env.ops.shape(value)}")
         return env.ops.entry(value, *positions)
 
@@ -485,6 +494,7 @@ def transposed(node: Node, matrices: frozenset[str]) -> Node:
     sums commute with a transpose; anything else keeps one around it. The result is checked like
     any formula, so a rule wrong here fails the build.
     """
+
     def down(n: Node) -> Node:
         return transposed(n, matrices)
 
@@ -513,8 +523,9 @@ def transposed(node: Node, matrices: frozenset[str]) -> Node:
 _ENTRYWISE = (Add, Neg, Hadamard, Complement)
 
 
-def in_own_letters(node: Node, flipped: Callable[[str], bool], gradient: Callable[[str], bool],
-                   matrices: frozenset[str]) -> Node:
+def in_own_letters(
+    node: Node, flipped: Callable[[str], bool], gradient: Callable[[str], bool], matrices: frozenset[str]
+) -> Node:
     """``node`` rearranged so that quantities a profile stores transposed print as its own symbols.
 
     ``flipped(name)`` says the profile's own matrix is the transpose of quantity ``name``, whose
@@ -523,6 +534,7 @@ def in_own_letters(node: Node, flipped: Callable[[str], bool], gradient: Callabl
     to one as ``(dJ/dZ)^T`` instead of ``dJ/d(Z)^T``. Transposing twice is no change; the result is
     still checked as a formula of its own.
     """
+
     def all_flipped(n: Node) -> bool:
         if isinstance(n, Q):
             return n.name in matrices and flipped(n.name)
@@ -538,14 +550,16 @@ def in_own_letters(node: Node, flipped: Callable[[str], bool], gradient: Callabl
         return Transpose(transposed(node, matrices))
     if isinstance(node, Q) and all_flipped(node) and gradient(node.name):
         return Transpose(Transpose(node))
-    changes = {f.name: in_own_letters(value, flipped, gradient, matrices)
-               for f in dataclasses.fields(node) if isinstance(value := getattr(node, f.name), Node)}
+    changes = {
+        f.name: in_own_letters(value, flipped, gradient, matrices)
+        for f in dataclasses.fields(node)
+        if isinstance(value := getattr(node, f.name), Node)
+    }
     return dataclasses.replace(node, **changes) if changes else node
 
 
 @dataclass(frozen=True, eq=False)
 class Diag(Unary):
-
     def tex(self, symbols):
         return rf"\operatorname{{diag}}\bigl({self.operand.tex(symbols)}\bigr)"
 
@@ -593,7 +607,6 @@ class Sum(Node):
         return env.ops.zero() if total is None else total
 
 
-
 @dataclass(frozen=True, eq=False)
 class PositiveCases(Node):
     """``if_positive`` where ``var > 0``, else ``otherwise`` (printed as a cases block)."""
@@ -607,8 +620,10 @@ class PositiveCases(Node):
 
     def tex(self, symbols):
         v = self.var.tex(symbols)
-        return (rf"\begin{{cases}} {self.if_positive.tex(symbols)} & {v} > 0 \\ "
-                rf"{self.otherwise.tex(symbols)} & {v} \le 0 \end{{cases}}")
+        return (
+            rf"\begin{{cases}} {self.if_positive.tex(symbols)} & {v} > 0 \\ "
+            rf"{self.otherwise.tex(symbols)} & {v} \le 0 \end{{cases}}"
+        )
 
     def evaluate(self, env, index):
         v = self.var.evaluate(env, index)
@@ -639,8 +654,11 @@ def at_indices(node: Node, values: Mapping[str, int]) -> Node:
         return Entry(node.name, tuple(values.get(i, i) if isinstance(i, str) else i for i in node.indices))
     if not dataclasses.is_dataclass(node):
         return node
-    changes = {f.name: at_indices(getattr(node, f.name), values)
-               for f in dataclasses.fields(node) if isinstance(getattr(node, f.name), Node)}
+    changes = {
+        f.name: at_indices(getattr(node, f.name), values)
+        for f in dataclasses.fields(node)
+        if isinstance(getattr(node, f.name), Node)
+    }
     return dataclasses.replace(node, **changes)
 
 
@@ -684,8 +702,10 @@ class Selector(Node):
 
     def tex(self, symbols):
         y = self.label.tex(symbols)
-        return (rf"\begin{{dcases}} {self.when_one.tex(symbols)} & {y} = 1 \\ "
-                rf"{self.when_zero.tex(symbols)} & {y} = 0 \end{{dcases}}")
+        return (
+            rf"\begin{{dcases}} {self.when_one.tex(symbols)} & {y} = 1 \\ "
+            rf"{self.when_zero.tex(symbols)} & {y} = 0 \end{{dcases}}"
+        )
 
     def evaluate(self, env, index):
         y = self.label.evaluate(env, index)

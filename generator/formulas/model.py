@@ -73,7 +73,7 @@ def gradient(J: sp.Expr, variables: sp.Matrix) -> sp.Matrix:
 
 def at(gradient_of: sp.Matrix, free: sp.Matrix, value: sp.Matrix) -> sp.Matrix:
     """A gradient taken in free symbols, put back at ``value``."""
-    return gradient_of.subs(dict(zip(free, value)))
+    return gradient_of.subs(dict(zip(free, value, strict=True)))
 
 
 def generic_derivative(g: sp.FunctionClass) -> Callable[[sp.Expr], sp.Expr]:
@@ -97,8 +97,9 @@ def binary_cross_entropy(a: sp.Expr, y: sp.Expr) -> sp.Expr:
 
 def rows_affine(A: sp.Matrix, W: sp.Matrix, b: sp.Matrix | None = None) -> sp.Matrix:
     """``A W^T + 1 b^T`` written entry by entry (examples as rows, W of shape (out, in))."""
-    return sp.Matrix(A.rows, W.rows, lambda e, i: sum(W[i, j] * A[e, j] for j in range(A.cols))
-                     + (b[i] if b is not None else 0))
+    return sp.Matrix(
+        A.rows, W.rows, lambda e, i: sum(W[i, j] * A[e, j] for j in range(A.cols)) + (b[i] if b is not None else 0)
+    )
 
 
 # --------------------------------------------------------------------------- building numeric environments

@@ -11,12 +11,24 @@ from __future__ import annotations
 from types import ModuleType
 
 from generator.formulas.catalogue import (
-    four_equations, gradient_checking, linear_layer, matrix_form, softmax_cross_entropy, three_layer, worked_example,
+    four_equations,
+    gradient_checking,
+    linear_layer,
+    matrix_form,
+    softmax_cross_entropy,
+    three_layer,
+    worked_example,
 )
 from generator.formulas.formula import OWN_LETTERS, TRANSPOSED, Formula
 
 CHAPTERS: tuple[ModuleType, ...] = (
-    worked_example, matrix_form, linear_layer, three_layer, four_equations, softmax_cross_entropy, gradient_checking,
+    worked_example,
+    matrix_form,
+    linear_layer,
+    three_layer,
+    four_equations,
+    softmax_cross_entropy,
+    gradient_checking,
 )
 
 

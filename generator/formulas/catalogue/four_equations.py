@@ -10,10 +10,30 @@ import sympy as sp
 
 from generator.formulas.formula import Formula
 from generator.formulas.language import (
-    Apply, Div, Env, Hadamard, Mul, NumpyOps, Q, SympyOps, gradient_symbol, notation_symbol, plain_symbol, scalar,
+    Apply,
+    Div,
+    Env,
+    Hadamard,
+    Mul,
+    NumpyOps,
+    Q,
+    SympyOps,
+    gradient_symbol,
+    notation_symbol,
+    plain_symbol,
+    scalar,
 )
 from generator.formulas.model import (
-    NUMERIC_ACTIVATIONS, Model, Sizes, at, column, elementwise, generic_derivative, gradient, matrix, rows_affine,
+    NUMERIC_ACTIVATIONS,
+    Model,
+    Sizes,
+    at,
+    column,
+    elementwise,
+    generic_derivative,
+    gradient,
+    matrix,
+    rows_affine,
 )
 
 CHAPTER = "four-equations"
@@ -44,7 +64,7 @@ SYMBOLS = {
 
 
 def _exact(sizes: Sizes) -> Env:
-    depth, l, m = sizes["L"], sizes["l"], sizes["m"]
+    depth, here, m = sizes["L"], sizes["l"], sizes["m"]
     widths = [sizes["w"]] * (depth + 1)
     X = matrix("x", m, widths[0])
     W = [sp.zeros(0, 0)] + [matrix(f"W{n}", widths[n], widths[n - 1]) for n in range(1, depth + 1)]
@@ -73,35 +93,67 @@ def _exact(sizes: Sizes) -> Env:
 
     free_top = matrix("s", m, widths[depth])
     dS_dAL = at(gradient(summed_loss(free_top), free_top), free_top, A)
-    Aprev = X if l == 1 else Zs[l - 1].applyfunc(g[l - 1])
-    values = {"W": W[l], "Aprev": Aprev, "Z": Zs[l], "D": error(l), "ZL": Zs[depth], "DL": error(depth),
-              "ones": sp.ones(m, 1), "dJ_dW": gradient(J, W[l]), "dJ_db": gradient(J, b[l]),
-              "dJ_dZ": error(l), "dJ_dAL": dS_dAL / m, "dS_dAL": dS_dAL, "m": m,
-              "k": widths[l], "t": widths[l - 1], "K": widths[depth]}
-    if l < depth:
-        values.update({"Wnext": W[l + 1], "Dnext": error(l + 1), "u": widths[l + 1]})
-    functions = {"gprime": elementwise(generic_derivative(g[l])), "gprimeL": elementwise(generic_derivative(g[depth]))}
+    Aprev = X if here == 1 else Zs[here - 1].applyfunc(g[here - 1])
+    values = {
+        "W": W[here],
+        "Aprev": Aprev,
+        "Z": Zs[here],
+        "D": error(here),
+        "ZL": Zs[depth],
+        "DL": error(depth),
+        "ones": sp.ones(m, 1),
+        "dJ_dW": gradient(J, W[here]),
+        "dJ_db": gradient(J, b[here]),
+        "dJ_dZ": error(here),
+        "dJ_dAL": dS_dAL / m,
+        "dS_dAL": dS_dAL,
+        "m": m,
+        "k": widths[here],
+        "t": widths[here - 1],
+        "K": widths[depth],
+    }
+    if here < depth:
+        values.update({"Wnext": W[here + 1], "Dnext": error(here + 1), "u": widths[here + 1]})
+    functions = {
+        "gprime": elementwise(generic_derivative(g[here])),
+        "gprimeL": elementwise(generic_derivative(g[depth])),
+    }
     return Env(SympyOps(), values, functions)
 
 
 def _numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
-    depth, l, m = sizes["L"], sizes["l"], sizes["m"]
+    depth, here, m = sizes["L"], sizes["l"], sizes["m"]
     widths = [int(rng.integers(1, 8)) for _ in range(depth + 1)]
     names = [("tanh", "sigmoid")[int(rng.integers(0, 2))] for _ in range(depth)]
-    layers = [core.Dense(rng.normal(0, 1, (widths[n], widths[n - 1])), rng.normal(0, 1, widths[n]), names[n - 1])
-              for n in range(1, depth + 1)]
+    layers = [
+        core.Dense(rng.normal(0, 1, (widths[n], widths[n - 1])), rng.normal(0, 1, widths[n]), names[n - 1])
+        for n in range(1, depth + 1)
+    ]
     X, Y = rng.normal(0, 1, (m, widths[0])), rng.normal(0, 1, (m, widths[depth]))
     records = core.forward(layers, X)
     grads = core.backward(layers, records, X, Y, "sse", "mean")
     summed = core.LOSSES["sse"].gradient(records[-1].A, Y)  # rows: d J_e / d a(e), no 1/m
-    values = {"W": layers[l - 1].W, "Aprev": X if l == 1 else records[l - 2].A, "Z": records[l - 1].Z,
-              "D": grads[l - 1].dZ, "ZL": records[-1].Z, "DL": grads[-1].dZ, "ones": np.ones((m, 1)),
-              "dJ_dW": grads[l - 1].dW, "dJ_db": column(grads[l - 1].db), "dJ_dZ": grads[l - 1].dZ,
-              "dJ_dAL": grads[-1].dA, "dS_dAL": summed, "m": m,
-              "k": widths[l], "t": widths[l - 1], "K": widths[depth]}
-    if l < depth:
-        values.update({"Wnext": layers[l].W, "Dnext": grads[l].dZ, "u": widths[l + 1]})
-    functions = {"gprime": NUMERIC_ACTIVATIONS[names[l - 1]][1], "gprimeL": NUMERIC_ACTIVATIONS[names[-1]][1]}
+    values = {
+        "W": layers[here - 1].W,
+        "Aprev": X if here == 1 else records[here - 2].A,
+        "Z": records[here - 1].Z,
+        "D": grads[here - 1].dZ,
+        "ZL": records[-1].Z,
+        "DL": grads[-1].dZ,
+        "ones": np.ones((m, 1)),
+        "dJ_dW": grads[here - 1].dW,
+        "dJ_db": column(grads[here - 1].db),
+        "dJ_dZ": grads[here - 1].dZ,
+        "dJ_dAL": grads[-1].dA,
+        "dS_dAL": summed,
+        "m": m,
+        "k": widths[here],
+        "t": widths[here - 1],
+        "K": widths[depth],
+    }
+    if here < depth:
+        values.update({"Wnext": layers[here].W, "Dnext": grads[here].dZ, "u": widths[here + 1]})
+    functions = {"gprime": NUMERIC_ACTIVATIONS[names[here - 1]][1], "gprimeL": NUMERIC_ACTIVATIONS[names[-1]][1]}
     return Env(NumpyOps(), values, functions)
 
 
@@ -115,23 +167,49 @@ def _numeric_sizes(seed: int, count: int = 8) -> tuple[Sizes, ...]:
     return tuple(found)
 
 
-DEEP = Model("deep", SYMBOLS, _exact, _numeric,
-             # Three layers, two examples: a layer with the input below it and one with a layer below.
-             exact_sizes=({"L": 3, "l": 1, "m": 2, "w": 2}, {"L": 3, "l": 2, "m": 2, "w": 2}),
-             numeric_sizes=_numeric_sizes(24),
-             shapes={"W": ("k", "t"), "Wnext": ("u", "k"), "Aprev": ("m", "t"), "Z": ("m", "k"), "D": ("m", "k"),
-                     "Dnext": ("m", "u"), "ZL": ("m", "K"), "DL": ("m", "K"), "dJ_dAL": ("m", "K"),
-                     "dS_dAL": ("m", "K"), "dJ_dW": ("k", "t"), "dJ_db": ("k", "1"), "ones": ("m", "1"),
-                     "dJ_dZ": ("m", "k")})
+DEEP = Model(
+    "deep",
+    SYMBOLS,
+    _exact,
+    _numeric,
+    # Three layers, two examples: a layer with the input below it and one with a layer below.
+    exact_sizes=({"L": 3, "l": 1, "m": 2, "w": 2}, {"L": 3, "l": 2, "m": 2, "w": 2}),
+    numeric_sizes=_numeric_sizes(24),
+    shapes={
+        "W": ("k", "t"),
+        "Wnext": ("u", "k"),
+        "Aprev": ("m", "t"),
+        "Z": ("m", "k"),
+        "D": ("m", "k"),
+        "Dnext": ("m", "u"),
+        "ZL": ("m", "K"),
+        "DL": ("m", "K"),
+        "dJ_dAL": ("m", "K"),
+        "dS_dAL": ("m", "K"),
+        "dJ_dW": ("k", "t"),
+        "dJ_db": ("k", "1"),
+        "ones": ("m", "1"),
+        "dJ_dZ": ("m", "k"),
+    },
+)
 
 FORMULAS = (
     Formula("bp_output_error", DEEP, Q("DL"), (Hadamard(Q("dJ_dAL"), Apply("gprimeL", Q("ZL"))),)),
     Formula("bp_error_recursion", DEEP, Q("D"), (Hadamard(Q("Dnext") @ Q("Wnext"), Apply("gprime", Q("Z"))),)),
     Formula("bp_bias_gradient", DEEP, Q("dJ_db"), (Q("D").T @ Q("ones"),)),
     Formula("bp_weight_gradient", DEEP, Q("dJ_dW"), (Q("D").T @ Q("Aprev"),)),
-    Formula("bp_mean_output_error", DEEP, Q("DL"),
-            (Mul(Div(scalar(1), Q("m")), Hadamard(Q("dS_dAL"), Apply("gprimeL", Q("ZL")))),)),
+    Formula(
+        "bp_mean_output_error",
+        DEEP,
+        Q("DL"),
+        (Mul(Div(scalar(1), Q("m")), Hadamard(Q("dS_dAL"), Apply("gprimeL", Q("ZL")))),),
+    ),
     Formula("bp_error_definition", DEEP, Q("D"), (Q("dJ_dZ"),), kind="definition"),
-    Formula("wrong_bp_error_recursion_transpose", DEEP, Q("D"),
-            (Hadamard(Q("Dnext") @ Q("Wnext").T, Apply("gprime", Q("Z"))),), kind="wrong"),
+    Formula(
+        "wrong_bp_error_recursion_transpose",
+        DEEP,
+        Q("D"),
+        (Hadamard(Q("Dnext") @ Q("Wnext").T, Apply("gprime", Q("Z"))),),
+        kind="wrong",
+    ),
 )

@@ -10,8 +10,20 @@ import sympy as sp
 
 from generator import gradcheck
 from generator.formulas.formula import Formula
-from generator.formulas.language import Abs, Div, Env, Maximum, Mul, NumpyOps, Q, Square, SympyOps, notation_symbol, \
-    plain_symbol, scalar
+from generator.formulas.language import (
+    Abs,
+    Div,
+    Env,
+    Maximum,
+    Mul,
+    NumpyOps,
+    Q,
+    Square,
+    SympyOps,
+    notation_symbol,
+    plain_symbol,
+    scalar,
+)
 from generator.formulas.model import Model, Sizes
 
 CHAPTER = "gradient-checking"
@@ -40,9 +52,18 @@ def _exact(sizes: Sizes) -> Env:
 
     # Relative error: two positive gradients, the numerical one the larger by a positive amount.
     analytic, gap = sp.Symbol("p", positive=True), sp.Symbol("q", positive=True)
-    values = {"J_plus": J(theta + h), "J_minus": J(theta - h), "J_at": J(theta), "h": h,
-              "dJ": sp.diff(J(theta), theta), "d2J": sp.diff(J(theta), theta, 2), "d3J": sp.diff(J(theta), theta, 3),
-              "analytic": analytic, "numerical": analytic + gap, "relative": gap / (analytic + gap)}
+    values = {
+        "J_plus": J(theta + h),
+        "J_minus": J(theta - h),
+        "J_at": J(theta),
+        "h": h,
+        "dJ": sp.diff(J(theta), theta),
+        "d2J": sp.diff(J(theta), theta, 2),
+        "d3J": sp.diff(J(theta), theta, 3),
+        "analytic": analytic,
+        "numerical": analytic + gap,
+        "relative": gap / (analytic + gap),
+    }
     return Env(SympyOps(), values)
 
 
@@ -53,25 +74,51 @@ def _numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
         return sum(c[n] * at**n for n in range(4))
 
     analytic, numerical = rng.normal(0, 1), rng.normal(0, 1)
-    values = {"J_plus": J(theta + h), "J_minus": J(theta - h), "J_at": J(theta), "h": h,
-              "dJ": c[1] + 2 * c[2] * theta + 3 * c[3] * theta**2, "d2J": 2 * c[2] + 6 * c[3] * theta,
-              "d3J": 6 * c[3], "analytic": analytic, "numerical": numerical,
-              # The book's definition is held to the code that the gradient check runs.
-              "relative": gradcheck.relative_error(analytic, numerical)}
+    values = {
+        "J_plus": J(theta + h),
+        "J_minus": J(theta - h),
+        "J_at": J(theta),
+        "h": h,
+        "dJ": c[1] + 2 * c[2] * theta + 3 * c[3] * theta**2,
+        "d2J": 2 * c[2] + 6 * c[3] * theta,
+        "d3J": 6 * c[3],
+        "analytic": analytic,
+        "numerical": numerical,
+        # The book's definition is held to the code that the gradient check runs.
+        "relative": gradcheck.relative_error(analytic, numerical),
+    }
     return Env(NumpyOps(), values)
 
 
-FINITE_DIFFERENCE = Model("finite_difference", SYMBOLS, _exact, _numeric, exact_sizes=({},),
-                          # No sizes: "case" only numbers the random cubics in messages.
-                          numeric_sizes=tuple({"case": n} for n in range(6)))
+FINITE_DIFFERENCE = Model(
+    "finite_difference",
+    SYMBOLS,
+    _exact,
+    _numeric,
+    exact_sizes=({},),
+    # No sizes: "case" only numbers the random cubics in messages.
+    numeric_sizes=tuple({"case": n} for n in range(6)),
+)
 
 _h, _J_at = Q("h"), Q("J_at")
 FORMULAS = (
-    Formula("central_difference", FINITE_DIFFERENCE, Div(Q("J_plus") - Q("J_minus"), Mul(scalar(2), _h)),
-            (Q("dJ") + Mul(Div(Square(_h), scalar(6)), Q("d3J")),)),
-    Formula("forward_difference", FINITE_DIFFERENCE, Div(Q("J_plus") - _J_at, _h),
-            (Q("dJ") + Mul(Div(_h, scalar(2)), Q("d2J")) + Mul(Div(Square(_h), scalar(6)), Q("d3J")),)),
-    Formula("relative_error", FINITE_DIFFERENCE, Q("relative"),
-            (Div(Abs(Q("analytic") - Q("numerical")), Maximum(Abs(Q("analytic")), Abs(Q("numerical")))),),
-            kind="definition"),
+    Formula(
+        "central_difference",
+        FINITE_DIFFERENCE,
+        Div(Q("J_plus") - Q("J_minus"), Mul(scalar(2), _h)),
+        (Q("dJ") + Mul(Div(Square(_h), scalar(6)), Q("d3J")),),
+    ),
+    Formula(
+        "forward_difference",
+        FINITE_DIFFERENCE,
+        Div(Q("J_plus") - _J_at, _h),
+        (Q("dJ") + Mul(Div(_h, scalar(2)), Q("d2J")) + Mul(Div(Square(_h), scalar(6)), Q("d3J")),),
+    ),
+    Formula(
+        "relative_error",
+        FINITE_DIFFERENCE,
+        Q("relative"),
+        (Div(Abs(Q("analytic") - Q("numerical")), Maximum(Abs(Q("analytic")), Abs(Q("numerical")))),),
+        kind="definition",
+    ),
 )

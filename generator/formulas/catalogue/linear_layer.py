@@ -10,11 +10,31 @@ import sympy as sp
 
 from generator.formulas.formula import Formula
 from generator.formulas.language import (
-    Apply, Entry, Env, Hadamard, Kronecker, Mul, NumpyOps, Q, Sum, SympyOps, gradient_symbol, notation_symbol,
+    Apply,
+    Entry,
+    Env,
+    Hadamard,
+    Kronecker,
+    Mul,
+    NumpyOps,
+    Q,
+    Sum,
+    SympyOps,
+    gradient_symbol,
+    notation_symbol,
     plain_symbol,
 )
 from generator.formulas.model import (
-    NUMERIC_ACTIVATIONS, Model, Sizes, column, elementwise, generic_derivative, gradient, matrix, partials, pd,
+    NUMERIC_ACTIVATIONS,
+    Model,
+    Sizes,
+    column,
+    elementwise,
+    generic_derivative,
+    gradient,
+    matrix,
+    partials,
+    pd,
     random_sizes,
 )
 
@@ -29,7 +49,12 @@ _y = notation_symbol("liny", entry=r"\linyentry{%0}")
 _X = notation_symbol("linX", entry=r"\linXentry{%0}{%1}")
 _Y = notation_symbol("linY", entry=r"\linYentry{%0}{%1}")
 LINEAR_SYMBOLS = {
-    "W": _W, "x": _x, "b": _b, "y": _y, "X": _X, "Y": _Y,
+    "W": _W,
+    "x": _x,
+    "b": _b,
+    "y": _y,
+    "X": _X,
+    "Y": _Y,
     "ones": notation_symbol("ones"),
     "dJ_dy": gradient_symbol(r"\cost", _y, pd(r"\cost", r"\linyentry{%0}")),
     "dJ_dW": gradient_symbol(r"\cost", _W, pd(r"\cost", r"\linWentry{%0}{%1}")),
@@ -50,11 +75,18 @@ def _linear_exact(sizes: Sizes) -> Env:
     f = sp.Function("f")
     J = f(*y)
     values = {
-        "W": W, "x": x, "b": b, "y": y, "dJ_dy": partials(f, y), "dJ_dW": gradient(J, W),
-        "dJ_dx": gradient(J, x), "dJ_db": gradient(J, b),
+        "W": W,
+        "x": x,
+        "b": b,
+        "y": y,
+        "dJ_dy": partials(f, y),
+        "dJ_dW": gradient(J, W),
+        "dJ_dx": gradient(J, x),
+        "dJ_db": gradient(J, b),
         "dy_dW": {(r, i, j): sp.diff(y[r], W[i, j]) for r in range(m) for i in range(m) for j in range(d)},
         "dy_dx": {(r, i): sp.diff(y[r], x[i]) for r in range(m) for i in range(d)},
-        "m": m, "d": d,
+        "m": m,
+        "d": d,
     }
     return Env(SympyOps(), values)
 
@@ -73,16 +105,40 @@ def _linear_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) ->
         dy_dW.update({(r, i, j): dW_r[i, j] for i in range(m) for j in range(d)})
         dy_dx.update({(r, i): dx_r[0, i] for i in range(d)})
     values = {
-        "W": W, "x": column(x), "b": column(b), "y": column(y), "dJ_dy": column(dJ_dy), "dJ_dW": dW,
-        "dJ_dx": column(dx), "dJ_db": column(db), "dy_dW": dy_dW, "dy_dx": dy_dx, "m": m, "d": d,
+        "W": W,
+        "x": column(x),
+        "b": column(b),
+        "y": column(y),
+        "dJ_dy": column(dJ_dy),
+        "dJ_dW": dW,
+        "dJ_dx": column(dx),
+        "dJ_db": column(db),
+        "dy_dW": dy_dW,
+        "dy_dx": dy_dx,
+        "m": m,
+        "d": d,
     }
     return Env(NumpyOps(), values)
 
 
-LINEAR = Model("linear", LINEAR_SYMBOLS, _linear_exact, _linear_numeric,
-               exact_sizes=({"m": 2, "d": 3},), numeric_sizes=random_sizes(15, ("m", "d")),
-               shapes={"W": ("m", "d"), "x": ("d", "1"), "b": ("m", "1"), "y": ("m", "1"), "dJ_dy": ("m", "1"),
-                       "dJ_dW": ("m", "d"), "dJ_dx": ("d", "1"), "dJ_db": ("m", "1")})
+LINEAR = Model(
+    "linear",
+    LINEAR_SYMBOLS,
+    _linear_exact,
+    _linear_numeric,
+    exact_sizes=({"m": 2, "d": 3},),
+    numeric_sizes=random_sizes(15, ("m", "d")),
+    shapes={
+        "W": ("m", "d"),
+        "x": ("d", "1"),
+        "b": ("m", "1"),
+        "y": ("m", "1"),
+        "dJ_dy": ("m", "1"),
+        "dJ_dW": ("m", "d"),
+        "dJ_dx": ("d", "1"),
+        "dJ_db": ("m", "1"),
+    },
+)
 
 
 def _batch_linear_exact(sizes: Sizes, rows: bool) -> Env:
@@ -97,8 +153,20 @@ def _batch_linear_exact(sizes: Sizes, rows: bool) -> Env:
         Y = sp.Matrix(m, n, lambda i, e: sum(W[i, j] * X[j, e] for j in range(d)) + b[i])
     f = sp.Function("f")
     J = f(*Y)
-    values = {"W": W, "b": b, "X": X, "Y": Y, "ones": ones, "dJ_dY": partials(f, Y), "dJ_dW": gradient(J, W),
-              "dJ_dX": gradient(J, X), "dJ_db": gradient(J, b), "n": n, "m": m, "d": d}
+    values = {
+        "W": W,
+        "b": b,
+        "X": X,
+        "Y": Y,
+        "ones": ones,
+        "dJ_dY": partials(f, Y),
+        "dJ_dW": gradient(J, W),
+        "dJ_dX": gradient(J, X),
+        "dJ_db": gradient(J, b),
+        "n": n,
+        "m": m,
+        "d": d,
+    }
     return Env(SympyOps(), values)
 
 
@@ -110,21 +178,43 @@ def _batch_linear_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleTy
     dX, dW, db = core.dense_backward(dJ_dY, cache)
     if not rows:  # the same numbers with examples as columns
         X, Y, dJ_dY, dX = X.T, Y.T, dJ_dY.T, dX.T
-    values = {"W": W, "b": column(b), "X": X, "Y": Y, "ones": np.ones((n, 1)), "dJ_dY": dJ_dY, "dJ_dW": dW,
-              "dJ_dX": dX, "dJ_db": column(db), "n": n, "m": m, "d": d}
+    values = {
+        "W": W,
+        "b": column(b),
+        "X": X,
+        "Y": Y,
+        "ones": np.ones((n, 1)),
+        "dJ_dY": dJ_dY,
+        "dJ_dW": dW,
+        "dJ_dX": dX,
+        "dJ_db": column(db),
+        "n": n,
+        "m": m,
+        "d": d,
+    }
     return Env(NumpyOps(), values)
 
 
 _BATCH_SIZES = ({"n": 2, "m": 2, "d": 3},)
 _SHARED = {"W": ("m", "d"), "b": ("m", "1"), "ones": ("n", "1"), "dJ_dW": ("m", "d"), "dJ_db": ("m", "1")}
-LINEAR_ROWS = Model("linear_rows", LINEAR_SYMBOLS, lambda s: _batch_linear_exact(s, True),
-                    lambda s, rng, core: _batch_linear_numeric(s, rng, core, True),
-                    exact_sizes=_BATCH_SIZES, numeric_sizes=random_sizes(16, ("n", "m", "d")),
-                    shapes={**_SHARED, "X": ("n", "d"), "Y": ("n", "m"), "dJ_dY": ("n", "m"), "dJ_dX": ("n", "d")})
-LINEAR_COLUMNS = Model("linear_columns", LINEAR_SYMBOLS, lambda s: _batch_linear_exact(s, False),
-                       lambda s, rng, core: _batch_linear_numeric(s, rng, core, False),
-                       exact_sizes=_BATCH_SIZES, numeric_sizes=random_sizes(17, ("n", "m", "d")),
-                       shapes={**_SHARED, "X": ("d", "n"), "Y": ("m", "n"), "dJ_dY": ("m", "n"), "dJ_dX": ("d", "n")})
+LINEAR_ROWS = Model(
+    "linear_rows",
+    LINEAR_SYMBOLS,
+    lambda s: _batch_linear_exact(s, True),
+    lambda s, rng, core: _batch_linear_numeric(s, rng, core, True),
+    exact_sizes=_BATCH_SIZES,
+    numeric_sizes=random_sizes(16, ("n", "m", "d")),
+    shapes={**_SHARED, "X": ("n", "d"), "Y": ("n", "m"), "dJ_dY": ("n", "m"), "dJ_dX": ("n", "d")},
+)
+LINEAR_COLUMNS = Model(
+    "linear_columns",
+    LINEAR_SYMBOLS,
+    lambda s: _batch_linear_exact(s, False),
+    lambda s, rng, core: _batch_linear_numeric(s, rng, core, False),
+    exact_sizes=_BATCH_SIZES,
+    numeric_sizes=random_sizes(17, ("n", "m", "d")),
+    shapes={**_SHARED, "X": ("d", "n"), "Y": ("m", "n"), "dJ_dY": ("m", "n"), "dJ_dX": ("d", "n")},
+)
 
 
 # --------------------------------------------------------------------------- an elementwise activation
@@ -155,14 +245,27 @@ def _elementwise_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleTyp
     activation = core.ACTIVATIONS[name]
     A = activation.forward(Z)
     dJ_dA = rng.normal(0, 1, Z.shape)
-    values = {"Z": Z, "A": A, "dJ_dA": dJ_dA, "dJ_dZ": activation.backward(dJ_dA, Z, A), "m": sizes["m"], "n": sizes["n"]}
+    values = {
+        "Z": Z,
+        "A": A,
+        "dJ_dA": dJ_dA,
+        "dJ_dZ": activation.backward(dJ_dA, Z, A),
+        "m": sizes["m"],
+        "n": sizes["n"],
+    }
     forward, derivative = NUMERIC_ACTIVATIONS[name]
     return Env(NumpyOps(), values, {"sigma": forward, "sigmaprime": derivative})
 
 
-ELEMENTWISE = Model("elementwise", ELEMENTWISE_SYMBOLS, _elementwise_exact, _elementwise_numeric,
-                    exact_sizes=({"m": 2, "n": 2},), numeric_sizes=random_sizes(18, ("m", "n")),
-                    shapes={"A": ("m", "n"), "Z": ("m", "n"), "dJ_dZ": ("m", "n"), "dJ_dA": ("m", "n")})
+ELEMENTWISE = Model(
+    "elementwise",
+    ELEMENTWISE_SYMBOLS,
+    _elementwise_exact,
+    _elementwise_numeric,
+    exact_sizes=({"m": 2, "n": 2},),
+    numeric_sizes=random_sizes(18, ("m", "n")),
+    shapes={"A": ("m", "n"), "Z": ("m", "n"), "dJ_dZ": ("m", "n"), "dJ_dA": ("m", "n")},
+)
 
 
 # --------------------------------------------------------------------------- the formulas
@@ -176,20 +279,40 @@ def _dJ_dy(index: str) -> Entry:
 
 FORMULAS = (
     Formula("linear_forward", LINEAR, Q("y"), (Q("W") @ Q("x") + Q("b"),), kind="definition"),
-    Formula("linear_forward_entry", LINEAR, Entry("y", (_r,)),
-            (Sum(_j, "d", Mul(Entry("W", (_r, _j)), Entry("x", (_j,)))) + Entry("b", (_r,)),), kind="definition",
-            free={_r: "m"}),
-    Formula("linear_dy_dW", LINEAR, Entry("dy_dW", (_r, _i, _j)), (Mul(Kronecker(_r, _i), Entry("x", (_j,))),),
-            free={_r: "m", _i: "m", _j: "d"}),
-    Formula("linear_dW_index", LINEAR, Entry("dJ_dW", (_i, _j)),
-            (Sum(_r, "m", Mul(_dJ_dy(_r), Entry("dy_dW", (_r, _i, _j)))),
-             Sum(_r, "m", Mul(_dJ_dy(_r), Mul(Kronecker(_r, _i), Entry("x", (_j,))))),
-             Mul(_dJ_dy(_i), Entry("x", (_j,)))),
-            free={_i: "m", _j: "d"}),
+    Formula(
+        "linear_forward_entry",
+        LINEAR,
+        Entry("y", (_r,)),
+        (Sum(_j, "d", Mul(Entry("W", (_r, _j)), Entry("x", (_j,)))) + Entry("b", (_r,)),),
+        kind="definition",
+        free={_r: "m"},
+    ),
+    Formula(
+        "linear_dy_dW",
+        LINEAR,
+        Entry("dy_dW", (_r, _i, _j)),
+        (Mul(Kronecker(_r, _i), Entry("x", (_j,))),),
+        free={_r: "m", _i: "m", _j: "d"},
+    ),
+    Formula(
+        "linear_dW_index",
+        LINEAR,
+        Entry("dJ_dW", (_i, _j)),
+        (
+            Sum(_r, "m", Mul(_dJ_dy(_r), Entry("dy_dW", (_r, _i, _j)))),
+            Sum(_r, "m", Mul(_dJ_dy(_r), Mul(Kronecker(_r, _i), Entry("x", (_j,))))),
+            Mul(_dJ_dy(_i), Entry("x", (_j,))),
+        ),
+        free={_i: "m", _j: "d"},
+    ),
     Formula("linear_dW_vector", LINEAR, Q("dJ_dW"), (Q("dJ_dy") @ Q("x").T,)),
-    Formula("linear_dx_index", LINEAR, Entry("dJ_dx", (_i,)),
-            (Sum(_r, "m", Mul(_dJ_dy(_r), Entry("dy_dx", (_r, _i)))), Sum(_r, "m", Mul(_dJ_dy(_r), Entry("W", (_r, _i))))),
-            free={_i: "d"}),
+    Formula(
+        "linear_dx_index",
+        LINEAR,
+        Entry("dJ_dx", (_i,)),
+        (Sum(_r, "m", Mul(_dJ_dy(_r), Entry("dy_dx", (_r, _i)))), Sum(_r, "m", Mul(_dJ_dy(_r), Entry("W", (_r, _i))))),
+        free={_i: "d"},
+    ),
     Formula("linear_dx_vector", LINEAR, Q("dJ_dx"), (Q("W").T @ Q("dJ_dy"),)),
     Formula("linear_db_vector", LINEAR, Q("dJ_db"), (Q("dJ_dy"),)),
     # Batches: examples as rows (the book's convention) and as columns.
@@ -203,12 +326,23 @@ FORMULAS = (
     Formula("columns_db", LINEAR_COLUMNS, Q("dJ_db"), (Q("dJ_dY") @ Q("ones"),)),
     # An elementwise activation A = sigma(Z).
     Formula("elementwise_forward", ELEMENTWISE, Q("A"), (Apply("sigma", Q("Z")),), kind="definition"),
-    Formula("elementwise_index", ELEMENTWISE, Entry("dJ_dZ", (_i, _j)),
-            (Mul(Entry("dJ_dA", (_i, _j)), Apply("sigmaprime", Entry("Z", (_i, _j)))),), free={_i: "m", _j: "n"}),
+    Formula(
+        "elementwise_index",
+        ELEMENTWISE,
+        Entry("dJ_dZ", (_i, _j)),
+        (Mul(Entry("dJ_dA", (_i, _j)), Apply("sigmaprime", Entry("Z", (_i, _j)))),),
+        free={_i: "m", _j: "n"},
+    ),
     Formula("elementwise_vector", ELEMENTWISE, Q("dJ_dZ"), (Hadamard(Q("dJ_dA"), Apply("sigmaprime", Q("Z"))),)),
     # Mistakes that real texts have printed: each must FAIL its check.
-    Formula("wrong_dW_index_swapped", LINEAR, Entry("dJ_dW", (_i, _j)), (Mul(_dJ_dy(_j), Entry("x", (_j,))),),
-            kind="wrong", free={_i: "m", _j: "d"}),
+    Formula(
+        "wrong_dW_index_swapped",
+        LINEAR,
+        Entry("dJ_dW", (_i, _j)),
+        (Mul(_dJ_dy(_j), Entry("x", (_j,))),),
+        kind="wrong",
+        free={_i: "m", _j: "d"},
+    ),
     Formula("wrong_dx_transpose_dropped", LINEAR, Q("dJ_dx"), (Q("W") @ Q("dJ_dy"),), kind="wrong"),
     Formula("wrong_rows_dW_transpose_misplaced", LINEAR_ROWS, Q("dJ_dW"), (Q("X").T @ Q("dJ_dY"),), kind="wrong"),
 )

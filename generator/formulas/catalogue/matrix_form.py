@@ -12,19 +12,44 @@ import sympy as sp
 from generator.formulas.catalogue import sigmoid_cross_entropy
 from generator.formulas.formula import Formula
 from generator.formulas.language import (
-    Apply, Complement, Div, Entry, Env, Hadamard, Mul, Neg, NumpyOps, Q, Sum, SympyOps, gradient_symbol,
-    notation_symbol, plain_symbol,
+    Apply,
+    Complement,
+    Div,
+    Entry,
+    Env,
+    Hadamard,
+    Mul,
+    Neg,
+    NumpyOps,
+    Q,
+    Sum,
+    SympyOps,
+    gradient_symbol,
+    notation_symbol,
+    plain_symbol,
 )
 from generator.formulas.model import (
-    NUMERIC_ACTIVATIONS, Model, Sizes, at, binary_cross_entropy, column, elementwise, gradient, matrix, pd,
-    random_sizes, rows_affine, sigmoid,
+    NUMERIC_ACTIVATIONS,
+    Model,
+    Sizes,
+    at,
+    binary_cross_entropy,
+    column,
+    elementwise,
+    gradient,
+    matrix,
+    pd,
+    random_sizes,
+    rows_affine,
+    sigmoid,
 )
 
 CHAPTER = "matrix-form"
 
 # One output unit of the network: its sigmoid with the cross-entropy.
-BCE_OUT = sigmoid_cross_entropy.model("bce_out", ("actentry", "out", "k"), ("targetentry", "k"),
-                                      ("preactentry", "out", "k"), ("cost",))
+BCE_OUT = sigmoid_cross_entropy.model(
+    "bce_out", ("actentry", "out", "k"), ("targetentry", "k"), ("preactentry", "out", "k"), ("cost",)
+)
 
 # --------------------------------------------------------------------------- one example, one weight
 
@@ -50,18 +75,25 @@ def _example_exact(sizes: Sizes) -> Env:
     J = sum(binary_cross_entropy(a[k], y[k]) for k in range(t))
     free = matrix("u", t, 1)
     values = {
-        "a": a, "y": y, "a_hid": a_hid, "dJ_dW": gradient(J, W),
+        "a": a,
+        "y": y,
+        "a_hid": a_hid,
+        "dJ_dW": gradient(J, W),
         "dJ_da": at(gradient(sum(binary_cross_entropy(free[k], y[k]) for k in range(t)), free), free, a),
         "da_dz": z.applyfunc(lambda v: sp.diff(sigmoid(free[0]), free[0]).subs(free[0], v)),
         "dz_dW": {(k, j): sp.diff(z[k], W[k, j]) for k in range(t) for j in range(d)},
-        "d": d, "t": t,
+        "d": d,
+        "t": t,
     }
     return Env(SympyOps(), values)
 
 
 def _example_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     d, t, m = sizes["d"], sizes["t"], sizes["m"]
-    layers = [core.Dense(rng.normal(0, 1, (d, m)), None, "sigmoid"), core.Dense(rng.normal(0, 1, (t, d)), None, "sigmoid")]
+    layers = [
+        core.Dense(rng.normal(0, 1, (d, m)), None, "sigmoid"),
+        core.Dense(rng.normal(0, 1, (t, d)), None, "sigmoid"),
+    ]
     x, y = rng.normal(0, 1, (1, m)), rng.integers(0, 2, (1, t)).astype(np.float64)
     hid, out = core.forward(layers, x)
     grads = core.backward(layers, [hid, out], x, y, "bce", "sum")
@@ -72,24 +104,47 @@ def _example_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -
         unit[0, k] = 1.0
         dW_k = core.dense_backward(unit, out.cache)[1]
         dz_dW.update({(k, j): dW_k[k, j] for j in range(d)})
-    values = {"a": column(out.A), "y": column(y), "a_hid": column(hid.A), "dJ_dW": grads[1].dW,
-              "dJ_da": column(core.LOSSES["bce"].gradient(out.A, y)),
-              "da_dz": column(activation.backward(np.ones_like(out.Z), out.Z, out.A)), "dz_dW": dz_dW, "d": d, "t": t}
+    values = {
+        "a": column(out.A),
+        "y": column(y),
+        "a_hid": column(hid.A),
+        "dJ_dW": grads[1].dW,
+        "dJ_da": column(core.LOSSES["bce"].gradient(out.A, y)),
+        "da_dz": column(activation.backward(np.ones_like(out.Z), out.Z, out.A)),
+        "dz_dW": dz_dW,
+        "d": d,
+        "t": t,
+    }
     return Env(NumpyOps(), values)
 
 
-LOGISTIC_EXAMPLE = Model("logistic_example", EXAMPLE_SYMBOLS, _example_exact, _example_numeric,
-                         exact_sizes=({"m": 2, "d": 2, "t": 2},), numeric_sizes=random_sizes(21, ("m", "d", "t")))
+LOGISTIC_EXAMPLE = Model(
+    "logistic_example",
+    EXAMPLE_SYMBOLS,
+    _example_exact,
+    _example_numeric,
+    exact_sizes=({"m": 2, "d": 2, "t": 2},),
+    numeric_sizes=random_sizes(21, ("m", "d", "t")),
+)
 
 
 # --------------------------------------------------------------------------- a batch, both orientations
 
-_matrices = {name: notation_symbol(macro, layer, entry=entry, superscripted=True) for name, macro, layer, entry in (
-    ("W_hid", "weight", "hid", ""), ("W_out", "weight", "out", r"\weightentry{out}{%0}{%1}"),
-    ("V_hid", "weightio", "hid", ""), ("V_out", "weightio", "out", ""),
-    ("A_hid", "Act", "hid", r"\Actentry{hid}{%0}{%1}"), ("A_out", "Act", "out", r"\Actentry{out}{%0}{%1}"),
-    ("Z_hid", "Preact", "hid", ""), ("Z_out", "Preact", "out", ""), ("D_hid", "Err", "hid", ""),
-    ("D_out", "Err", "out", ""))}
+_matrices = {
+    name: notation_symbol(macro, layer, entry=entry, superscripted=True)
+    for name, macro, layer, entry in (
+        ("W_hid", "weight", "hid", ""),
+        ("W_out", "weight", "out", r"\weightentry{out}{%0}{%1}"),
+        ("V_hid", "weightio", "hid", ""),
+        ("V_out", "weightio", "out", ""),
+        ("A_hid", "Act", "hid", r"\Actentry{hid}{%0}{%1}"),
+        ("A_out", "Act", "out", r"\Actentry{out}{%0}{%1}"),
+        ("Z_hid", "Preact", "hid", ""),
+        ("Z_out", "Preact", "out", ""),
+        ("D_hid", "Err", "hid", ""),
+        ("D_out", "Err", "out", ""),
+    )
+}
 BATCH_SYMBOLS = {
     "X": notation_symbol("Inputs"),
     "Y": notation_symbol("Targets", entry=r"\Targetsentry{%0}{%1}"),
@@ -119,37 +174,90 @@ def _batch_exact(sizes: Sizes) -> Env:
     J = loss(A_out)
     free_out, free_hid = matrix("p", n, t), matrix("q", n, d)
     D_out = at(gradient(loss(free_out.applyfunc(sigmoid)), free_out), free_out, Z_out)
-    D_hid = at(gradient(loss(rows_affine(free_hid.applyfunc(sigmoid), W_out).applyfunc(sigmoid)), free_hid),
-               free_hid, Z_hid)
-    values = {"X": X, "Y": Y, "W_hid": W_hid, "W_out": W_out, "V_hid": V_hid, "V_out": V_out, "A_hid": A_hid,
-              "A_out": A_out, "Z_hid": Z_hid, "Z_out": Z_out, "D_hid": D_hid, "D_out": D_out, "J": J,
-              "dJ_dW_hid": gradient(J, W_hid), "dJ_dW_out": gradient(J, W_out),
-              "dJ_dV_hid": gradient(J, V_hid), "dJ_dV_out": gradient(J, V_out), **sizes}
+    D_hid = at(
+        gradient(loss(rows_affine(free_hid.applyfunc(sigmoid), W_out).applyfunc(sigmoid)), free_hid), free_hid, Z_hid
+    )
+    values = {
+        "X": X,
+        "Y": Y,
+        "W_hid": W_hid,
+        "W_out": W_out,
+        "V_hid": V_hid,
+        "V_out": V_out,
+        "A_hid": A_hid,
+        "A_out": A_out,
+        "Z_hid": Z_hid,
+        "Z_out": Z_out,
+        "D_hid": D_hid,
+        "D_out": D_out,
+        "J": J,
+        "dJ_dW_hid": gradient(J, W_hid),
+        "dJ_dW_out": gradient(J, W_out),
+        "dJ_dV_hid": gradient(J, V_hid),
+        "dJ_dV_out": gradient(J, V_out),
+        **sizes,
+    }
     return Env(SympyOps(), values, {"log": elementwise(sp.log), "sigma": elementwise(sigmoid)})
 
 
 def _batch_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     n, m, d, t = sizes["n"], sizes["m"], sizes["d"], sizes["t"]
-    layers = [core.Dense(rng.normal(0, 1, (d, m)), None, "sigmoid"), core.Dense(rng.normal(0, 1, (t, d)), None, "sigmoid")]
+    layers = [
+        core.Dense(rng.normal(0, 1, (d, m)), None, "sigmoid"),
+        core.Dense(rng.normal(0, 1, (t, d)), None, "sigmoid"),
+    ]
     X, Y = rng.normal(0, 1, (n, m)), rng.integers(0, 2, (n, t)).astype(np.float64)
     records = core.forward(layers, X)
     hid, out = core.backward(layers, records, X, Y, "bce", "sum")
-    values = {"X": X, "Y": Y, "W_hid": layers[0].W, "W_out": layers[1].W, "V_hid": layers[0].W.T,
-              "V_out": layers[1].W.T, "A_hid": records[0].A, "A_out": records[1].A, "Z_hid": records[0].Z,
-              "Z_out": records[1].Z, "D_hid": hid.dZ, "D_out": out.dZ,
-              "J": core.loss_value(layers, records, Y, "bce", "sum"), "dJ_dW_hid": hid.dW, "dJ_dW_out": out.dW,
-              "dJ_dV_hid": hid.dW.T, "dJ_dV_out": out.dW.T, **sizes}
+    values = {
+        "X": X,
+        "Y": Y,
+        "W_hid": layers[0].W,
+        "W_out": layers[1].W,
+        "V_hid": layers[0].W.T,
+        "V_out": layers[1].W.T,
+        "A_hid": records[0].A,
+        "A_out": records[1].A,
+        "Z_hid": records[0].Z,
+        "Z_out": records[1].Z,
+        "D_hid": hid.dZ,
+        "D_out": out.dZ,
+        "J": core.loss_value(layers, records, Y, "bce", "sum"),
+        "dJ_dW_hid": hid.dW,
+        "dJ_dW_out": out.dW,
+        "dJ_dV_hid": hid.dW.T,
+        "dJ_dV_out": out.dW.T,
+        **sizes,
+    }
     return Env(NumpyOps(), values, {"log": np.log, "sigma": NUMERIC_ACTIVATIONS["sigmoid"][0]})
 
 
-LOGISTIC_BATCH = Model("logistic_batch", BATCH_SYMBOLS, _batch_exact, _batch_numeric,
-                       exact_sizes=({"n": 2, "m": 2, "d": 2, "t": 2},),
-                       numeric_sizes=random_sizes(22, ("n", "m", "d", "t")),
-                       shapes={"X": ("n", "m"), "Y": ("n", "t"), "W_hid": ("d", "m"), "W_out": ("t", "d"),
-                               "V_hid": ("m", "d"), "V_out": ("d", "t"), "A_hid": ("n", "d"), "A_out": ("n", "t"),
-                               "Z_hid": ("n", "d"), "Z_out": ("n", "t"), "D_hid": ("n", "d"), "D_out": ("n", "t"),
-                               "dJ_dW_hid": ("d", "m"), "dJ_dW_out": ("t", "d"), "dJ_dV_hid": ("m", "d"),
-                               "dJ_dV_out": ("d", "t")})
+LOGISTIC_BATCH = Model(
+    "logistic_batch",
+    BATCH_SYMBOLS,
+    _batch_exact,
+    _batch_numeric,
+    exact_sizes=({"n": 2, "m": 2, "d": 2, "t": 2},),
+    numeric_sizes=random_sizes(22, ("n", "m", "d", "t")),
+    shapes={
+        "X": ("n", "m"),
+        "Y": ("n", "t"),
+        "W_hid": ("d", "m"),
+        "W_out": ("t", "d"),
+        "V_hid": ("m", "d"),
+        "V_out": ("d", "t"),
+        "A_hid": ("n", "d"),
+        "A_out": ("n", "t"),
+        "Z_hid": ("n", "d"),
+        "Z_out": ("n", "t"),
+        "D_hid": ("n", "d"),
+        "D_out": ("n", "t"),
+        "dJ_dW_hid": ("d", "m"),
+        "dJ_dW_out": ("t", "d"),
+        "dJ_dV_hid": ("m", "d"),
+        "dJ_dV_out": ("d", "t"),
+    },
+)
 
 
 # --------------------------------------------------------------------------- the formulas
@@ -160,32 +268,69 @@ _D_out, _D_hid, _A_hid, _A_out = Q("D_out"), Q("D_hid"), Q("A_hid"), Q("A_out")
 _A_ek, _Y_ek = Entry("A_out", (_e, _k)), Entry("Y", (_e, _k))
 
 FORMULAS = (
-    *sigmoid_cross_entropy.formulas("out", BCE_OUT),
-    Formula("logistic_weight_chain", LOGISTIC_EXAMPLE, Entry("dJ_dW", (_k, _j)),
-            (Mul(Mul(Entry("dJ_da", (_k,)), Entry("da_dz", (_k,))), Entry("dz_dW", (_k, _j))),
-             Mul(Mul(Div(Complement(_y_k), Complement(_a_k)) - Div(_y_k, _a_k), Mul(_a_k, Complement(_a_k))),
-                 Entry("a_hid", (_j,))),
-             Mul(_a_k - _y_k, Entry("a_hid", (_j,)))),
-            free={_k: "t", _j: "d"}),
-    Formula("logistic_loss", LOGISTIC_BATCH, Q("J"),
-            (Neg(Sum(_e, "n", Sum(_k, "t", Mul(_Y_ek, Apply("log", _A_ek))
-                                  + Mul(Complement(_Y_ek), Apply("log", Complement(_A_ek)))))),),
-            kind="definition"),
+    *sigmoid_cross_entropy.formulas("out", BCE_OUT, ("bce_derivative", "sigmoid_slope", "bce_cancellation")),
+    Formula(
+        "logistic_weight_chain",
+        LOGISTIC_EXAMPLE,
+        Entry("dJ_dW", (_k, _j)),
+        (
+            Mul(Mul(Entry("dJ_da", (_k,)), Entry("da_dz", (_k,))), Entry("dz_dW", (_k, _j))),
+            Mul(
+                Mul(Div(Complement(_y_k), Complement(_a_k)) - Div(_y_k, _a_k), Mul(_a_k, Complement(_a_k))),
+                Entry("a_hid", (_j,)),
+            ),
+            Mul(_a_k - _y_k, Entry("a_hid", (_j,))),
+        ),
+        free={_k: "t", _j: "d"},
+    ),
+    Formula(
+        "logistic_loss",
+        LOGISTIC_BATCH,
+        Q("J"),
+        (
+            Neg(
+                Sum(
+                    _e,
+                    "n",
+                    Sum(
+                        _k,
+                        "t",
+                        Mul(_Y_ek, Apply("log", _A_ek)) + Mul(Complement(_Y_ek), Apply("log", Complement(_A_ek))),
+                    ),
+                )
+            ),
+        ),
+        kind="definition",
+    ),
     Formula("logistic_forward_hidden", LOGISTIC_BATCH, Q("Z_hid"), (Q("X") @ Q("W_hid").T,), kind="definition"),
     Formula("logistic_forward_output", LOGISTIC_BATCH, Q("Z_out"), (_A_hid @ Q("W_out").T,), kind="definition"),
     Formula("logistic_io_forward_output", LOGISTIC_BATCH, Q("Z_out"), (_A_hid @ Q("V_out"),), kind="definition"),
-    Formula("logistic_weight_entry", LOGISTIC_BATCH, Entry("dJ_dW_out", (_k, _j)),
-            (Sum(_e, "n", Mul(_A_ek - _Y_ek, Entry("A_hid", (_e, _j)))),), free={_k: "t", _j: "d"}),
+    Formula(
+        "logistic_weight_entry",
+        LOGISTIC_BATCH,
+        Entry("dJ_dW_out", (_k, _j)),
+        (Sum(_e, "n", Mul(_A_ek - _Y_ek, Entry("A_hid", (_e, _j)))),),
+        free={_k: "t", _j: "d"},
+    ),
     Formula("logistic_output_error", LOGISTIC_BATCH, _D_out, (_A_out - Q("Y"),)),
     Formula("logistic_output_gradient", LOGISTIC_BATCH, Q("dJ_dW_out"), (_D_out.T @ _A_hid,)),
-    Formula("logistic_hidden_error", LOGISTIC_BATCH, _D_hid,
-            (Hadamard(Hadamard(_D_out @ Q("W_out"), _A_hid), Complement(_A_hid)),)),
+    Formula(
+        "logistic_hidden_error",
+        LOGISTIC_BATCH,
+        _D_hid,
+        (Hadamard(Hadamard(_D_out @ Q("W_out"), _A_hid), Complement(_A_hid)),),
+    ),
     Formula("logistic_hidden_gradient", LOGISTIC_BATCH, Q("dJ_dW_hid"), (_D_hid.T @ Q("X"),)),
     # Weights stored input-by-output (the note's Z = A W): the transposes move.
     Formula("logistic_io_output_gradient", LOGISTIC_BATCH, Q("dJ_dV_out"), (_A_hid.T @ _D_out,)),
-    Formula("logistic_io_hidden_error", LOGISTIC_BATCH, _D_hid,
-            (Hadamard(Hadamard(_D_out @ Q("V_out").T, _A_hid), Complement(_A_hid)),)),
+    Formula(
+        "logistic_io_hidden_error",
+        LOGISTIC_BATCH,
+        _D_hid,
+        (Hadamard(Hadamard(_D_out @ Q("V_out").T, _A_hid), Complement(_A_hid)),),
+    ),
     Formula("logistic_io_hidden_gradient", LOGISTIC_BATCH, Q("dJ_dV_hid"), (Q("X").T @ _D_hid,)),
-    Formula("wrong_logistic_output_gradient_orientation", LOGISTIC_BATCH, Q("dJ_dW_out"), (_A_hid.T @ _D_out,),
-            kind="wrong"),
+    Formula(
+        "wrong_logistic_output_gradient_orientation", LOGISTIC_BATCH, Q("dJ_dW_out"), (_A_hid.T @ _D_out,), kind="wrong"
+    ),
 )

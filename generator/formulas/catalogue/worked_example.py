@@ -11,11 +11,33 @@ import sympy as sp
 
 from generator.formulas.formula import Formula
 from generator.formulas.language import (
-    Apply, Entry, Env, Hadamard, Mul, NumpyOps, PositiveCases, Q, Square, Sum, SympyOps, gradient_symbol,
-    notation_symbol, plain_symbol, scalar,
+    Apply,
+    Entry,
+    Env,
+    Hadamard,
+    Mul,
+    NumpyOps,
+    PositiveCases,
+    Q,
+    Square,
+    Sum,
+    SympyOps,
+    gradient_symbol,
+    notation_symbol,
+    plain_symbol,
+    scalar,
 )
 from generator.formulas.model import (
-    NUMERIC_ACTIVATIONS, Model, Sizes, column, elementwise, generic_derivative, gradient, matrix, partials, pd,
+    NUMERIC_ACTIVATIONS,
+    Model,
+    Sizes,
+    column,
+    elementwise,
+    generic_derivative,
+    gradient,
+    matrix,
+    partials,
+    pd,
     random_sizes,
 )
 
@@ -37,7 +59,11 @@ _aprev = notation_symbol("act", BELOW, entry=_entry("actentry", BELOW, 1), super
 _z = notation_symbol("preact", LAYER, entry=_entry("preactentry", LAYER, 1), superscripted=True)
 _a = notation_symbol("act", LAYER, entry=_entry("actentry", LAYER, 1), superscripted=True)
 MLP_LAYER_SYMBOLS = {
-    "W": _W, "b": _b, "aprev": _aprev, "z": _z, "a": _a,
+    "W": _W,
+    "b": _b,
+    "aprev": _aprev,
+    "z": _z,
+    "a": _a,
     "delta": notation_symbol("err", LAYER, entry=_entry("errentry", LAYER, 1), superscripted=True),
     "dJ_da": gradient_symbol(r"\cost", _a, pd(r"\cost", _entry("actentry", LAYER, 1))),
     "dJ_dz": gradient_symbol(r"\cost", _z, pd(r"\cost", _entry("preactentry", LAYER, 1))),
@@ -59,10 +85,21 @@ def _mlp_layer_exact(sizes: Sizes) -> Env:
     J = f(*a)
     dJ_da = partials(f, a)
     z_free = matrix("z", k, 1)  # dJ/dz: differentiate f(g(z)) in free z, then put z back
-    dJ_dz = gradient(f(*z_free.applyfunc(g)), z_free).subs(dict(zip(z_free, z)))
+    dJ_dz = gradient(f(*z_free.applyfunc(g)), z_free).subs(dict(zip(z_free, z, strict=True)))
     values = {
-        "W": W, "b": b, "aprev": aprev, "z": z, "a": a, "dJ_da": dJ_da, "delta": dJ_dz, "dJ_dz": dJ_dz,
-        "dJ_dW": gradient(J, W), "dJ_db": gradient(J, b), "dJ_daprev": gradient(J, aprev), "k": k, "t": t,
+        "W": W,
+        "b": b,
+        "aprev": aprev,
+        "z": z,
+        "a": a,
+        "dJ_da": dJ_da,
+        "delta": dJ_dz,
+        "dJ_dz": dJ_dz,
+        "dJ_dW": gradient(J, W),
+        "dJ_db": gradient(J, b),
+        "dJ_daprev": gradient(J, aprev),
+        "k": k,
+        "t": t,
     }
     gprime = generic_derivative(g)
     return Env(SympyOps(), values, {"g": elementwise(g), "gprime": elementwise(gprime)})
@@ -78,20 +115,44 @@ def _mlp_layer_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType)
     dz = core.ACTIVATIONS[name].backward(dJ_da, record.Z, record.A)
     daprev, dW, db = core.dense_backward(dz, record.cache)
     values = {
-        "W": layer.W, "b": column(layer.b), "aprev": column(aprev), "z": column(record.Z), "a": column(record.A),
-        "dJ_da": column(dJ_da), "delta": column(dz), "dJ_dz": column(dz), "dJ_dW": dW, "dJ_db": column(db),
-        "dJ_daprev": column(daprev), "k": k, "t": t,
+        "W": layer.W,
+        "b": column(layer.b),
+        "aprev": column(aprev),
+        "z": column(record.Z),
+        "a": column(record.A),
+        "dJ_da": column(dJ_da),
+        "delta": column(dz),
+        "dJ_dz": column(dz),
+        "dJ_dW": dW,
+        "dJ_db": column(db),
+        "dJ_daprev": column(daprev),
+        "k": k,
+        "t": t,
     }
     forward, derivative = NUMERIC_ACTIVATIONS[name]
     return Env(NumpyOps(), values, {"g": forward, "gprime": derivative})
 
 
 MLP_LAYER = Model(
-    "mlp_layer", MLP_LAYER_SYMBOLS, _mlp_layer_exact, _mlp_layer_numeric,
-    exact_sizes=({"k": 2, "t": 3},), numeric_sizes=random_sizes(11, ("k", "t")),
-    shapes={"W": ("k", "t"), "b": ("k", "1"), "aprev": ("t", "1"), "z": ("k", "1"), "a": ("k", "1"),
-            "delta": ("k", "1"), "dJ_da": ("k", "1"), "dJ_dz": ("k", "1"), "dJ_dW": ("k", "t"), "dJ_db": ("k", "1"),
-            "dJ_daprev": ("t", "1")},
+    "mlp_layer",
+    MLP_LAYER_SYMBOLS,
+    _mlp_layer_exact,
+    _mlp_layer_numeric,
+    exact_sizes=({"k": 2, "t": 3},),
+    numeric_sizes=random_sizes(11, ("k", "t")),
+    shapes={
+        "W": ("k", "t"),
+        "b": ("k", "1"),
+        "aprev": ("t", "1"),
+        "z": ("k", "1"),
+        "a": ("k", "1"),
+        "delta": ("k", "1"),
+        "dJ_da": ("k", "1"),
+        "dJ_dz": ("k", "1"),
+        "dJ_dW": ("k", "t"),
+        "dJ_db": ("k", "1"),
+        "dJ_daprev": ("t", "1"),
+    },
 )
 
 
@@ -115,13 +176,19 @@ def _sse_exact(sizes: Sizes) -> Env:
 def _sse_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     a, y = rng.normal(0, 1, (1, sizes["K"])), rng.normal(0, 1, (1, sizes["K"]))
     rule = core.LOSSES["sse"]
-    values = {"a": column(a), "y": column(y), "J": float(rule.per_example(a, y)[0]),
-              "dJ_da": column(rule.gradient(a, y)), "K": sizes["K"]}
+    values = {
+        "a": column(a),
+        "y": column(y),
+        "J": float(rule.per_example(a, y)[0]),
+        "dJ_da": column(rule.gradient(a, y)),
+        "K": sizes["K"],
+    }
     return Env(NumpyOps(), values)
 
 
-SSE = Model("sse", SSE_SYMBOLS, _sse_exact, _sse_numeric,
-            exact_sizes=({"K": 3},), numeric_sizes=random_sizes(12, ("K",)))
+SSE = Model(
+    "sse", SSE_SYMBOLS, _sse_exact, _sse_numeric, exact_sizes=({"K": 3},), numeric_sizes=random_sizes(12, ("K",))
+)
 
 
 # --------------------------------------------------------------------------- scalar activations
@@ -163,9 +230,15 @@ def _scalar_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) ->
     return Env(NumpyOps(), values, {"sigma": lambda v: 1.0 / (1.0 + np.exp(-v)), "tanh": np.tanh})
 
 
-SCALAR = Model("scalar", SCALAR_SYMBOLS, _scalar_exact, _scalar_numeric,
-               # Scalars have no sizes: "case" only numbers the six random points in messages.
-               exact_sizes=({},), numeric_sizes=tuple({"case": n} for n in range(6)))
+SCALAR = Model(
+    "scalar",
+    SCALAR_SYMBOLS,
+    _scalar_exact,
+    _scalar_numeric,
+    # Scalars have no sizes: "case" only numbers the six random points in messages.
+    exact_sizes=({},),
+    numeric_sizes=tuple({"case": n} for n in range(6)),
+)
 
 # --------------------------------------------------------------------------- a batch through a layer
 
@@ -194,9 +267,15 @@ def _batch_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> 
     return Env(NumpyOps(), values)
 
 
-BATCH = Model("batch", BATCH_SYMBOLS, _batch_exact, _batch_numeric,
-              exact_sizes=({"n": 2, "k": 2, "t": 3},), numeric_sizes=random_sizes(13, ("n", "k", "t")),
-              shapes={"Z": ("n", "k"), "Aprev": ("n", "t"), "W": ("k", "t"), "b": ("k", "1"), "ones": ("n", "1")})
+BATCH = Model(
+    "batch",
+    BATCH_SYMBOLS,
+    _batch_exact,
+    _batch_numeric,
+    exact_sizes=({"n": 2, "k": 2, "t": 3},),
+    numeric_sizes=random_sizes(13, ("n", "k", "t")),
+    shapes={"Z": ("n", "k"), "Aprev": ("n", "t"), "W": ("k", "t"), "b": ("k", "1"), "ones": ("n", "1")},
+)
 
 
 # --------------------------------------------------------------------------- the two layers hid and out
@@ -220,28 +299,52 @@ def _two_layer_exact(sizes: Sizes) -> Env:
     z_out = W_out * a_hid
     J = f(*z_out.applyfunc(g_out))
     free_z, free_a = matrix("z", n2, 1), matrix("u", n1, 1)
-    delta_out = gradient(f(*free_z.applyfunc(g_out)), free_z).subs(dict(zip(free_z, z_out)))
-    dJ_dahid = gradient(f(*(W_out * free_a).applyfunc(g_out)), free_a).subs(dict(zip(free_a, a_hid)))
-    values = {"W_out": W_out, "delta_out": delta_out, "a_hid": a_hid, "dJ_dahid": dJ_dahid,
-              "dJ_dWout": gradient(J, W_out), "n0": n0, "n1": n1, "n2": n2}
+    delta_out = gradient(f(*free_z.applyfunc(g_out)), free_z).subs(dict(zip(free_z, z_out, strict=True)))
+    dJ_dahid = gradient(f(*(W_out * free_a).applyfunc(g_out)), free_a).subs(dict(zip(free_a, a_hid, strict=True)))
+    values = {
+        "W_out": W_out,
+        "delta_out": delta_out,
+        "a_hid": a_hid,
+        "dJ_dahid": dJ_dahid,
+        "dJ_dWout": gradient(J, W_out),
+        "n0": n0,
+        "n1": n1,
+        "n2": n2,
+    }
     return Env(SympyOps(), values)
 
 
 def _two_layer_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     n0, n1, n2 = sizes["n0"], sizes["n1"], sizes["n2"]
-    layers = [core.Dense(rng.normal(0, 1, (n1, n0)), None, "tanh"), core.Dense(rng.normal(0, 1, (n2, n1)), None, "sigmoid")]
+    layers = [
+        core.Dense(rng.normal(0, 1, (n1, n0)), None, "tanh"),
+        core.Dense(rng.normal(0, 1, (n2, n1)), None, "sigmoid"),
+    ]
     X, Y = rng.normal(0, 1, (1, n0)), rng.normal(0, 1, (1, n2))
     records = core.forward(layers, X)
     hid, out = core.backward(layers, records, X, Y, "sse", "sum")
-    values = {"W_out": layers[1].W, "delta_out": column(out.dZ), "a_hid": column(records[0].A),
-              "dJ_dahid": column(hid.dA), "dJ_dWout": out.dW, "n0": n0, "n1": n1, "n2": n2}
+    values = {
+        "W_out": layers[1].W,
+        "delta_out": column(out.dZ),
+        "a_hid": column(records[0].A),
+        "dJ_dahid": column(hid.dA),
+        "dJ_dWout": out.dW,
+        "n0": n0,
+        "n1": n1,
+        "n2": n2,
+    }
     return Env(NumpyOps(), values)
 
 
-TWO_LAYER = Model("two_layer", TWO_LAYER_SYMBOLS, _two_layer_exact, _two_layer_numeric,
-                  # The instances spell out sums over two neurons: they hold for the 2-2-2 network only.
-                  exact_sizes=({"n0": 2, "n1": 2, "n2": 2},),
-                  numeric_sizes=tuple({"n0": n0, "n1": 2, "n2": 2} for n0 in (1, 2, 3, 5)))
+TWO_LAYER = Model(
+    "two_layer",
+    TWO_LAYER_SYMBOLS,
+    _two_layer_exact,
+    _two_layer_numeric,
+    # The instances spell out sums over two neurons: they hold for the 2-2-2 network only.
+    exact_sizes=({"n0": 2, "n1": 2, "n2": 2},),
+    numeric_sizes=tuple({"n0": n0, "n1": 2, "n2": 2} for n0 in (1, 2, 3, 5)),
+)
 
 
 # --------------------------------------------------------------------------- the formulas
@@ -250,38 +353,73 @@ _k, _t = "k", "t"
 _delta_k, _a_t = Entry("delta", (_k,)), Entry("aprev", (_t,))
 
 FORMULAS = (
-    Formula("error_term", MLP_LAYER, Entry("delta", (_k,)),
-            (Entry("dJ_dz", (_k,)), Mul(Entry("dJ_da", (_k,)), Apply("gprime", Entry("z", (_k,))))),
-            free={_k: "k"}),
+    Formula(
+        "error_term",
+        MLP_LAYER,
+        Entry("delta", (_k,)),
+        (Entry("dJ_dz", (_k,)), Mul(Entry("dJ_da", (_k,)), Apply("gprime", Entry("z", (_k,))))),
+        free={_k: "k"},
+    ),
     Formula("weight_gradient", MLP_LAYER, Entry("dJ_dW", (_k, _t)), (Mul(_delta_k, _a_t),), free={_k: "k", _t: "t"}),
-    Formula("activation_gradient_below", MLP_LAYER, Entry("dJ_daprev", (_t,)),
-            (Sum(_k, "k", Mul(_delta_k, Entry("W", (_k, _t)))),), free={_t: "t"}),
+    Formula(
+        "activation_gradient_below",
+        MLP_LAYER,
+        Entry("dJ_daprev", (_t,)),
+        (Sum(_k, "k", Mul(_delta_k, Entry("W", (_k, _t)))),),
+        free={_t: "t"},
+    ),
     Formula("error_vector", MLP_LAYER, Q("delta"), (Hadamard(Q("dJ_da"), Apply("gprime", Q("z"))),)),
     Formula("activation_gradient_vector", MLP_LAYER, Q("dJ_daprev"), (Q("W").T @ Q("delta"),)),
     Formula("weight_gradient_vector", MLP_LAYER, Q("dJ_dW"), (Q("delta") @ Q("aprev").T,)),
-    Formula("bias_gradient_vector", MLP_LAYER, Q("dJ_db"), (Q("delta"),)),
-    Formula("preactivation", MLP_LAYER, Entry("z", (_k,)),
-            (Sum(_t, "t", Mul(Entry("W", (_k, _t)), _a_t)) + Entry("b", (_k,)),), free={_k: "k"}),
+    Formula(
+        "preactivation",
+        MLP_LAYER,
+        Entry("z", (_k,)),
+        (Sum(_t, "t", Mul(Entry("W", (_k, _t)), _a_t)) + Entry("b", (_k,)),),
+        free={_k: "k"},
+    ),
     Formula("activation", MLP_LAYER, Entry("a", (_k,)), (Apply("g", Entry("z", (_k,))),), free={_k: "k"}),
     Formula("layer_forward", MLP_LAYER, Q("z"), (Q("W") @ Q("aprev") + Q("b"),), kind="definition"),
     Formula("layer_activation", MLP_LAYER, Q("a"), (Apply("g", Q("z")),), kind="definition"),
     Formula("error_definition", MLP_LAYER, Q("delta"), (Q("dJ_dz"),), kind="definition"),
     Formula("batch_forward", BATCH, Q("Z"), (Q("Aprev") @ Q("W").T + Q("ones") @ Q("b").T,), kind="definition"),
     # Instances in the worked example (fixed indices of the 2-2-2 network).
-    Formula("hidden_gradient_instance", TWO_LAYER, Entry("dJ_dahid", (1,)),
-            (Mul(Entry("delta_out", (1,)), Entry("W_out", (1, 1)))
-             + Mul(Entry("delta_out", (2,)), Entry("W_out", (2, 1))),)),
-    Formula("output_weight_gradient_instance", TWO_LAYER, Entry("dJ_dWout", (1, 1)),
-            (Mul(Entry("delta_out", (1,)), Entry("a_hid", (1,))),)),
-    Formula("sgd_update", MLP_LAYER, Entry("W", (_k, _t)),
-            (Entry("W", (_k, _t)) - Mul(Q("lrate"), Entry("dJ_dW", (_k, _t))),), kind="definition",
-            relation=r"\leftarrow", checked=False),
+    Formula(
+        "hidden_gradient_instance",
+        TWO_LAYER,
+        Entry("dJ_dahid", (1,)),
+        (
+            Mul(Entry("delta_out", (1,)), Entry("W_out", (1, 1)))
+            + Mul(Entry("delta_out", (2,)), Entry("W_out", (2, 1))),
+        ),
+    ),
+    Formula(
+        "output_weight_gradient_instance",
+        TWO_LAYER,
+        Entry("dJ_dWout", (1, 1)),
+        (Mul(Entry("delta_out", (1,)), Entry("a_hid", (1,))),),
+    ),
+    Formula(
+        "sgd_update",
+        MLP_LAYER,
+        Entry("W", (_k, _t)),
+        (Entry("W", (_k, _t)) - Mul(Q("lrate"), Entry("dJ_dW", (_k, _t))),),
+        kind="definition",
+        relation=r"\leftarrow",
+        checked=False,
+    ),
     # Losses and activations.
     Formula("sse_loss", SSE, Q("J"), (Sum(_k, "K", Square(Entry("a", (_k,)) - Entry("y", (_k,)))),), kind="definition"),
-    Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,))),),
-            free={_k: "K"}),
-    Formula("sigmoid_derivative", SCALAR, Q("dsigma"),
-            (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)),
+    Formula(
+        "sse_gradient",
+        SSE,
+        Entry("dJ_da", (_k,)),
+        (Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,))),),
+        free={_k: "K"},
+    ),
+    Formula(
+        "sigmoid_derivative", SCALAR, Q("dsigma"), (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)
+    ),
     Formula("relu_derivative", SCALAR, Q("drelu"), (PositiveCases(Q("z"), scalar(1), scalar(0)),)),
     Formula("tanh_derivative", SCALAR, Q("dtanh"), (scalar(1) - Square(Apply("tanh", Q("z"))),)),
 )
