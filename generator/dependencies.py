@@ -78,16 +78,6 @@ def _parents(name: str) -> list[str]:
 def closure(root: str, package: Path | None = None) -> list[Path]:
     """The source files of ``root`` and of every module of the package it imports, sorted."""
     package = package or PACKAGE
-    return list(_closure(root, package, _snapshot(package)))
-
-
-def _snapshot(package: Path) -> tuple[tuple[str, int], ...]:
-    """The package's files with their modification times: a changed file is read again."""
-    return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in package.rglob("*.py")))
-
-
-@functools.lru_cache(maxsize=64)
-def _closure(root: str, package: Path, snapshot: tuple[tuple[str, int], ...]) -> tuple[Path, ...]:
     found: dict[str, Path] = {}
     todo = [root]
     while todo:
@@ -98,10 +88,17 @@ def _closure(root: str, package: Path, snapshot: tuple[tuple[str, int], ...]) ->
         if path is None:
             continue
         found[name] = path
-        tree = ast.parse(path.read_bytes(), filename=str(path))
-        todo += [n for n in _imported_names(tree, name, path.name == "__init__.py") if n.split(".")[0] == PACKAGE_NAME]
+        stat = path.stat()
+        todo += [n for n in _imports(path, name, stat.st_mtime_ns, stat.st_size) if n.split(".")[0] == PACKAGE_NAME]
         todo += _parents(name)
-    return tuple(sorted(found.values()))
+    return sorted(found.values())
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports(path: Path, module: str, mtime: int, size: int) -> tuple[str, ...]:
+    """The module names one file imports, read again whenever the file changes (its time or size)."""
+    tree = ast.parse(path.read_bytes(), filename=str(path))
+    return tuple(_imported_names(tree, module, path.name == "__init__.py"))
 
 
 def digest(
@@ -121,8 +118,7 @@ def digest(
         sha.update(f"{label}\0{len(data)}\0".encode())
         sha.update(data)
 
-    snapshot = _snapshot(package)
-    sources = sorted({path for module in code for path in _closure(module, package, snapshot)})
+    sources = sorted({path for module in code for path in closure(module, package)})
     for path in sources:
         add(f"code:{path.relative_to(package).as_posix()}", path.read_bytes())
     for path in files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -64,6 +65,7 @@ def pdf_text(pdf: Path) -> str:
     return result.stdout
 
 
+@functools.cache
 def tex_version() -> str:
     """The first line of ``pdftex --version`` (for the appendix and the build key), or why there is none."""
     if shutil.which("pdftex") is None:

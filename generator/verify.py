@@ -15,6 +15,7 @@ nothing changed; the scans always run. Nothing is stored unless the whole book p
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sys
 import traceback
@@ -73,9 +74,12 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
 
 
 def ledger_key(rendered: RenderedChapter) -> str:
-    """What a ledger's verdict depends on: the specs, the ledger, and this module's code with all it imports."""
+    """What a ledger's verdict depends on: the specs, what was printed for which quantity at which
+    precision (not where or in which order: a profile that prints a matrix transposed reuses it),
+    and this module's code with all it imports."""
     specs = [rendered.spec.path, *(other.path for other in rendered.spec.check_networks)]
-    return dependencies.digest(code=(__name__,), files=specs, texts=(rendered.ledger.to_json(),))
+    printed = sorted({(repr(e.quantity), e.text, e.decimals) for e in rendered.ledger.entries})
+    return dependencies.digest(code=(__name__,), files=specs, texts=(json.dumps(printed),))
 
 
 def verify_ledger(rendered: RenderedChapter) -> list[Failure]:

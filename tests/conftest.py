@@ -15,9 +15,10 @@ from helpers import ROOT, copy_sources, tree_digest
 from hypothesis import settings
 
 from generator import core
-from generator.build import Project, check_book
+from generator.build import Project, check_book, compute_chapters, load_chapters, render_chapters
 from generator.cache import Store
-from generator.formulas import FORMULAS, formula_key, verify_formula
+from generator.formulas import FORMULAS, formula_key, get_formula, verify_formula
+from generator.notation import load_notation, profile_names
 from generator.parallel import available_jobs, map_in_processes
 from generator.spec import ChapterSpec, load_spec
 from generator.verify import FORMULA_VERDICT
@@ -33,13 +34,27 @@ def repository_build_is_untouched():
 
 
 def verify_against_the_core(name: str) -> list[str]:
-    return verify_formula(FORMULAS[name], core)
+    return verify_formula(get_formula(name), core)
+
+
+def shown_in_every_profile() -> set[str]:
+    """The formulas the book shows in any notation profile (a profile may show one transposed, NAME@T)."""
+    shown: set[str] = set()
+    for profile in profile_names(ROOT / "notation"):
+        project = Project(ROOT, profile)
+        specs = load_chapters(project)
+        notation = load_notation(project.notation_file)
+        computations = compute_chapters(specs, core, lambda line: None)
+        rendered, _, shell = render_chapters(project, specs, computations, notation, lambda line: None)
+        shown |= {name for chapter in rendered for name in chapter.formulas} | set(shell)
+    return shown
 
 
 @pytest.fixture(scope="session")
 def formula_verdicts() -> dict[str, list[str]]:
-    """Every formula of the catalogue verified once for the whole session: its problems, by name."""
-    names = sorted(FORMULAS)
+    """Every formula of the catalogue, and every variant a profile shows, verified once for the whole
+    session (on all CPUs): its problems, by name."""
+    names = sorted(set(FORMULAS) | shown_in_every_profile())
     problems = map_in_processes(verify_against_the_core, names, available_jobs())
     return dict(zip(names, problems, strict=True))
 
@@ -51,7 +66,8 @@ def project(tmp_path_factory, formula_verdicts) -> Project:
     store = Store(copy.cache, lambda line: None)
     for name, problems in formula_verdicts.items():
         if not problems:  # a failing formula is stored as nothing: its own test reports it
-            store.put(FORMULA_VERDICT, formula_key(FORMULAS[name], core), {"passed": name, "numbers": 0}, write_atomic)
+            key = formula_key(get_formula(name), core)
+            store.put(FORMULA_VERDICT, key, {"passed": name, "numbers": 0}, write_atomic)
     check_book(Project(copy.root, jobs=available_jobs()), lambda line: None)
     return copy
 
@@ -71,7 +87,7 @@ def project_copy(tmp_path: Path, project: Project) -> Project:
 
 # Property tests: a quick profile by default, a thorough one with `pytest --thorough`. CI replays
 # a fixed set of cases (derandomized) so that a landing is repeatable.
-settings.register_profile("quick", max_examples=30, deadline=None)
+settings.register_profile("quick", max_examples=10, deadline=None)
 settings.register_profile("thorough", max_examples=500, deadline=None)
 settings.register_profile("quick-ci", parent=settings.get_profile("quick"), derandomize=True)
 settings.register_profile("thorough-ci", parent=settings.get_profile("thorough"), derandomize=True)

@@ -137,3 +137,15 @@ def test_selector_and_column_print_as_the_note_writes_them() -> None:
         r"\frac{1}{1 - \yhat} & \ylabel = 0 \end{dcases}"
     )
     assert FORMULAS["wta_error_3"].tex() == r"\errex{3}{e} = \yhatex{e} - \ylabelex{e}"
+
+
+def test_every_formula_of_the_catalogue_is_shown_by_a_template() -> None:
+    """The catalogue holds no dead formula: each is shown by some template (by name, in a call)."""
+    import re
+
+    from helpers import ROOT
+
+    shown = set()
+    for template in (ROOT / "templates").rglob("*.j2"):
+        shown |= set(re.findall(r"formula(?:_at|_result|_aligned)?\(\s*\"([^\"]+)\"", template.read_text()))
+    assert set(FORMULAS) - shown == set()

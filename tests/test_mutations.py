@@ -132,8 +132,8 @@ MUTATED_PROJECTS = {
     "core": ("generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)", "error[out]_1 (example 1): printed"),
     "formula": (
         "generator/formulas/catalogue/worked_example.py",
-        'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,)))',
-        'Formula("sse_gradient", SSE, Entry("dJ_da", (_k,)), (Mul(scalar(2), Entry("y", (_k,)) - Entry("a", (_k,)))',
+        '(Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,))),),\n        free={_k: "K"},',
+        '(Mul(scalar(2), Entry("y", (_k,)) - Entry("a", (_k,))),),\n        free={_k: "K"},',
         "formula sse_gradient: exact check, sizes {'K': 3}: link 1 differs at k=1",
     ),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -125,7 +126,7 @@ def small_specs(draw, worked_spec):
         if loss == "softmax_ce":  # a distribution: cut 1 at sorted hundredths
             cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=widths[-1] - 1, max_size=widths[-1] - 1)))
             edges = [0, *cuts, 100]
-            return tuple(Decimal(b - a) / 100 for a, b in zip(edges, edges[1:], strict=True))
+            return tuple(Decimal(b - a) / 100 for a, b in itertools.pairwise(edges))
         if loss == "bce":
             return tuple(Decimal(draw(st.integers(0, 100))) / 100 for _ in range(widths[-1]))
         return tuple(decimal() for _ in range(widths[-1]))

@@ -137,7 +137,7 @@ def _check_shapes(formula: Formula, env: Env, sizes: dict[str, int]) -> str | No
 
 def _check_links(formula: Formula, env: Env, exact: bool, constraint: dict[int, dict]) -> str | None:
     sides = formula.sides()
-    for link, (left, right) in enumerate(zip(sides, sides[1:], strict=True)):
+    for link, (left, right) in enumerate(itertools.pairwise(sides)):
         for index in _index_assignments(formula, env):
             try:
                 lv, rv = left.evaluate(env, index), right.evaluate(env, index)
