@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from generator.quantities import BOUNDS, Quantity
+from generator.quantities import BY_NAME, Quantity
 
 
 def format_fixed(value: float | Decimal, decimals: int) -> str:
@@ -28,6 +28,24 @@ def format_fixed(value: float | Decimal, decimals: int) -> str:
     return f"{rounded:f}"
 
 
+# A printed bound lies at least this factor above the value it bounds, so that another correct
+# float64 implementation, with its own round-off, reproduces it.
+BOUND_MARGIN = 10
+
+
+def format_integer(value: float | Decimal) -> str:
+    """A count, which must be a whole number."""
+    if Decimal(value) != Decimal(value).to_integral_value():
+        raise ValueError(f"a count must be a whole number, got {value!r}")
+    return str(int(value))
+
+
+def format_exact(value: float | Decimal) -> str:
+    """A constant as the code holds it, in its shortest decimal form: 0.01, -100, 1e-12."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def format_bound(value: float | Decimal) -> str:
     """The smallest power of ten above ``value`` (``"0"`` for zero), as ``1e-7``."""
     exact = abs(Decimal(value))
@@ -36,6 +54,30 @@ def format_bound(value: float | Decimal) -> str:
     if exact.is_zero():
         return "0"
     return f"1e{exact.adjusted() + 1}"
+
+
+# Small counts read better as words in prose ("two inputs"); past twelve a count prints in digits.
+NUMBER_WORDS = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
+
+
+def as_words(text: str) -> str:
+    """A count's text as the page shows it in words: ``"2"`` is ``"two"``; larger counts stay digits."""
+    number = int(text)
+    return NUMBER_WORDS[number] if 0 <= number < len(NUMBER_WORDS) else text
 
 
 def half_unit(decimals: int) -> Decimal:
@@ -53,6 +95,15 @@ class Entry:
     decimals: int
     template: str
     line: int
+    in_example: bool = False  # printed in a worked example: its operands must be printed before it
+    words: bool = False  # a count printed as a word ("two")
+    # The result of a displayed step: the quantities the step works it out from (None otherwise).
+    worked_from: tuple[Quantity, ...] | None = None
+
+    @property
+    def shown(self) -> str:
+        """The text as the page shows it: the number, or a count's word."""
+        return as_words(self.text) if self.words else self.text
 
 
 @dataclass
@@ -62,9 +113,28 @@ class Ledger:
     chapter: str
     entries: list[Entry] = field(default_factory=list)
 
-    def record(self, quantity: Quantity, value: float, decimals: int, template: str, line: int) -> Entry:
-        text = format_bound(value) if quantity.kind in BOUNDS else format_fixed(value, decimals)
-        entry = Entry(quantity, float(value), text, decimals, template, line)
+    def record(
+        self,
+        quantity: Quantity,
+        value: float,
+        decimals: int,
+        template: str,
+        line: int,
+        in_example: bool = False,
+        words: bool = False,
+    ) -> Entry:
+        printed = BY_NAME[quantity.kind].printed
+        if printed == "bound":
+            text = format_bound(BOUND_MARGIN * value)
+        elif printed == "integer":
+            text = format_integer(value)
+        elif printed == "exact":
+            text = format_exact(value)
+        else:
+            text = format_fixed(value, decimals)
+        entry = Entry(
+            quantity, float(value), text, decimals, template, line, in_example, words and printed == "integer"
+        )
         self.entries.append(entry)
         return entry
 
@@ -74,5 +144,6 @@ class Ledger:
             row = asdict(entry)
             row["quantity"] = str(entry.quantity)
             row["value"] = repr(entry.value)
+            row["shown"] = entry.shown
             rows.append(row)
         return json.dumps({"chapter": self.chapter, "entries": rows}, indent=1, sort_keys=True) + "\n"

@@ -94,6 +94,10 @@ class Notation:
         """Macros whose book quantity this profile stores transposed (its W is the book's W^T)."""
         return frozenset(m.name for m in self.macros if m.transpose_of)
 
+    def quantity_macros(self) -> frozenset[str]:
+        """Every macro of the profile (a symbol of the book); the scan tells the structural ones apart."""
+        return frozenset(m.name for m in self.macros)
+
     def structural_arguments(self) -> dict[str, tuple[int, ...]]:
         """For each macro with index arguments, the 1-based positions of those arguments."""
         return {m.name: m.structural for m in self.macros if m.structural}
@@ -108,6 +112,43 @@ def _balanced(text: str) -> bool:
         if depth < 0:
             return False
     return depth == 0
+
+
+ENTRY_SUFFIX = "entry"  # \weightentry is an entry of the matrix \weight
+_ARGUMENT = re.compile(r"#([1-9])")
+
+
+def _layer_arguments(macro: Macro | None) -> set[int]:
+    """The arguments a macro prints as a layer label (``\\layer{#1}``): a profile may leave those out."""
+    return {int(n) for n in re.findall(r"\\layer\{#([1-9])\}", macro.body)} if macro else set()
+
+
+def _check_body(path: Path, macro: Macro, macros: dict[str, Macro], base: Macro | None) -> None:
+    """A body holds no digit (a digit only TeX would expand is a numeral nobody checks), uses every
+    argument but a layer label the profile leaves out (note 000's activation is phi in every layer),
+    and uses them in order, but for the two indices of an entry of a matrix the profile stores
+    transposed, which it swaps."""
+    body = macro.transpose_of or macro.body
+    field = f"macros.{macro.name}.body"
+    if re.search(r"[0-9]", _ARGUMENT.sub("", body)):
+        raise SpecError(path, field, f"a digit in {body!r}: a symbol holds no number")
+    order = list(dict.fromkeys(int(n) for n in _ARGUMENT.findall(body)))
+    required = set(range(1, macro.args + 1)) - _layer_arguments(base)
+    if not required <= set(order):
+        missing = ", ".join(f"#{n}" for n in sorted(required - set(order)))
+        raise SpecError(path, field, f"{body!r} leaves out argument {missing}: every index must print")
+    expected = [n for n in range(1, macro.args + 1) if n in order]
+    base = macros.get(macro.name.removesuffix(ENTRY_SUFFIX)) if macro.name.endswith(ENTRY_SUFFIX) else None
+    if base is not None and base.transpose_of and macro.args >= 2:
+        expected[-2:] = expected[:-3:-1]  # the matrix is stored transposed: its entry's indices swap
+    if order != expected:
+        said = ", ".join(f"#{n}" for n in expected)
+        raise SpecError(
+            path,
+            field,
+            f"{body!r} uses its arguments in the order {', '.join(f'#{n}' for n in order)}; "
+            f"this profile's layout asks for {said}",
+        )
 
 
 def companion(name: str) -> str:
@@ -192,6 +233,8 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
             macros[name] = Macro(name, args, rf"\bigl({stored}\bigr)^{{\top}}", tuple(structural), stored)
         else:
             macros[name] = Macro(name, args, entry["body"], tuple(structural))
+    for macro in macros.values():
+        _check_body(path, macro, macros, inherited.get(macro.name))
     for macro in list(macros.values()):
         transpose = companion(macro.name)
         if transpose in macros:

@@ -1,9 +1,11 @@
-"""Where each character of a rendered chapter came from.
+"""Where each character of a rendered chapter came from, and what generated pieces stand for.
 
 Rendering marks its output with private-use sentinels: text produced by trusted generator code
 (ledger numbers, notation, formulas) sits between ``GENERATED_OPEN`` and ``GENERATED_CLOSE``, and
-every line of literal template text starts with a tag naming its template and line. The scan reads
-the marks; ``strip`` removes them to give the final .tex.
+every line of literal template text starts with a tag naming its template and line. A generated
+piece may also carry a *role* (``role``): a ledger value printed on its own, a label that names
+the quantity of a table's row or column, a formula shown as a mistake. The scan reads the marks;
+``strip`` removes them to give the final .tex.
 """
 
 from __future__ import annotations
@@ -13,13 +15,29 @@ from dataclasses import dataclass
 
 GENERATED_OPEN, GENERATED_CLOSE = "\ue000", "\ue001"
 TAG_OPEN, TAG_CLOSE = "\ue002", "\ue003"
-SENTINELS = GENERATED_OPEN + GENERATED_CLOSE + TAG_OPEN + TAG_CLOSE
-_MARK = re.compile(f"{GENERATED_OPEN}|{GENERATED_CLOSE}|{TAG_OPEN}[^{TAG_CLOSE}]*{TAG_CLOSE}")
+ROLE_OPEN, ROLE_CLOSE = "\ue004", "\ue005"
+SENTINELS = GENERATED_OPEN + GENERATED_CLOSE + TAG_OPEN + TAG_CLOSE + ROLE_OPEN + ROLE_CLOSE
+_MARK = re.compile(
+    f"{GENERATED_OPEN}|{GENERATED_CLOSE}|{TAG_OPEN}[^{TAG_CLOSE}]*{TAG_CLOSE}|{ROLE_OPEN}[^{ROLE_CLOSE}]*{ROLE_CLOSE}"
+)
+
+# Roles of generated pieces.
+BARE_VALUE = "value"  # a ledger value printed without its symbol: only in a table, under labels that name it
+LABELLED_VALUE = "labelled"  # a ledger value printed with its symbol (v.eq.*, a step, a matrix with its name)
+VALUES = frozenset({BARE_VALUE, LABELLED_VALUE})
+ROW_LABEL = "row"  # names the quantity of a table row (its layer, indices, example)
+COLUMN_LABEL = "column"  # names the quantity kind (and layer) of a table column
+MISTAKE = "mistake"  # a formula shown as a mistake: only inside a mistakes box
 
 
 def generated(text: str) -> str:
     """Mark ``text`` as produced by trusted generator code."""
     return f"{GENERATED_OPEN}{text}{GENERATED_CLOSE}"
+
+
+def role(name: str, key: str, text: str) -> str:
+    """Mark generated ``text`` with a role and what it stands for (``key``, no sentinel characters)."""
+    return f"{ROLE_OPEN}{name}|{key}{ROLE_CLOSE}{text}"
 
 
 def line_tag(template: str, line: int) -> str:
@@ -41,21 +59,44 @@ class Origin:
     generated: bool
 
 
+@dataclass(frozen=True)
+class Role:
+    """A role mark: at ``position`` of the final text, a generated piece with ``name`` and ``key``."""
+
+    position: int
+    name: str
+    key: str
+    template: str
+    line: int
+
+
 def annotate(text: str) -> tuple[str, list[Origin]]:
     """Split marked text into the final text and one ``Origin`` per character of it."""
+    final, origins, _ = annotate_with_roles(text)
+    return final, origins
+
+
+def annotate_with_roles(text: str) -> tuple[str, list[Origin], list[Role]]:
+    """``annotate``, and the role marks with their positions in the final text."""
     out: list[str] = []
     origins: list[Origin] = []
+    roles: list[Role] = []
     template, line, depth = "?", 0, 0
     position = 0
+    length = 0
     for match in _MARK.finditer(text):
         chunk = text[position : match.start()]
         out.append(chunk)
+        length += len(chunk)
         origins.extend(Origin(template, line, depth > 0) for _ in chunk)
         mark = match.group()
         if mark == GENERATED_OPEN:
             depth += 1
         elif mark == GENERATED_CLOSE:
             depth -= 1
+        elif mark.startswith(ROLE_OPEN):
+            name, _, key = mark[1:-1].partition("|")
+            roles.append(Role(length, name, key, template, line))
         elif depth == 0:
             template, _, number = mark[1:-1].rpartition(":")
             line = int(number)
@@ -63,4 +104,4 @@ def annotate(text: str) -> tuple[str, list[Origin]]:
     chunk = text[position:]
     out.append(chunk)
     origins.extend(Origin(template, line, depth > 0) for _ in chunk)
-    return "".join(out), origins
+    return "".join(out), origins, roles

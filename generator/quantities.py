@@ -16,9 +16,11 @@ import inspect
 from dataclasses import dataclass
 from typing import Literal
 
-Printed = Literal["fixed", "bound"]
+Printed = Literal["fixed", "bound", "integer", "exact"]
 OracleKind = Literal["exact", "high precision"]
 
+# How a number is printed: "fixed" decimals at the spec's precision, a "bound" (the power of ten
+# above it), an "integer" (a count) or "exact" (a constant, as the code holds it).
 # How a call's parameters map to a quantity: a layer name, indices counted from one (``k`` a unit of
 # the layer, ``t`` an input to it, ``j`` an input to the network), an example, a formula's name,
 # any number of indices (``index``), and another chapter's network (``network``).
@@ -35,7 +37,32 @@ class Kind:
     meaning: str
     per_example: bool = False
     printed: Printed = "fixed"
+    # Printed in prose, labelled by the words around it ("three inputs", "a logit above 36.7"),
+    # rather than beside a symbol.
+    prose: bool = False
     oracle: OracleKind = "exact"
+    # How one entry prints, in notation macros: a format with {layer}, {k}, {t}, {j} and {e} (the
+    # example, where a batch has more than one). "" for kinds that have no symbol of their own.
+    symbol: str = ""
+    symbol_in_batch: str = ""  # the same in a batch of several examples (default: ``symbol``)
+    # The whole matrix or vector: its notation macro (with the layer as argument where it has one),
+    # for a batch and for a single example, and the scalar it is the gradient of ("" if none).
+    matrix: str = ""
+    vector: str = ""
+    gradient_of: str = ""
+
+    def entry_symbol(self, layer: str | None, index: tuple[int, ...], example: int | None, batch: bool) -> str:
+        """The LaTeX of one entry: ``\\weightentry{out}{1}{2}``, ``\\Actentry{hid}{2}{1}``."""
+        template = self.symbol_in_batch if batch and self.symbol_in_batch else self.symbol
+        if not template:
+            raise QuantityError(f"the quantity kind {self.name!r} has no symbol of its own")
+        names = dict(zip(("k", "t"), index, strict=False))
+        if self.parameters and self.parameters[0] == "j":
+            names = {"j": index[0]}
+        if "*index" in self.parameters and index:  # a parameter of the gradient check: a weight (k, t) or a bias (k)
+            kind = "weight" if len(index) == 2 else "bias"
+            names["parameter"] = BY_NAME[kind].entry_symbol(layer, index, None, False)  # type: ignore[assignment]
+        return template.format(layer=layer, e=example, **names)
 
     @property
     def signature(self) -> inspect.Signature:
@@ -58,21 +85,88 @@ class Kind:
         return f"v.{self.call}{self.signature}"
 
 
+def _pd(inner: str) -> str:
+    """The gradient of the cost with respect to a symbol (both format templates)."""
+    return r"\pd{{\cost}}{{" + inner + "}}"
+
+
 KINDS: tuple[Kind, ...] = (
-    Kind("input", "x", ("j", "example"), "input j of an example", per_example=True),
-    Kind("target", "y", ("k", "example"), "target k of an example (one per output unit)", per_example=True),
-    Kind("weight", "W", ("layer", "k", "t"), "the weight into unit k of the layer from its input t"),
-    Kind("bias", "b", ("layer", "k"), "the bias of unit k of the layer"),
-    Kind("learning_rate", "lr", (), "the learning rate of the SGD step"),
-    Kind("loss", "J", (), "the loss of the batch (summed or averaged over its examples, as the spec says)"),
-    Kind("preactivation", "z", ("layer", "k", "example"), "the pre-activation of unit k", per_example=True),
-    Kind("activation", "a", ("layer", "k", "example"), "the activation of unit k", per_example=True),
+    Kind(
+        "input",
+        "x",
+        ("j", "example"),
+        "input j of an example",
+        per_example=True,
+        symbol=r"\inputentry{{{j}}}",
+        symbol_in_batch=r"\Inputsentry{{{e}}}{{{j}}}",
+        matrix="Inputs",
+        vector="inputvec",
+    ),
+    Kind(
+        "target",
+        "y",
+        ("k", "example"),
+        "target k of an example (one per output unit)",
+        per_example=True,
+        symbol=r"\targetentry{{{k}}}",
+        symbol_in_batch=r"\Targetsentry{{{e}}}{{{k}}}",
+        matrix="Targets",
+        vector="target",
+    ),
+    Kind(
+        "weight",
+        "W",
+        ("layer", "k", "t"),
+        "the weight into unit k of the layer from its input t",
+        symbol=r"\weightentry{{{layer}}}{{{k}}}{{{t}}}",
+        matrix="weight",
+    ),
+    Kind(
+        "bias",
+        "b",
+        ("layer", "k"),
+        "the bias of unit k of the layer",
+        symbol=r"\biasentry{{{layer}}}{{{k}}}",
+        vector="bias",
+    ),
+    Kind("learning_rate", "lr", (), "the learning rate of the SGD step", symbol=r"\lrate"),
+    Kind(
+        "loss",
+        "J",
+        (),
+        "the loss of the batch (summed or averaged over its examples, as the spec says)",
+        symbol=r"\cost",
+    ),
+    Kind(
+        "preactivation",
+        "z",
+        ("layer", "k", "example"),
+        "the pre-activation of unit k",
+        per_example=True,
+        symbol=r"\preactentry{{{layer}}}{{{k}}}",
+        symbol_in_batch=r"\Preactentry{{{layer}}}{{{e}}}{{{k}}}",
+        matrix="Preact",
+        vector="preact",
+    ),
+    Kind(
+        "activation",
+        "a",
+        ("layer", "k", "example"),
+        "the activation of unit k",
+        per_example=True,
+        symbol=r"\actentry{{{layer}}}{{{k}}}",
+        symbol_in_batch=r"\Actentry{{{layer}}}{{{e}}}{{{k}}}",
+        matrix="Act",
+        vector="act",
+    ),
     Kind(
         "activation_derivative",
         "gprime",
         ("layer", "k", "example"),
         "the slope of the layer's activation at unit k's pre-activation",
         per_example=True,
+        symbol=r"\actfnprime{{{layer}}}\bigl(\preactentry{{{layer}}}{{{k}}}\bigr)",
+        symbol_in_batch=r"\actfnprime{{{layer}}}\bigl(\Preactentry{{{layer}}}{{{e}}}{{{k}}}\bigr)",
     ),
     Kind(
         "activation_gradient",
@@ -80,6 +174,11 @@ KINDS: tuple[Kind, ...] = (
         ("layer", "k", "example"),
         "the gradient of the loss with respect to unit k's activation",
         per_example=True,
+        symbol=_pd(r"\actentry{{{layer}}}{{{k}}}"),
+        symbol_in_batch=_pd(r"\Actentry{{{layer}}}{{{e}}}{{{k}}}"),
+        matrix="Act",
+        vector="act",
+        gradient_of=r"\cost",
     ),
     Kind(
         "error",
@@ -87,13 +186,54 @@ KINDS: tuple[Kind, ...] = (
         ("layer", "k", "example"),
         "the error term of unit k: the gradient of the loss with respect to its pre-activation",
         per_example=True,
+        symbol=r"\errentry{{{layer}}}{{{k}}}",
+        symbol_in_batch=r"\Errentry{{{layer}}}{{{e}}}{{{k}}}",
+        matrix="Err",
+        vector="err",
     ),
-    Kind("weight_gradient", "dW", ("layer", "k", "t"), "the gradient of the loss with respect to a weight"),
-    Kind("bias_gradient", "db", ("layer", "k"), "the gradient of the loss with respect to a bias"),
-    Kind("updated_weight", "W_new", ("layer", "k", "t"), "a weight after one SGD step"),
-    Kind("updated_bias", "b_new", ("layer", "k"), "a bias after one SGD step"),
     Kind(
-        "input_gradient", "dx", ("j", "example"), "the gradient of the loss with respect to input j", per_example=True
+        "weight_gradient",
+        "dW",
+        ("layer", "k", "t"),
+        "the gradient of the loss with respect to a weight",
+        symbol=_pd(r"\weightentry{{{layer}}}{{{k}}}{{{t}}}"),
+        matrix="weight",
+        gradient_of=r"\cost",
+    ),
+    Kind(
+        "bias_gradient",
+        "db",
+        ("layer", "k"),
+        "the gradient of the loss with respect to a bias",
+        symbol=_pd(r"\biasentry{{{layer}}}{{{k}}}"),
+        vector="bias",
+        gradient_of=r"\cost",
+    ),
+    Kind(
+        "updated_weight",
+        "W_new",
+        ("layer", "k", "t"),
+        "a weight after one SGD step",
+        symbol=r"\updated{{\weightentry{{{layer}}}{{{k}}}{{{t}}}}}",
+    ),
+    Kind(
+        "updated_bias",
+        "b_new",
+        ("layer", "k"),
+        "a bias after one SGD step",
+        symbol=r"\updated{{\biasentry{{{layer}}}{{{k}}}}}",
+    ),
+    Kind(
+        "input_gradient",
+        "dx",
+        ("j", "example"),
+        "the gradient of the loss with respect to input j",
+        per_example=True,
+        symbol=_pd(r"\inputentry{{{j}}}"),
+        symbol_in_batch=_pd(r"\Inputsentry{{{e}}}{{{j}}}"),
+        matrix="Inputs",
+        vector="inputvec",
+        gradient_of=r"\cost",
     ),
     Kind(
         "formula",
@@ -108,6 +248,8 @@ KINDS: tuple[Kind, ...] = (
         ("layer", "k", "example"),
         "the gradient of one example's loss alone (no 1/m) with respect to unit k's activation",
         per_example=True,
+        symbol=r"\pd{{\exlossex{{{e}}}}}{{\actentry{{{layer}}}{{{k}}}}}",
+        symbol_in_batch=r"\pd{{\exlossex{{{e}}}}}{{\Actentry{{{layer}}}{{{e}}}{{{k}}}}}",
     ),
     Kind(
         "example_error",
@@ -115,14 +257,17 @@ KINDS: tuple[Kind, ...] = (
         ("layer", "k", "example"),
         "the error term of one example's loss alone (no 1/m)",
         per_example=True,
+        symbol=r"\pd{{\exlossex{{{e}}}}}{{\preactentry{{{layer}}}{{{k}}}}}",
+        symbol_in_batch=r"\pd{{\exlossex{{{e}}}}}{{\Preactentry{{{layer}}}{{{e}}}{{{k}}}}}",
     ),
-    Kind("finite_difference_step", "step", (), "the step of the gradient check's central differences"),
+    Kind("finite_difference_step", "step", (), "the step of the gradient check's central differences", symbol=r"\step"),
     Kind(
         "numerical_gradient",
         "fd",
         ("layer", "*index", "network"),
         "the central difference of the loss in a weight (k, t) or a bias (k)",
         oracle="high precision",
+        symbol=r"\gradnumerical\bigl({parameter}\bigr)",
     ),
     Kind(
         "relative_error",
@@ -130,14 +275,48 @@ KINDS: tuple[Kind, ...] = (
         ("layer", "*index", "network"),
         "the relative error of backpropagation against the central difference",
         oracle="high precision",
+        symbol=r"\relerr\bigl({parameter}\bigr)",
     ),
     Kind(
         "relative_error_bound",
         "max_rel_err",
-        ("network?", "layer?", "*index"),
+        ("layer?", "*index", "network?"),
         "a power of ten above the largest relative error of one parameter, a layer or the network",
         printed="bound",
         oracle="high precision",
+        symbol=r"\max\relerr",
+    ),
+    Kind(
+        "kinks",
+        "kinks",
+        ("layer?", "*index", "network?"),
+        "how many parameters (of one parameter, a layer or the network) have a central difference whose "
+        "two evaluations straddle the kink of a ReLU-type unit",
+        printed="integer",
+    ),
+    Kind(
+        "hand_preactivation",
+        "hand_z",
+        ("layer", "k", "example"),
+        "a pre-activation rounded as a source's table prints it (training.hand_decimals)",
+        per_example=True,
+        symbol=r"\rounded{{\preactentry{{{layer}}}{{{k}}}}}",
+    ),
+    Kind(
+        "hand_activation",
+        "hand_a",
+        ("layer", "k", "example"),
+        "an activation rounded as a source's table prints it",
+        per_example=True,
+        symbol=r"\rounded{{\actentry{{{layer}}}{{{k}}}}}",
+    ),
+    Kind(
+        "hand_activation_gradient",
+        "hand_dA",
+        ("layer", "k", "example"),
+        "the gradient at an activation rounded as a source's table prints it",
+        per_example=True,
+        symbol=r"\rounded{{" + _pd(r"\actentry{{{layer}}}{{{k}}}") + "}}",
     ),
     Kind(
         "hand_activation_derivative",
@@ -145,14 +324,46 @@ KINDS: tuple[Kind, ...] = (
         ("layer", "k", "example"),
         "the activation's slope at the pre-activation rounded as the tables print it",
         per_example=True,
+        symbol=r"\rounded{{\actfnprime{{{layer}}}\bigl(\preactentry{{{layer}}}{{{k}}}\bigr)}}",
     ),
     Kind(
         "hand_weight_gradient",
         "hand_dW",
         ("layer", "k", "t"),
         "a weight gradient chained by hand from the rounded values of the tables",
+        symbol=r"\rounded{{" + _pd(r"\weightentry{{{layer}}}{{{k}}}{{{t}}}") + "}}",
     ),
-    Kind("hand_updated_weight", "hand_W_new", ("layer", "k", "t"), "a weight after one SGD step with that gradient"),
+    Kind(
+        "hand_updated_weight",
+        "hand_W_new",
+        ("layer", "k", "t"),
+        "a weight after one SGD step with that gradient",
+        symbol=r"\rounded{{\updated{{\weightentry{{{layer}}}{{{k}}}{{{t}}}}}}}",
+    ),
+    Kind(
+        "count",
+        "count",
+        ("name", "layer?", "network?"),
+        "a count: inputs, units, parameters, weights or multiply-adds of the network (or of one layer), examples",
+        printed="integer",
+        prose=True,
+    ),
+    Kind(
+        "constant",
+        "constant",
+        ("name",),
+        "a constant of the core's conventions: leaky_slope, log_floor, gradient_floor, bound_margin",
+        printed="exact",
+        prose=True,
+    ),
+    Kind(
+        "limit",
+        "limit",
+        ("name",),
+        "a limit of double-precision arithmetic for the core's functions: sigmoid_saturation, the "
+        "smallest logit at which the sigmoid rounds to exactly one",
+        prose=True,
+    ),
 )
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
@@ -160,6 +371,7 @@ BY_CALL: dict[str, Kind] = {kind.call: kind for kind in KINDS}
 PER_EXAMPLE = frozenset(kind.name for kind in KINDS if kind.per_example)
 BOUNDS = frozenset(kind.name for kind in KINDS if kind.printed == "bound")
 PRECISION_KINDS = tuple(kind.name for kind in KINDS if kind.printed == "fixed")
+UNROUNDED = frozenset(kind.name for kind in KINDS if kind.printed in ("integer", "exact"))  # printed exactly
 HIGH_PRECISION = frozenset(kind.name for kind in KINDS if kind.oracle == "high precision")
 
 
@@ -168,19 +380,20 @@ class Quantity:
     """What a printed number is: a kind, a layer name, an example (1-based) and 1-based indices.
 
     For the kind ``formula`` it is the value of the formula's last side, bound to the layer,
-    at the free indices ``index``; ``formula`` names the formula.
+    at the free indices ``index``; ``name`` names the formula. For a count or a constant, ``name``
+    says which.
     """
 
     kind: str
     layer: str | None = None
     example: int | None = None
     index: tuple[int, ...] = ()
-    formula: str | None = None
+    name: str | None = None
     # Another chapter whose network the quantity belongs to (the gradient check runs on them all).
     network: str | None = None
 
     def __str__(self) -> str:
-        text = self.kind if self.formula is None else f"formula {self.formula}"
+        text = self.kind if self.name is None else f"{self.kind} {self.name}"
         if self.layer is not None:
             text += f"[{self.layer}]"
         if self.index:

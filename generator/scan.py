@@ -1,14 +1,22 @@
-"""The numeral scan (invariant 4): no number typed by hand into maths or a table.
+"""The scan of rendered LaTeX (invariants 4 and 8): nothing about the network is typed by hand.
 
-It reads a rendered chapter with its provenance marks. A digit inside maths (``$...$``, ``\\[``,
-``\\(``, math environments) or a table (``tabular``) is a violation unless generator code wrote
-it (ledger numbers, formulas, ``idx``), it sits in a structural argument (an index argument of
-a notation macro, ``\\st{...}``, labels and references, a tabular's column spec), or it is a TeX
-length such as ``2pt``.
+It reads a rendered chapter with its provenance marks (``generator.provenance``) and finds:
+
+* **numerals typed by hand**, anywhere in the text after ``\\begin{document}`` (prose included),
+  unless in a structural place: an index argument of a notation macro, ``\\st{...}``, labels,
+  references and citations, ``\\texttt{...}`` (names of files and code), environment names and
+  tabular column specs, lengths such as ``4pt``;
+* **relations typed by hand** in mathematics (``=``, ``<``, ``\\le``, ``\\approx``, ``\\in`` ...)
+  where the same formula holds a quantity's symbol or a ledger value: a relation about the
+  network is a checked formula, a step or a labelled value, all generated;
+* **values without their symbol**: a ledger value printed on its own may stand only in a table
+  cell whose row label and column label (both generated) name it;
+* **mistakes out of place**: a formula shown as a mistake only inside a ``mistakes`` box.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -33,42 +41,58 @@ MATH_ENVIRONMENTS = frozenset(
     }
 )
 TABLE_ENVIRONMENTS = frozenset({"tabular", "tabular*", "tabularx", "longtable"})
-# Arguments that are never values: references, lengths, and the explicit structural mark \st.
+MISTAKES_ENVIRONMENT = "mistakes"
+# Arguments that are never values: references, lengths, names, and the explicit structural mark \st.
 BUILTIN_STRUCTURAL = {
     "st": (1,),
+    "sourcename": (1,),
+    "handstep": (2,),
     "label": (1,),
     "ref": (1,),
     "cref": (1,),
     "Cref": (1,),
     "eqref": (1,),
     "pageref": (1,),
+    "cite": (1,),
     "hspace": (1,),
     "vspace": (1,),
     "multicolumn": (1, 2),
     "cmidrule": (1,),
     "begin": (1,),
     "end": (1,),
+    "texttt": (1,),
+    "input": (1,),
+    "needspace": (1,),
+    "addvspace": (1,),
+    "url": (1,),
+    "href": (1,),
+    "setcounter": (1, 2),
+    "addtocounter": (1, 2),
+    "includegraphics": (1,),
 }
 # Arguments after \begin{env} that are structural: the column spec, alignat's column count.
 ENVIRONMENT_ARGUMENTS = {"tabular": 1, "tabular*": 2, "tabularx": 2, "longtable": 1, "alignat": 1, "alignat*": 1}
 _DIMENSION = re.compile(r"[0-9]*\.?[0-9]+\s*(?:pt|em|ex|cm|mm|in|bp|sp|mu|pc|dd|cc)(?![a-zA-Z])")
 _NUMERAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+RELATION_CHARACTERS = "=<>"
+RELATION_MACROS = frozenset(
+    {"le", "leq", "ge", "geq", "ne", "neq", "approx", "leftarrow", "gets", "in", "sim", "simeq", "equiv", "lt", "gt"}
+)
+# Notation macros that name no quantity of the network: they may stand beside a typed relation.
+STRUCTURAL_MACROS = frozenset({"layer", "units", "reals", "st", "ones", "onevector"})
 
 
 @dataclass(frozen=True)
 class Violation:
-    """A numeral typed by hand into maths or a table."""
+    """Something typed by hand that the book must generate."""
 
     template: str
     line: int
-    numeral: str
+    what: str
     context: str
 
     def __str__(self) -> str:
-        return (
-            f"{self.template}:{self.line}: numeral {self.numeral!r} typed into maths or a table "
-            f"(print computed values with v.*, indices with idx or \\st): {self.context}"
-        )
+        return f"{self.template}:{self.line}: {self.what}: {self.context}"
 
 
 def _brace_group_end(text: str, start: int) -> int:
@@ -110,17 +134,69 @@ def _arguments(text: str, start: int, count: int) -> list[tuple[int, int]]:
     return spans
 
 
-def scan(marked: str, structural: dict[str, tuple[int, ...]]) -> list[Violation]:
-    """All hand-typed numerals in maths or tables of a marked rendering."""
-    text, origins = provenance.annotate(marked)
-    rules = {**BUILTIN_STRUCTURAL, **structural}
-    exempt = bytearray(len(text))
-    violations: list[Violation] = []
-    inline_math = display_math = False
-    math_envs = table_envs = 0
+@dataclass
+class _Group:
+    """One formula (inline or displayed) being read: where it starts and ends, what it holds."""
+
+    start: int
+    relations: list[int]
+    symbols: bool = False  # a quantity's notation macro stands in it
+    end: int = -1
+
+
+class _Reader:
+    """One pass over the final text with its origins; collects violations."""
+
+    def __init__(self, marked: str, structural: dict[str, tuple[int, ...]], quantity_macros: frozenset[str]) -> None:
+        self.text, self.origins, self.roles = provenance.annotate_with_roles(marked)
+        self.rules = {**BUILTIN_STRUCTURAL, **structural}
+        self.quantity_macros = quantity_macros
+        self.exempt = bytearray(len(self.text))
+        self.violations: list[Violation] = []
+        body = self.text.find(r"\begin{document}")
+        self.body_start = 0 if body < 0 else body  # a chapter has no preamble; the book's is configuration
+
+    def typed(self, i: int) -> bool:
+        return not self.origins[i].generated and not self.exempt[i]
+
+    def context(self, i: int) -> str:
+        start = self.text.rfind("\n", 0, i) + 1
+        end = self.text.find("\n", i)
+        return self.text[start : len(self.text) if end < 0 else end].strip()[:120]
+
+    def report(self, i: int, what: str) -> None:
+        origin = self.origins[i] if i < len(self.origins) else provenance.Origin("?", 0, False)
+        self.violations.append(Violation(origin.template, origin.line, what, self.context(i)))
+
+
+def scan(
+    marked: str, structural: dict[str, tuple[int, ...]], quantity_macros: frozenset[str] = frozenset()
+) -> list[Violation]:
+    """Everything typed by hand that must be generated, in a marked rendering."""
+    r = _Reader(marked, structural, quantity_macros)
+    text = r.text
+    group: _Group | None = None
+    math_envs = table_envs = mistake_envs = 0
+    inline = display = False
+    table_stack: list[int] = []  # where each open table starts
+    mistake_spans: list[tuple[int, int]] = []
+    tables: list[tuple[int, int]] = []
+    mistake_start = -1
+
+    groups: list[_Group] = []
+
+    def open_group(i: int) -> _Group:
+        return _Group(i, [])
+
+    def close_group(g: _Group | None) -> None:
+        if g is not None:
+            g.end = i
+            groups.append(g)
+
     i = 0
     while i < len(text):
         c = text[i]
+        in_math = inline or display or math_envs > 0
         if c == "%":
             end = text.find("\n", i)
             i = len(text) if end < 0 else end
@@ -129,14 +205,23 @@ def scan(marked: str, structural: dict[str, tuple[int, ...]]) -> list[Violation]
             word = re.match(r"[a-zA-Z]+", text[i + 1 :])
             if word is None:
                 nxt = text[i + 1 : i + 2]
-                if nxt in ("[", "("):
-                    display_math = True
-                elif nxt in ("]", ")"):
-                    display_math = False
+                if nxt in ("[", "(") and not in_math:
+                    display = True
+                    group = open_group(i)
+                elif nxt in ("]", ")") and display:
+                    display = False
+                    close_group(group)
+                    group = None
                 i += 2
                 continue
             name = word.group()
             after = i + 1 + len(name)
+            if in_math and group is not None:
+                if name in r.quantity_macros and name not in STRUCTURAL_MACROS:
+                    group.symbols = True
+                declaration = name == "in" and text[after:].lstrip().startswith("\\reals")
+                if name in RELATION_MACROS and r.typed(i) and not declaration:  # x \in \reals^n: a shape
+                    group.relations.append(i)
             if name in ("begin", "end"):
                 spans = _arguments(text, after, 1)
                 if spans:
@@ -144,41 +229,174 @@ def scan(marked: str, structural: dict[str, tuple[int, ...]]) -> list[Violation]
                     step = 1 if name == "begin" else -1
                     if env in MATH_ENVIRONMENTS:
                         math_envs += step
+                        if step == 1 and math_envs == 1:
+                            group = open_group(i)
+                        elif step == -1 and math_envs == 0:
+                            close_group(group)
+                            group = None
                     if env in TABLE_ENVIRONMENTS:
                         table_envs += step
+                        if step == 1:
+                            table_stack.append(spans[0][1])
+                        elif table_stack:
+                            tables.append((table_stack.pop(), i))
+                    if env == MISTAKES_ENVIRONMENT:
+                        mistake_envs += step
+                        if step == 1:
+                            mistake_start = i
+                        else:
+                            mistake_spans.append((mistake_start, i))
                     if name == "begin" and env in ENVIRONMENT_ARGUMENTS:
                         spans += _arguments(text, spans[0][1], ENVIRONMENT_ARGUMENTS[env])
                     for s, e in spans:
-                        exempt[s:e] = b"\x01" * (e - s)
-            elif name in rules:
-                positions = rules[name]
+                        r.exempt[s:e] = b"\x01" * (e - s)
+            elif name in r.rules:
+                positions = r.rules[name]
                 for number, (s, e) in enumerate(_arguments(text, after, max(positions)), start=1):
                     if number in positions:
-                        exempt[s:e] = b"\x01" * (e - s)
+                        r.exempt[s:e] = b"\x01" * (e - s)
             i = after
             continue
         if c == "$":
             if text.startswith("$$", i):
-                display_math = not display_math
+                display = not display
                 i += 2
             else:
-                inline_math = not inline_math
+                inline = not inline
                 i += 1
+            if inline or display:
+                group = open_group(i)
+            else:
+                close_group(group)
+                group = None
             continue
+        if in_math and group is not None and c in RELATION_CHARACTERS and r.typed(i):
+            group.relations.append(i)
         if "0" <= c <= "9":
             dimension = _DIMENSION.match(text, i)
             numeral = _NUMERAL.match(text, i)
             assert numeral is not None
             end = dimension.end() if dimension else numeral.end()
-            in_scope = inline_math or display_math or math_envs > 0 or table_envs > 0
-            by_hand = any(not origins[j].generated and not exempt[j] for j in range(i, numeral.end()))
-            if in_scope and by_hand and dimension is None:
-                origin = origins[i]
-                line_start = text.rfind("\n", 0, i) + 1
-                line_end = text.find("\n", i)
-                context = text[line_start : len(text) if line_end < 0 else line_end].strip()
-                violations.append(Violation(origin.template, origin.line, numeral.group(), context[:120]))
+            by_hand = any(r.typed(j) for j in range(i, numeral.end()))
+            if by_hand and dimension is None and (in_math or table_envs > 0 or i >= r.body_start):
+                where = "maths or a table" if in_math or table_envs > 0 else "the text"
+                r.report(
+                    i,
+                    f"numeral {numeral.group()!r} typed into {where} (print computed values with v.*, "
+                    "counts and claims with claim.*, indices with idx or \\st)",
+                )
             i = end
             continue
         i += 1
-    return violations
+    values = [m.position for m in r.roles if m.name in provenance.VALUES]
+    for g in groups:
+        if g.relations and (g.symbols or any(g.start <= v <= g.end for v in values)):
+            for position in g.relations:
+                r.report(
+                    position,
+                    "a relation typed by hand in a formula about the network (print it as a checked "
+                    "formula, a step or a labelled value: v.eq.*)",
+                )
+    _check_roles(r, tables, mistake_spans)
+    return r.violations
+
+
+def _cells(text: str, start: int, end: int) -> list[list[tuple[int, int]]]:
+    """The rows of a table body, each a list of cell spans (split at \\\\ and at & outside braces)."""
+    rows: list[list[tuple[int, int]]] = [[]]
+    depth, cell_start, i = 0, start, start
+    while i < end:
+        c = text[i]
+        if c == "\\" and text.startswith("\\\\", i):
+            rows[-1].append((cell_start, i))
+            rows.append([])
+            i += 2
+            cell_start = i
+            continue
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif c == "&" and depth == 0:
+            rows[-1].append((cell_start, i))
+            cell_start = i + 1
+        i += 1
+    rows[-1].append((cell_start, end))
+    return rows
+
+
+def _matches(label: dict, value: dict) -> bool:
+    """Whether a value is what a label names (a label's list of kinds names any of them)."""
+    return all(
+        value.get(field) in wanted if isinstance(wanted, list) and field == "kind" else value.get(field) == wanted
+        for field, wanted in label.items()
+    )
+
+
+def _check_roles(r: _Reader, tables: list[tuple[int, int]], mistakes: list[tuple[int, int]]) -> None:
+    """Bare values only in labelled table cells that name them; mistakes only in mistakes boxes."""
+    for mark in r.roles:
+        if mark.name == provenance.MISTAKE and not any(s <= mark.position <= e for s, e in mistakes):
+            r.violations.append(
+                Violation(
+                    mark.template,
+                    mark.line,
+                    "a formula marked wrong shown outside a mistakes box",
+                    r.context(mark.position),
+                )
+            )
+    bare = [m for m in r.roles if m.name == provenance.BARE_VALUE]
+    placed: set[int] = set()
+    for start, end in tables:
+        columns: dict[int, dict] = {}
+        for row in _cells(r.text, start, end):
+            row_label: dict | None = None
+            for column, (s, e) in enumerate(row):
+                for mark in r.roles:
+                    if s <= mark.position < e and mark.name == provenance.ROW_LABEL:
+                        row_label = json.loads(mark.key)
+                    if s <= mark.position < e and mark.name == provenance.COLUMN_LABEL:
+                        columns[column] = json.loads(mark.key)
+            for column, (s, e) in enumerate(row):
+                for mark in bare:
+                    if not s <= mark.position < e:
+                        continue
+                    placed.add(mark.position)
+                    value = json.loads(mark.key)
+                    if row_label is None or column not in columns:
+                        r.violations.append(
+                            Violation(
+                                mark.template,
+                                mark.line,
+                                f"the value of {value['quantity']} "
+                                "stands in a table cell without a generated row label and "
+                                "column label that name it",
+                                r.context(mark.position),
+                            )
+                        )
+                    elif not (_matches(row_label, value) and _matches(columns[column], value)):
+                        r.violations.append(
+                            Violation(
+                                mark.template,
+                                mark.line,
+                                f"the value of {value['quantity']} "
+                                "stands under a row or column label that names another "
+                                "quantity",
+                                r.context(mark.position),
+                            )
+                        )
+    for mark in bare:
+        if mark.position not in placed:
+            value = json.loads(mark.key)
+            r.violations.append(
+                Violation(
+                    mark.template,
+                    mark.line,
+                    f"the value of {value['quantity']} printed "
+                    "without its symbol (use v.eq.*, a step, or a labelled table cell)",
+                    r.context(mark.position),
+                )
+            )

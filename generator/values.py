@@ -1,0 +1,519 @@
+"""The template's access to computed numbers (invariants 1, 8 and 9).
+
+Every number goes through the ledger: ``Values`` takes the core's value, rounds it by the ledger's
+one rule and records it. What a template may print:
+
+* ``v.eq.<call>(...)``: the quantity's symbol and its value from one call, ``W_{12} = 0.35``;
+* ``v.matrix.<call>(layer)``: a whole matrix or vector with its name, laid out as the profile
+  stores it; ``v.result(formula, call, layer)``: a checked formula and the matrix it computes,
+  whose left side must name that matrix;
+* ``v.step("...")``: displayed arithmetic (``generator.steps``);
+* ``v.<call>(...)``: a value on its own, only in a table cell under a generated row label
+  (``v.row.<call>(...)``, ``v.unit``, ``v.example``) and column label (``v.column.<call>(...)``)
+  that name it (the scan checks);
+* ``v.sym.<call>(...)``: a symbol alone, to speak of it;
+* ``v.row_of.<call>(layer, k)`` and ``v.example_column(e)``: the labels of a table with one row
+  per quantity and one column per example;
+* ``v.count(name, layer)``: a count in prose, its words its label; ``v.words.count(...)`` in words;
+* ``v.example_begin()`` ... ``v.example_end()``: a worked example, whose every printed number's
+  operands must be printed earlier in the chapter (``generator.closure``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from typing import Any
+
+from generator import provenance
+from generator.compute import Computation, CoreFailure
+from generator.display import Formulas, Layout
+from generator.ledger import Entry, Ledger
+from generator.quantities import BY_CALL, BY_NAME, INDEX_PARAMETERS, PER_EXAMPLE, Kind, Quantity, QuantityError
+from generator.spec import ChapterSpec
+from generator.steps import Ref, Step, StepSyntaxError, parse, refs, render
+from generator.tex import RenderError, Tex, escape_tex, template_location
+
+APPROXIMATE_NOTE = (
+    r"\footnote{A step marked $\approx$ is computed from the unrounded values; with the printed "
+    r"values it gives a neighbouring last digit.}"
+)
+
+
+def _key(quantity: Quantity) -> str:
+    """What a value stands for, for the scan: its quantity, kind, layer, indices, example, network."""
+    return json.dumps(
+        {
+            "quantity": str(quantity),
+            "kind": quantity.kind,
+            "layer": quantity.layer,
+            "index": list(quantity.index),
+            "example": quantity.example,
+            "network": quantity.network,
+        }
+    )
+
+
+def _index_ranges(kind: str, spec: ChapterSpec, layer: str | None) -> tuple[tuple[str, int], ...]:
+    """What each index of a quantity counts, and how many there are: ("unit in layer 'hid'", 2), ..."""
+    if layer is not None:
+        weights = spec.layers[spec.layer_number(layer) - 1].weights
+        return ((f"unit in layer {layer!r}", len(weights)), (f"input to layer {layer!r}", len(weights[0])))
+    if kind in ("input", "input_gradient"):
+        return (("input to the network", spec.input_size),)
+    if kind == "target":
+        return (("output of the network", spec.layers[-1].size),)
+    return ()
+
+
+class Values:
+    """The ledger's interface for one chapter's template."""
+
+    def __init__(
+        self, spec: ChapterSpec, computation: Computation, ledger: Ledger, formulas: Formulas, layout: Layout
+    ) -> None:
+        self._spec, self._computation, self._ledger = spec, computation, ledger
+        self._formulas, self._layout = formulas, layout
+        self.steps: list[Step] = []
+        self._in_example = False
+        self._footnote_given = False
+        self.eq = _Calls(self._labelled)
+        self.sym = _Calls(functools.partial(self._symbol, None))
+        self.row = _Calls(functools.partial(self._symbol, provenance.ROW_LABEL))
+        self.column = _Calls(self._column)
+        self.matrix = _Calls(self._matrix)
+        self.words = _Calls(self._words)
+        self.row_of = _Calls(self._per_example_row)
+
+    # ------------------------------------------------------------------ quantities
+
+    def __getattr__(self, call: str) -> Any:
+        if call.startswith("_"):
+            raise AttributeError(call)
+        return functools.partial(self._bare, _kind(call))
+
+    def _quantity(self, kind: Kind, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Quantity:
+        """The quantity a call names, checked against the chapter's network."""
+        template, line = template_location()
+        try:
+            bound = kind.signature.bind(*args, **kwargs)
+        except TypeError as error:
+            raise RenderError(template, line, f"{kind.usage()}: {error}") from None
+        bound.apply_defaults()
+        given = bound.arguments
+        index = tuple(given.get("index", ())) or tuple(given[p] for p in kind.parameters if p in INDEX_PARAMETERS)
+        layer, network, name = given.get("layer"), given.get("network"), given.get("name")
+        example = given.get("example") if kind.per_example else None
+        spec = self._spec
+        try:
+            network_spec = spec.network_spec(network)
+            if layer is not None:
+                network_spec.layer_number(layer)
+        except QuantityError as error:
+            raise RenderError(template, line, str(error)) from None
+        if kind.name in PER_EXAMPLE:
+            example = 1 if example is None else example
+            if (
+                isinstance(example, bool)
+                or not isinstance(example, int)
+                or not 1 <= example <= len(network_spec.inputs)
+            ):
+                raise RenderError(template, line, f"example {example!r} out of range 1..{len(network_spec.inputs)}")
+        quantity = Quantity(kind.name, layer, example, tuple(index), name, network)
+        if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
+            raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
+        if name is None:
+            for position, (what, size) in zip(index, _index_ranges(kind.name, network_spec, layer), strict=False):
+                if position > size:
+                    raise RenderError(
+                        template, line, f"{quantity}: there is no {what} {position}: it has {size} (counted from 1)"
+                    )
+        return quantity
+
+    def _record(self, quantity: Quantity, words: bool = False) -> Entry:
+        template, line = template_location()
+        spec = self._spec
+        style = BY_NAME[quantity.kind].printed
+        places = spec.decimals(quantity.kind, quantity.layer)
+        if style == "fixed" and places is None:
+            which = f"precision.{quantity.kind}" + (f".{quantity.layer}" if quantity.layer else "")
+            raise RenderError(template, line, f"{spec.path} has no {which} for the number asked here")
+        try:
+            value = self._computation.value(quantity)
+        except QuantityError as error:
+            raise RenderError(template, line, f"no value for {quantity}: {error}") from None
+        except CoreFailure:
+            raise
+        except Exception as error:  # the core itself failed: a failed check of this chapter, no traceback
+            raise CoreFailure(spec.name, str(quantity), error, f"{template}:{line}") from None
+        decimals = places if style == "fixed" and places is not None else 0
+        return self._ledger.record(quantity, value, decimals, template, line, self._in_example, words)
+
+    @staticmethod
+    def _number(entry: Entry, role: str) -> str:
+        printed = rf"\numword{{{entry.shown}}}" if entry.words else rf"\num{{{entry.text}}}"
+        return provenance.role(role, _key(entry.quantity), printed)
+
+    def _symbol_of(self, quantity: Quantity, example_letter: str | None = None) -> str:
+        kind = BY_NAME[quantity.kind]
+        batch = kind.per_example and len(self._spec.network_spec(quantity.network).inputs) > 1
+        example: int | str | None = example_letter if example_letter is not None else quantity.example
+        try:
+            label = self._spec.network_spec(quantity.network).label(quantity.layer)
+            return kind.entry_symbol(label, quantity.index, example, batch)  # type: ignore[arg-type]
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
+
+    def _bare(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
+        """A value on its own: only in a labelled table cell (the scan checks). A count is the
+        exception, and so is a named constant: the words around it ("three inputs") are its label."""
+        role = provenance.LABELLED_VALUE if kind.prose else provenance.BARE_VALUE
+        return Tex(self._number(self._record(self._quantity(kind, args, kwargs)), role))
+
+    def _words(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
+        """A count in words, ``two``, for prose (twelve and below; larger counts print in digits)."""
+        if kind.printed != "integer":
+            raise RenderError(*template_location(), f"only a count prints in words, not {kind.usage()}")
+        entry = self._record(self._quantity(kind, args, kwargs), words=True)
+        return Tex(self._number(entry, provenance.LABELLED_VALUE))
+
+    def _labelled(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
+        """``symbol = value``, both from one quantity."""
+        quantity = self._quantity(kind, args, kwargs)
+        entry = self._record(quantity)
+        relation = "<" if kind.printed == "bound" else "="  # a bound lies above its value
+        return Tex(f"{self._symbol_of(quantity)} {relation} {self._number(entry, provenance.LABELLED_VALUE)}")
+
+    def _symbol(self, role: str | None, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
+        """A quantity's symbol; as a row label, marked with what the row's values must be."""
+        quantity = self._quantity(kind, args, kwargs)
+        symbol = self._symbol_of(quantity)
+        if role is None:
+            return Tex(symbol)
+        key: dict[str, Any] = {"layer": quantity.layer, "index": list(quantity.index), "network": quantity.network}
+        if kind.per_example:
+            key["example"] = quantity.example
+        return Tex(provenance.role(role, json.dumps(key), symbol))
+
+    def _column(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
+        """A column's header: the kind's symbol naming the column's values. An index given as a letter
+        (``v.column.a("out", "k")``) stands for the rows; one given as a number is the column's own."""
+        template, line = template_location()
+        try:
+            given = kind.signature.bind(*args, **kwargs).arguments
+        except TypeError as error:
+            raise RenderError(template, line, f"{kind.usage()}: {error}") from None
+        layer = given.get("layer")
+        letter_layer = isinstance(layer, str) and layer.startswith("\\")  # "\\ell": a column of every layer
+        if layer is not None and not letter_layer:
+            try:
+                self._spec.layer_number(layer)
+            except QuantityError as error:
+                raise RenderError(template, line, str(error)) from None
+        index = tuple(given[p] for p in kind.parameters if p in INDEX_PARAMETERS)
+        key: dict[str, Any] = {"kind": kind.name}
+        if not letter_layer:
+            key["layer"] = layer
+        if index and all(isinstance(i, int) for i in index):
+            key["index"] = list(index)
+        batch = kind.per_example and len(self._spec.inputs) > 1
+        try:
+            label = layer if letter_layer else self._spec.label(layer)
+            symbol = kind.entry_symbol(label, index, "e" if batch else 1, batch)  # type: ignore[arg-type]
+        except QuantityError as error:
+            raise RenderError(template, line, str(error)) from None
+        return Tex(provenance.role(provenance.COLUMN_LABEL, json.dumps(key), symbol))
+
+    def _per_example_row(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
+        """A row label of a table with one column per example: the quantity's symbol with the example
+        letter, naming the row's values of that quantity (whatever their example)."""
+        quantity = self._quantity(kind, args, kwargs)
+        if not kind.per_example:
+            raise RenderError(*template_location(), f"{kind.usage()} is not a value per example")
+        key = {"kind": kind.name, "layer": quantity.layer, "index": list(quantity.index), "network": None}
+        try:
+            label = self._spec.label(quantity.layer)
+            symbol = kind.entry_symbol(label, quantity.index, "e", True)  # type: ignore[arg-type]
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
+        return Tex(provenance.role(provenance.ROW_LABEL, json.dumps(key), symbol))
+
+    def example_column(self, e: int) -> Tex:
+        """A column header: example ``e`` (the number itself), naming the column's values of that example."""
+        self._quantity(BY_NAME["input"], (1,), {"example": e})
+        return Tex(provenance.role(provenance.COLUMN_LABEL, json.dumps({"example": e}), str(e)))
+
+    def unit(self, layer: str, k: int, example: int = 1) -> Tex:
+        """A row label: unit ``k`` of ``layer`` (its neuron symbol), naming the row's values of that unit."""
+        quantity = self._quantity(BY_NAME["activation"], (layer, k), {"example": example})
+        key = {"layer": layer, "index": [k], "example": quantity.example, "network": None}
+        return Tex(
+            provenance.role(provenance.ROW_LABEL, json.dumps(key), rf"\neuron{{{self._spec.label(layer)}}}{{{k}}}")
+        )
+
+    def parameter_column(self, what: str) -> Tex:
+        """A column header of the gradient check naming any parameter's value of one sort:
+        ``"analytic"`` (backpropagation's gradient of a weight or a bias), ``"numerical"`` (the
+        central difference) or ``"relative_error"``."""
+        columns = {
+            "analytic": (r"\gradanalytic", ["weight_gradient", "bias_gradient"]),
+            "numerical": (r"\gradnumerical", ["numerical_gradient"]),
+            "relative_error": (r"\relerr", ["relative_error"]),
+        }
+        if what not in columns:
+            raise RenderError(*template_location(), f"no parameter column {what!r} (columns: {', '.join(columns)})")
+        symbol, kinds = columns[what]
+        return Tex(provenance.role(provenance.COLUMN_LABEL, json.dumps({"kind": kinds}), symbol))
+
+    def parameter(self, layer: str, *index: int) -> Tex:
+        """A row label: a weight (two indices) or a bias (one) of ``layer``, naming the row's values."""
+        kind = {2: "weight", 1: "bias"}.get(len(index))
+        if kind is None:
+            raise RenderError(*template_location(), f"a parameter is a weight (k, t) or a bias (k), not {index!r}")
+        quantity = self._quantity(BY_NAME[kind], (layer, *index), {})
+        key = {"layer": layer, "index": list(index), "network": None}
+        return Tex(provenance.role(provenance.ROW_LABEL, json.dumps(key), self._symbol_of(quantity)))
+
+    def network_row(self, network: str) -> Tex:
+        """A row label: the title of the chapter whose network the row's values are of."""
+        try:
+            other = self._spec.network_spec(network)
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
+        return Tex(provenance.role(provenance.ROW_LABEL, json.dumps({"network": network}), escape_tex(other.title)))
+
+    def example(self, e: int) -> Tex:
+        """A row label: example ``e`` (the number itself), naming the row's values of that example."""
+        self._quantity(BY_NAME["input"], (1,), {"example": e})
+        return Tex(provenance.role(provenance.ROW_LABEL, json.dumps({"example": e}), str(e)))
+
+    # ------------------------------------------------------------------ matrices
+
+    def _grid(self, kind: Kind, layer: str | None) -> tuple[str, list[list[Quantity]]]:
+        """A whole quantity's name and its entries by row, as this profile stores it."""
+        spec = self._spec
+        units = (
+            spec.layers[spec.layer_number(layer) - 1].size
+            if layer is not None
+            else (spec.input_size if kind.name in ("input", "input_gradient") else spec.layers[-1].size)
+        )
+        examples = len(spec.inputs)
+        gradient = (lambda text: rf"\pd{{{kind.gradient_of}}}{{{text}}}") if kind.gradient_of else (lambda t: t)
+        argument = f"{{{spec.label(layer)}}}" if layer is not None else ""
+        if kind.matrix == "weight" and layer is not None:
+            fan_in = len(spec.layers[spec.layer_number(layer) - 1].weights[0])
+            rows = [
+                [Quantity(kind.name, layer, None, (k, t)) for t in range(1, fan_in + 1)] for k in range(1, units + 1)
+            ]
+            name, flipped = "weight", self._layout.flipped("weight")
+        elif kind.per_example and examples > 1 and kind.matrix:
+            rows = [[Quantity(kind.name, layer, e, (k,)) for k in range(1, units + 1)] for e in range(1, examples + 1)]
+            name, flipped = kind.matrix, self._layout.flipped(kind.matrix)
+        elif kind.vector:
+            example = 1 if kind.per_example else None
+            rows = [[Quantity(kind.name, layer, example, (k,))] for k in range(1, units + 1)]
+            return gradient(rf"\{kind.vector}{argument}"), rows
+        else:
+            raise RenderError(*template_location(), f"{kind.usage()} has no matrix or vector to print")
+        own = self._layout.own(name)
+        if flipped:
+            rows = [list(column) for column in zip(*rows, strict=True)]
+        return gradient(f"{own}{argument}"), rows
+
+    def _pmatrix(self, rows: list[list[Quantity]], role: str) -> str:
+        lines = [" & ".join(self._number(self._record(q), role) for q in row) for row in rows]
+        return "\\begin{pmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{pmatrix}"
+
+    def _matrix(self, kind: Kind, layer: str | None = None, inline: bool = False) -> Tex:
+        """``name = (values)``: a whole matrix or vector and its name, from one call; ``inline`` prints a
+        vector as the transpose of a row, ``(0.5, 1)^T``."""
+        name, rows = self._grid(kind, layer)
+        if inline:
+            if any(len(row) != 1 for row in rows):
+                raise RenderError(*template_location(), f"{kind.usage()}: only a vector prints inline")
+            entries = ", ".join(self._number(self._record(row[0]), provenance.LABELLED_VALUE) for row in rows)
+            return Tex(rf"{name} = ({entries})^{{\top}}")
+        return Tex(f"{name} = {self._pmatrix(rows, provenance.LABELLED_VALUE)}")
+
+    def network_figure(self, label: str, activations: bool = True, caller: Any = None) -> str:
+        """A drawing of the chapter's network (a ``figure``; the call block's body is its caption):
+        inputs, each arrow with its weight, each unit with its bias where it has one and, with
+        ``activations``, its activation. Code places every value beside its symbol."""
+        spec = self._spec
+        column, row = 4.2, 2.4
+        lines = [
+            r"\begin{figure}[htbp]",
+            r"\centering",
+            r"\begin{tikzpicture}[",
+            r"    neuron/.style={circle, draw=black!70, fill=blue!6, thick, minimum size=13mm, inner sep=0pt, "
+            r"font=\small},",
+            r"    inputnode/.style={circle, draw=black!70, fill=black!4, thick, minimum size=13mm, inner sep=0pt, "
+            r"font=\small},",
+            r"    value/.style={font=\footnotesize\bfseries, text=blue!50!black},",
+            r"    link/.style={->, >=stealth, thick, draw=black!55},",
+            r"    weightlabel/.style={font=\footnotesize, fill=white, inner sep=1.5pt}]",
+        ]
+
+        def height(count: int, position: int) -> str:
+            return f"{(count + 1) / 2 * row - position * row:g}"
+
+        def value(quantity: Quantity) -> str:
+            return self._number(self._record(quantity), provenance.LABELLED_VALUE)
+
+        width = spec.input_size
+        for t in range(1, width + 1):
+            lines.append(rf"\node[inputnode] (n0-{t}) at (0, {height(width, t)}) {{$\inputentry{{{t}}}$}};")
+            place = "above" if t == 1 else "below"
+            lines.append(rf"\node[value, {place}=1pt of n0-{t}] {{${value(Quantity('input', None, 1, (t,)))}$}};")
+        for number, layer in enumerate(spec.layers, start=1):
+            for k in range(1, layer.size + 1):
+                node = f"n{number}-{k}"
+                lines.append(
+                    rf"\node[neuron] ({node}) at ({number * column:g}, {height(layer.size, k)}) "
+                    rf"{{$\actentry{{{layer.shown}}}{{{k}}}$}};"
+                )
+                place = "above" if k == 1 else "below"
+                labels = []
+                if activations:
+                    labels.append(value(Quantity("activation", layer.name, 1, (k,))))
+                if layer.biases is not None:
+                    bias = Quantity("bias", layer.name, None, (k,))
+                    labels.append(f"{self._symbol_of(bias)} = {value(bias)}")
+                if labels:
+                    stacked = r"$ \\ $".join(labels)
+                    lines.append(rf"\node[value, {place}=1pt of {node}, align=center] {{${stacked}$}};")
+            for k in range(1, layer.size + 1):
+                for t in range(1, width + 1):
+                    where = "pos=0.5" if t == k else "pos=0.25, sloped, above, fill=none"
+                    weight = value(Quantity("weight", layer.name, None, (k, t)))
+                    lines.append(
+                        rf"\draw[link] (n{number - 1}-{t}) -- node[weightlabel, {where}] {{${weight}$}} "
+                        rf"(n{number}-{k});"
+                    )
+            width = layer.size
+        lines += [r"\end{tikzpicture}", r"\caption{"]
+        # The caption is the template's own text: it stays marked as such, for the scan.
+        caption = caller() if caller is not None else ""
+        closing = rf"}}\label{{{label}}}" + "\n" + r"\end{figure}"
+        return provenance.generated("\n".join(lines)) + caption + provenance.generated(closing)
+
+    def result(self, formula: str, call: str, layer: str | None = None) -> Tex:
+        """A checked formula, then ``=`` and the matrix it computes on this network; the formula's
+        left side must print exactly as that matrix's name."""
+        shown = self._formulas.inline(formula)
+        name, rows = self._grid(_kind(call), layer)
+        left = shown.split(" = ")[0]
+        if left != name:
+            raise RenderError(
+                *template_location(), f"formula {formula!r} computes {left}, not {name} whose values follow it"
+            )
+        return Tex(f"{shown} = {self._pmatrix(rows, provenance.LABELLED_VALUE)}")
+
+    def _instance(self, formula: str, layer: str, index: tuple[int, ...], example: int, wrong: bool) -> str:
+        """One instance of a formula on this network and the value its right side gives there."""
+        shown = self._formulas.get(formula, wrong=wrong)
+        if len(index) != len(shown.free):
+            raise RenderError(
+                *template_location(),
+                f"formula {formula!r} has free indices {', '.join(shown.free)}: give one number each",
+            )
+        try:
+            instance = shown.tex_at(None, **dict(zip(shown.free, index, strict=True)))
+        except LookupError as error:
+            raise RenderError(*template_location(), str(error.args[0])) from None
+        entry = self._record(self._quantity(BY_NAME["formula"], (shown.name, layer, *index), {"example": example}))
+        return f"{instance} = {self._number(entry, provenance.LABELLED_VALUE)}"
+
+    def result_at(self, formula: str, layer: str, *index: int, example: int = 1) -> Tex:
+        """A checked formula at one instance on this network, with its value: ``lhs = rhs = -0.1056``."""
+        return Tex(self._instance(formula, layer, index, example, wrong=False))
+
+    def counterexample(self, formula: str, layer: str, *index: int, example: int = 1) -> Tex:
+        """A formula marked wrong, at one instance on this network, with the value its right side
+        claims there: ``lhs = rhs = 12.200``. Shown as a mistake (only inside a mistakes box)."""
+        text = self._instance(formula, layer, index, example, wrong=True)
+        return Tex(provenance.role(provenance.MISTAKE, formula, text))
+
+    # ------------------------------------------------------------------ steps and worked examples
+
+    def quantity_of(self, ref: Ref) -> Quantity:
+        """The quantity a reference of the step language names (``e=2`` is the example)."""
+        keywords = {("example" if k == "e" else k): v for k, v in ref.keywords}
+        return self._quantity(_kind(ref.call), ref.args, keywords)
+
+    def step(self, text: str, unrounded: bool = False, symbols: bool = True, split: bool = False) -> Tex:
+        """Displayed arithmetic: its symbols, its printed operands and its result (``generator.steps``)."""
+        template, line = template_location()
+        try:
+            expression, result_ref = parse(text)
+        except StepSyntaxError as error:
+            raise RenderError(template, line, f"step {text!r}: {error}") from None
+        entries: dict[Ref, Entry] = {}
+
+        quantity = self.quantity_of
+
+        for ref in refs(expression):
+            if ref not in entries:
+                entries[ref] = self._record(quantity(ref))
+        result = dataclasses.replace(
+            self._record(quantity(result_ref)), worked_from=tuple(entry.quantity for entry in entries.values())
+        )
+        self._ledger.entries[-1] = result
+
+        def number(ref: Ref, in_product: bool) -> str:
+            entry = entries[ref]
+            value = self._number(entry, provenance.LABELLED_VALUE)
+            return rf"\bigl({value}\bigr)" if entry.text.startswith("-") and in_product else value
+
+        def symbol(ref: Ref, in_product: bool) -> str:
+            return self._symbol_of(quantity(ref))
+
+        self.steps.append(
+            Step(text, expression, tuple(entries[r] for r in refs(expression)), result, unrounded, template, line)
+        )
+        relation = r"\approx" if unrounded else "="
+        sides = [self._symbol_of(quantity(result_ref))]
+        if symbols:
+            sides.append(render(expression, symbol, numbers=False))
+        sides.append(render(expression, number, numbers=True))
+        footnote = ""
+        if unrounded and not self._footnote_given:
+            self._footnote_given = True
+            footnote = APPROXIMATE_NOTE
+        value = self._number(result, provenance.LABELLED_VALUE)
+        if split:  # a long step: the symbols on the first line, the numbers on the second
+            first, *rest = sides
+            lines = [f"{first} &= {rest[0]}"] + [f"&= {side}" for side in rest[1:]]
+            lines[-1] += f" {relation} {value}"
+            return Tex(r"\begin{aligned}[t]" + " \\\\ ".join(lines) + r"\end{aligned}" + footnote)
+        return Tex(" = ".join(sides) + f" {relation} {value}" + footnote)
+
+    def example_begin(self) -> Tex:
+        """From here, a worked example: every number's operands must be printed earlier in the chapter."""
+        self._in_example = True
+        return Tex("")
+
+    def example_end(self) -> Tex:
+        self._in_example = False
+        return Tex("")
+
+
+def _kind(call: str) -> Kind:
+    kind = BY_CALL.get(call)
+    if kind is None:
+        calls = ", ".join(sorted(BY_CALL))
+        raise RenderError(*template_location(), f"v.{call} is not a value the ledger knows (the calls are: {calls})")
+    return kind
+
+
+class _Calls:
+    """``v.eq.<call>(...)`` and the like: the same calls as ``v.<call>``, printed another way."""
+
+    def __init__(self, printer: Any) -> None:
+        self._printer = printer
+
+    def __getattr__(self, call: str) -> Any:
+        if call.startswith("_"):
+            raise AttributeError(call)
+        return functools.partial(self._printer, _kind(call))
