@@ -22,13 +22,15 @@ from types import ModuleType
 from generator import core as default_core
 from generator import dependencies, provenance, workspace
 from generator.cache import Store
-from generator.compute import Computation, compute
+from generator.compute import Computation, CoreFailure, compute
 from generator.formulas import RELATIVE as FORMULA_TOLERANCE
+from generator.ledger import Ledger
 from generator.notation import DEFAULT as DEFAULT_NOTATION
 from generator.notation import Notation, load_notation, profile_names
 from generator.oracle import DIGITS as ORACLE_DIGITS
 from generator.quantities import HIGH_PRECISION
 from generator.render import (
+    BOOK_LEDGER,
     Formulas,
     RenderedChapter,
     Verification,
@@ -39,7 +41,7 @@ from generator.render import (
 )
 from generator.spec import ChapterSpec, SpecError, load_spec
 from generator.typeset import pdf_text, tex_version, typeset
-from generator.verify import Failure, Verdicts, missing_from_pdf, record, verify_book
+from generator.verify import Failure, Shell, Verdicts, missing_from_pdf, record, verify_book
 from generator.workspace import OutputError, checkpoint, write_atomic
 
 Progress = Callable[[str], None]
@@ -164,51 +166,77 @@ def _verification(chapters: list[RenderedChapter]) -> Verification:
     for chapter in chapters:
         kinds = [entry.quantity.kind for entry in chapter.ledger.entries]
         high = sum(kind in HIGH_PRECISION for kind in kinds)
-        rows.append(VerificationRow(chapter.spec.title, len(kinds) - high, high, len(chapter.formulas)))
+        rows.append(
+            VerificationRow(
+                chapter.spec.title,
+                len(kinds) - high,
+                high,
+                len(chapter.formulas),
+                len(chapter.steps),
+                len(chapter.claims),
+            )
+        )
     software = (*dependencies.versions().items(), ("TeX", tex_version()))
-    return Verification(tuple(rows), tuple(software), ORACLE_DIGITS, FORMULA_TOLERANCE)
+    stated = tuple(dict.fromkeys(name for chapter in chapters for name in chapter.theorems))
+    return Verification(tuple(rows), tuple(software), ORACLE_DIGITS, FORMULA_TOLERANCE, stated)
 
 
 def compute_chapters(specs: list[ChapterSpec], core: ModuleType, progress: Progress) -> list[Computation]:
     checkpoint("compute")
-    computations = [compute(spec, core) for spec in specs]
+    try:
+        computations = [compute(spec, core) for spec in specs]
+    except CoreFailure as failure:
+        raise CheckFailed([Failure(failure.chapter, failure.message)]) from None
     progress(f"compute  forward, backward and SGD step with the NumPy core ({core.__name__})")
     return computations
 
 
 def render_chapters(
-    project: Project, specs: list[ChapterSpec], computations: list[Computation], notation: Notation, progress: Progress
-) -> tuple[list[RenderedChapter], str, tuple[str, ...]]:
+    project: Project,
+    specs: list[ChapterSpec],
+    computations: list[Computation],
+    notation: Notation,
+    progress: Progress,
+    core: ModuleType = default_core,
+) -> tuple[list[RenderedChapter], Shell]:
     """Every chapter, and the book shell that inputs them (with the verification appendix)."""
     checkpoint("render")
     env = make_environment(project.templates)
-    rendered = [render_chapter(env, spec, c, notation) for spec, c in zip(specs, computations, strict=True)]
+    try:
+        rendered = [render_chapter(env, spec, c, notation) for spec, c in zip(specs, computations, strict=True)]
+    except CoreFailure as failure:
+        raise CheckFailed([Failure(failure.chapter, failure.message)]) from None
     shell_formulas = Formulas(notation)
+    shell_ledger = Ledger(BOOK_LEDGER)
     profiles = tuple(
         load_notation(project.notation_folder / f"{name}.toml") for name in profile_names(project.notation_folder)
     )
     book = render_book(
-        env, [f"chapters/{s.name}" for s in specs], notation, shell_formulas, _verification(rendered), profiles
+        env,
+        [f"chapters/{s.name}" for s in specs],
+        notation,
+        shell_formulas,
+        _verification(rendered),
+        profiles,
+        shell_ledger,
+        core,
     )
     numbers = sum(len(r.ledger.entries) for r in rendered)
     progress(f"render   {numbers} numbers through the ledger")
-    return rendered, book, tuple(shell_formulas.shown)
+    return rendered, Shell(book, tuple(shell_formulas.shown), shell_ledger)
 
 
 def verify_chapters(
     project: Project,
     rendered: list[RenderedChapter],
-    book: str,
-    shell_formulas: tuple[str, ...],
+    shell: Shell,
     notation: Notation,
     store: Store,
     progress: Progress,
     core: ModuleType,
 ) -> Verdicts:
     checkpoint("verify")
-    verdicts = verify_book(
-        rendered, book, shell_formulas, notation.structural_arguments(), store, project.jobs, progress, core
-    )
+    verdicts = verify_book(rendered, shell, notation, store, project.jobs, progress, core)
     if verdicts.failures:
         progress(f"verify   FAILED: {len(verdicts.failures)} check(s)")
         raise CheckFailed(verdicts.failures)
@@ -218,9 +246,12 @@ def verify_chapters(
             f" ({verdicts.numbers_stored} numbers and {verdicts.formulas_stored} formulas by verdicts stored "
             f"in {project.cache} when they last passed)"
         )
+    steps = sum(len(r.steps) for r in rendered)
+    claims = sum(len(r.claims) for r in rendered)
     progress(
         f"verify   {verdicts.numbers} numbers match the SymPy oracle; {verdicts.formulas} formulas checked"
-        f"{stored}; no numeral typed by hand"
+        f"{stored}; {steps} steps reproduce from their printed operands; {claims} claims hold; "
+        "nothing typed by hand"
     )
     return verdicts
 
@@ -240,9 +271,9 @@ def check(
     progress(f"spec     {len(specs)} chapter(s): {', '.join(s.name for s in specs)}")
     store = store if store is not None else Store(project.cache, progress)
     computations = compute_chapters(specs, core, progress)
-    rendered, book, shell_formulas = render_chapters(project, specs, computations, notation, progress)
-    verdicts = verify_chapters(project, rendered, book, shell_formulas, notation, store, progress, core)
-    return Checked(rendered, notation, book, verdicts)
+    rendered, shell = render_chapters(project, specs, computations, notation, progress, core)
+    verdicts = verify_chapters(project, rendered, shell, notation, store, progress, core)
+    return Checked(rendered, notation, shell.marked, verdicts)
 
 
 def store_verdicts(project: Project, checked: Checked, progress: Progress) -> None:
@@ -307,7 +338,7 @@ def up_to_date(project: Project, key: str, store: Store) -> bool:
 
 
 def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
-    return [(c.spec.name, str(e.quantity), e.text) for c in chapters for e in c.ledger.entries]
+    return [(c.spec.name, str(e.quantity), e.shown) for c in chapters for e in c.ledger.entries]
 
 
 def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
@@ -341,7 +372,7 @@ def audit(project: Project, progress: Progress) -> None:
     for path in sorted(project.ledgers.glob("*.json")):
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
-            printed += [(path.stem, str(entry["quantity"]), str(entry["text"])) for entry in entries]
+            printed += [(path.stem, str(entry["quantity"]), str(entry["shown"])) for entry in entries]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ProjectError(f"{path}: not a ledger ({error})") from None
     failures = missing_from_pdf(printed, pdf_text(project.pdf))

@@ -14,7 +14,7 @@ import numpy as np
 from generator import core as default_core
 from generator import gradcheck
 from generator.formulas import Env, NumpyOps, bind, fill, get_formula
-from generator.ledger import format_fixed
+from generator.ledger import BOUND_MARGIN, format_fixed
 from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec, SpecError
 
@@ -45,7 +45,10 @@ class Computation:
         """
         if q.network is not None and q.network != self.spec.name:
             # The other chapter's network, checked with this chapter's finite-difference step.
-            other = compute(replace(self.spec.network_spec(q.network), step=self.spec.step), self.core)
+            try:
+                other = compute(replace(self.spec.network_spec(q.network), step=self.spec.step), self.core)
+            except SpecError as error:
+                raise QuantityError(str(error)) from None
             return other.value(replace(q, network=None))
         spec = self.spec
         idx = tuple(i - 1 for i in q.index)
@@ -84,6 +87,12 @@ class Computation:
             case "updated_bias":
                 self._biases(n)
                 return float(self.updated[n].b[idx[0]])
+            case "hand_preactivation":
+                return float(self._rounded(self.records[n].Z[e : e + 1, idx[0] : idx[0] + 1])[0, 0])
+            case "hand_activation":
+                return float(self._rounded(self.records[n].A[e : e + 1, idx[0] : idx[0] + 1])[0, 0])
+            case "hand_activation_gradient":
+                return float(self._rounded(self.grads[n].dA[e : e + 1, idx[0] : idx[0] + 1])[0, 0])
             case "hand_activation_derivative":
                 return self._derivative_at(n, self._rounded(self.records[n].Z[e : e + 1]), idx[0])
             case "hand_weight_gradient":
@@ -106,6 +115,20 @@ class Computation:
             case "relative_error":
                 parameter = self._parameter(n, idx)
                 return gradcheck.relative_error(self._analytic(parameter), self._numerical(parameter))
+            case "count":
+                return float(self._count(q.name or "", n if q.layer is not None else None))
+            case "constant":
+                return core_constant(self.core, q.name or "")
+            case "limit":
+                return core_limit(self.core, q.name or "")
+            case "kinks":  # one parameter, or how many of a layer or the network
+                chosen = (
+                    [self._parameter(n, idx)]
+                    if idx
+                    else [p for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n]
+                )
+                step = float(self._step())
+                return float(sum(gradcheck.straddles_kink(self.core, self.layers, self.X, p, step) for p in chosen))
             case "relative_error_bound":  # one parameter, or the largest over a layer or the network
                 chosen = (
                     [self._parameter(n, idx)]
@@ -114,6 +137,26 @@ class Computation:
                 )
                 return max(gradcheck.relative_error(self._analytic(p), self._numerical(p)) for p in chosen)
         raise QuantityError(f"the core does not know the quantity kind {q.kind!r}")
+
+    def _count(self, name: str, only: int | None) -> int:
+        """A count, from the core's arrays: of the network, or of layer ``only``."""
+        layers = [(n, layer) for n, layer in enumerate(self.layers) if only is None or n == only]
+        weights = sum(layer.W.size for _, layer in layers)
+        biases = sum(layer.b.size for _, layer in layers if layer.b is not None)
+        counts = {
+            "inputs": self.X.shape[1],
+            "layers": len(layers),
+            "units": sum(layer.W.shape[0] for _, layer in layers),
+            "weights": weights,
+            "parameters": weights + biases,
+            "forward_multiply_adds": weights,  # per example: one per weight
+            "backward_multiply_adds": sum(layer.W.size * (1 if n == 0 else 2) for n, layer in layers),
+            "examples": self.X.shape[0],
+            "difference_passes": 2 * (weights + biases),  # two forward passes per parameter
+        }
+        if name not in counts:
+            raise QuantityError(f"no count called {name!r} (counts: {', '.join(counts)})")
+        return counts[name]
 
     def _biases(self, n: int) -> np.ndarray:
         biases = self.layers[n].b
@@ -151,7 +194,7 @@ class Computation:
 
     def _formula_value(self, q: Quantity) -> float:
         """The formula's last side evaluated on this network's numbers (NumPy)."""
-        formula = get_formula(q.formula or "")
+        formula = get_formula(q.name or "")
         binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, self.value, lambda rows: np.array(rows, dtype=np.float64))
         index = dict(zip(formula.free, (i - 1 for i in q.index), strict=True))
@@ -182,15 +225,57 @@ class Computation:
         return total
 
 
+def core_limit(core: ModuleType, name: str) -> float:
+    """A limit of the core's float64 functions, found by bisection on the core itself."""
+    if name != "sigmoid_saturation":
+        raise QuantityError(f"no limit called {name!r} (limits: sigmoid_saturation)")
+    sigmoid = core.ACTIVATIONS["sigmoid"].forward
+    below, above = 0.0, 100.0  # sigmoid(0) = 0.5 < 1, sigmoid(100) == 1.0 in float64
+    while np.nextafter(below, above) < above:
+        middle = (below + above) / 2
+        if middle in (below, above):
+            break
+        if sigmoid(np.array([[middle]]))[0, 0] == 1.0:
+            above = middle
+        else:
+            below = middle
+    return above
+
+
+def core_constant(core: ModuleType, name: str) -> float:
+    """A constant of the core's conventions, as the core holds it."""
+    constants = {
+        "leaky_slope": core.LEAKY_SLOPE,
+        "log_floor": core.LOG_FLOOR,
+        "gradient_floor": core.GRADIENT_FLOOR,
+        "bound_margin": BOUND_MARGIN,  # the ledger's rule for printed bounds
+    }
+    if name not in constants:
+        raise QuantityError(f"no constant called {name!r} (constants: {', '.join(constants)})")
+    return float(constants[name])
+
+
+class CoreFailure(Exception):
+    """The core raised where it should have computed: a failed check naming the chapter and what was asked."""
+
+    def __init__(self, chapter: str, what: str, error: BaseException, where: str = "") -> None:
+        self.chapter = chapter
+        self.message = f"{what}: the core raised {type(error).__name__}: {error}" + (f" ({where})" if where else "")
+        super().__init__(f"chapter {chapter}: {self.message}")
+
+
 def compute(spec: ChapterSpec, core: ModuleType = default_core) -> Computation:
     """Forward, loss, backward and one SGD step of the spec's network on the spec's batch.
 
     Input the core refuses (``CoreError``) is bad input in the spec: it is named with the spec's file.
+    Any other exception of the core is a failed check of the chapter (``CoreFailure``).
     """
     try:
         return _compute(spec, core)
     except core.CoreError as error:
         raise SpecError(spec.path, "(network)", f"the core refuses it: {error}") from None
+    except Exception as error:
+        raise CoreFailure(spec.name, "the forward pass, the backward pass or the SGD step", error) from None
 
 
 def _compute(spec: ChapterSpec, core: ModuleType) -> Computation:

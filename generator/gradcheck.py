@@ -23,6 +23,11 @@ VERDICTS: tuple[tuple[float, str], ...] = (
     (1e-2, "suspicious: look for a bug"),
     (float("inf"), "wrong"),
 )
+# When the two evaluations of the central difference see a unit on different sides of its kink,
+# the difference measures no derivative, and the relative error says nothing about the gradient.
+AT_A_KINK = "not judged: the two evaluations straddle a kink"
+# Activations with a kink at zero (a ReLU-type unit is "on" for a positive pre-activation).
+KINKED = frozenset({"relu", "leaky_relu"})
 
 Parameter = tuple[int, str, tuple[int, ...]]  # (layer number from 0, "W" or "b", index from 0)
 
@@ -33,9 +38,23 @@ def relative_error(analytic: float, numerical: float) -> float:
     return 0.0 if scale == 0.0 else abs(analytic - numerical) / scale
 
 
-def verdict(error: float) -> str:
-    """What a relative error says about a gradient, by ``VERDICTS``."""
+def verdict(error: float, kinks: int = 0) -> str:
+    """What a relative error says about a gradient, by ``VERDICTS``; with ``kinks`` straddled, nothing."""
+    if kinks > 0:
+        return AT_A_KINK
     return next(meaning for bound, meaning in VERDICTS if error < bound)
+
+
+def straddles_kink(core: ModuleType, layers: Sequence, X, parameter: Parameter, step: float) -> bool:
+    """Whether the two evaluations of the central difference see some ReLU-type unit on different
+    sides of its kink (on for one, off for the other)."""
+    up = core.forward(moved(layers, parameter, step), X)
+    down = core.forward(moved(layers, parameter, -step), X)
+    return any(
+        bool(np.any((above.Z > 0) != (below.Z > 0)))
+        for layer, above, below in zip(layers, up, down, strict=True)
+        if layer.activation in KINKED
+    )
 
 
 def parameters(layers: Sequence) -> Iterator[Parameter]:

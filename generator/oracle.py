@@ -24,9 +24,20 @@ from generator.precise import PreciseEvaluator
 from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec
 
+# Activations with a kink at zero, named here again: the oracle shares no code with the core.
+KINKED = ("relu", "leaky_relu")
+
 DIGITS = 50
 WORKING_DIGITS = 70  # for mpmath: the difference quotients cancel up to twenty digits
 LEAKY_SLOPE = sp.Rational(1, 100)
+# The conventions of the book, as the oracle holds them (the core holds its own): the leaky ReLU's
+# slope, and the floors of an unfused cross-entropy's logarithm and gradient denominator.
+CONVENTIONS = {
+    "leaky_slope": LEAKY_SLOPE,
+    "log_floor": sp.Integer(-100),
+    "gradient_floor": sp.Rational(1, 10**12),
+    "bound_margin": sp.Integer(10),  # a printed bound lies this factor above what it bounds
+}
 
 
 def _activation(name: str, z: list[sp.Expr]) -> list[sp.Expr]:
@@ -66,6 +77,24 @@ def _mp(value: sp.Expr) -> mpmath.mpf:
     """An exact rational as an mpmath number at the current working precision."""
     rational = sp.Rational(value)
     return mpmath.mpf(int(rational.p)) / int(rational.q)
+
+
+def constant(name: str) -> Decimal:
+    """A constant of the book's conventions, as the oracle holds it."""
+    if name not in CONVENTIONS:
+        raise QuantityError(f"no constant called {name!r} (constants: {', '.join(CONVENTIONS)})")
+    value = sp.Rational(CONVENTIONS[name])
+    return Decimal(int(value.p)) / Decimal(int(value.q))
+
+
+def limit(name: str) -> Decimal:
+    """A limit of double-precision arithmetic, from its theory: sigmoid(z) = 1 / (1 + exp(-z)) rounds
+    to one exactly when exp(-z) is at most half the spacing of doubles above one, 2**-53 (a tie
+    rounds to the even neighbour, one), that is for z at least 53 ln 2."""
+    if name != "sigmoid_saturation":
+        raise QuantityError(f"no limit called {name!r} (limits: sigmoid_saturation)")
+    with mpmath.workdps(WORKING_DIGITS):
+        return Decimal(mpmath.nstr(53 * mpmath.log(2), DIGITS))
 
 
 class Oracle:
@@ -201,6 +230,22 @@ class Oracle:
         scale = max(abs(analytic), abs(numerical))
         return Decimal(0) if scale == 0 else abs(analytic - numerical) / scale
 
+    def _straddles(self, parameter: sp.Symbol) -> bool:
+        """Whether the two evaluations of the central difference see a ReLU-type unit on different
+        sides of its kink (its pre-activation positive in one, not in the other)."""
+        h = _exact(self._step())
+        sides = []
+        for moved in (self.values[parameter] + h, self.values[parameter] - h):
+            evaluate = PreciseEvaluator({**self.values, parameter: moved}, DIGITS)
+            sides.append(
+                [
+                    evaluate(self.z[key]) > 0
+                    for key in sorted(self.z)
+                    if self.spec.layers[key[0] - 1].activation in KINKED
+                ]
+            )
+        return sides[0] != sides[1]
+
     def _parameters(self, only: int | None) -> list[sp.Symbol]:
         """Every weight and bias of the network (of layer ``only`` if given)."""
         found = []
@@ -251,6 +296,12 @@ class Oracle:
             case "updated_bias":
                 bias = self.b[n - 1][q.index[0] - 1]
                 return self._evaluate(bias - _exact(spec.learning_rate) * self._dJ(bias))
+            case "hand_preactivation":
+                return Decimal(format_fixed(self._evaluate(self.z[n, e, q.index[0]]), spec.hand_decimals))
+            case "hand_activation":
+                return Decimal(format_fixed(self._evaluate(self.a[n, e, q.index[0]]), spec.hand_decimals))
+            case "hand_activation_gradient":
+                return Decimal(format_fixed(self._gradient(self.a_shift[n, e, q.index[0]]), spec.hand_decimals))
             case "hand_activation_derivative":
                 k = q.index[0]
                 return self._slope(n, e, k, at=self._rounded(self._evaluate(self.z[n, e, k])))
@@ -275,10 +326,39 @@ class Oracle:
                 return self._central_difference(self._parameter(n, q.index))
             case "relative_error":
                 return self._relative_error(self._parameter(n, q.index))
+            case "count":
+                return Decimal(self._count(q.name or "", n if q.layer is not None else None))
+            case "constant":
+                return constant(q.name or "")
+            case "limit":
+                return limit(q.name or "")
+            case "kinks":  # one parameter, or how many of a layer or the network
+                chosen = [self._parameter(n, q.index)] if q.index else self._parameters(n if q.layer else None)
+                return Decimal(sum(self._straddles(p) for p in chosen))
             case "relative_error_bound":  # one parameter, or the largest over a layer or the network
                 chosen = [self._parameter(n, q.index)] if q.index else self._parameters(n if q.layer else None)
                 return max(self._relative_error(p) for p in chosen)
         raise QuantityError(f"the oracle does not know the quantity kind {q.kind!r}")
+
+    def _count(self, name: str, only: int | None) -> int:
+        """A count, from the oracle's own symbols of the spec's network: of it, or of layer ``only``."""
+        layers = [n for n in range(1, len(self.spec.layers) + 1) if only is None or n == only]
+        weights = sum(len(row) for n in layers for row in self.W[n - 1])
+        biases = sum(len(self.b[n - 1]) for n in layers if self.spec.layers[n - 1].biases is not None)
+        counts = {
+            "inputs": len(self.spec.inputs[0]),
+            "layers": len(layers),
+            "units": sum(len(self.W[n - 1]) for n in layers),
+            "weights": weights,
+            "parameters": weights + biases,
+            "forward_multiply_adds": weights,
+            "backward_multiply_adds": sum(len(row) * (1 if n == 1 else 2) for n in layers for row in self.W[n - 1]),
+            "examples": len(self.spec.inputs),
+            "difference_passes": 2 * (weights + biases),
+        }
+        if name not in counts:
+            raise QuantityError(f"no count called {name!r}")
+        return counts[name]
 
     def _step(self) -> Decimal:
         if self.spec.step is None:
@@ -287,7 +367,7 @@ class Oracle:
 
     def _formula_value(self, q: Quantity) -> Decimal:
         """The formula's last side evaluated exactly (SymPy) on this oracle's values."""
-        formula = get_formula(q.formula or "")
+        formula = get_formula(q.name or "")
         binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, lambda quantity: sp.Rational(str(self.value(quantity))), sp.Matrix)
         index = dict(zip(formula.free, (i - 1 for i in q.index), strict=True))

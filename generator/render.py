@@ -13,72 +13,31 @@ The environment is fit for LaTeX: ``<< expr >>``, ``<% stmt %>`` and ``<# commen
 
 from __future__ import annotations
 
-import functools
 import math
-import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import FrameType
+from types import ModuleType
 from typing import Any
 
 import jinja2
 from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
-from generator import core, gradcheck, provenance
-from generator.compute import Computation
-from generator.formulas import TRANSPOSED, get_formula, own_letters_name
+from generator import core as default_core
+from generator import gradcheck, provenance
+from generator.claims import Claim, Claims
+from generator.compute import Computation, CoreFailure, core_constant
+from generator.display import Formulas, Layout
 from generator.ledger import Ledger
-from generator.notation import Notation, companion
-from generator.quantities import BOUNDS, BY_CALL, INDEX_PARAMETERS, PER_EXAMPLE, Kind, Quantity, QuantityError
+from generator.notation import Notation
+from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec, SpecText
-
-
-class Tex(str):
-    """LaTeX written by generator code, printed verbatim."""
-
-
-class RenderError(Exception):
-    """A template could not be rendered; names the template file and line."""
-
-    def __init__(self, template: str, line: int, problem: str) -> None:
-        super().__init__(f"{template}:{line}: {problem}")
-        self.template, self.line, self.problem = template, line, problem
-
-
-_TEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "$": r"\$",
-    "&": r"\&",
-    "#": r"\#",
-    "%": r"\%",
-    "_": r"\_",
-    "^": r"\textasciicircum{}",
-    "~": r"\textasciitilde{}",
-}
-_TEX_SPECIAL = re.compile("[" + re.escape("".join(_TEX_SPECIALS)) + "]")
-_SENTINEL = re.compile("[" + provenance.SENTINELS + "]")
-
-
-def escape_tex(text: str) -> str:
-    """Escape text for LaTeX in one pass, so that the escapes themselves are not escaped again."""
-    return _TEX_SPECIAL.sub(lambda m: _TEX_SPECIALS[m.group()], _SENTINEL.sub("", text))
-
-
-def template_location() -> tuple[str, int]:
-    """The template file and line that is being rendered, found on the call stack."""
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        template = frame.f_globals.get("__jinja_template__")
-        if template is not None:
-            return template.name or "?", template.get_corresponding_lineno(frame.f_lineno)
-        frame = frame.f_back
-    return "?", 0
+from generator.steps import Step
+from generator.tex import RenderError, Tex, dim, escape_tex, idx, template_location
+from generator.theorems import THEOREMS
+from generator.values import Values
 
 
 def _finalize(value: Any) -> str:
@@ -95,9 +54,12 @@ def _finalize(value: Any) -> str:
     if isinstance(value, SpecText):  # the spec's words, escaped; the numeral scan is for templates
         return provenance.generated(escape_tex(value))
     text = str(value)  # StrictUndefined raises here, naming the variable
-    if _SENTINEL.search(text):
+    if any(mark in text for mark in provenance.SENTINELS):
         return text  # output of a template macro: already rendered, already marked
     return escape_tex(text)
+
+
+BOOK_LEDGER = "(book)"  # the ledger of the book shell: the constants the Conventions print
 
 
 class _LineTags(Extension):
@@ -132,20 +94,10 @@ def make_environment(templates: Path) -> jinja2.Environment:
         finalize=_finalize,
         extensions=[_LineTags],
     )
-    env.globals.update(idx=idx, dim=dim, gradient_check_rule=gradient_check_rule(), core_constants=core_constants())
+    env.globals.update(
+        idx=idx, dim=dim, gradient_check_rule=gradient_check_rule(), gradient_check_at_kink=gradcheck.AT_A_KINK
+    )
     return env
-
-
-def core_constants() -> dict[str, Tex]:
-    """The core's numeric conventions, printed from the constants the core uses (never retyped)."""
-    return {
-        name: Tex(rf"\num{{{value!r}}}")
-        for name, value in (
-            ("leaky_slope", core.LEAKY_SLOPE),
-            ("log_floor", core.LOG_FLOOR),
-            ("gradient_floor", core.GRADIENT_FLOOR),
-        )
-    }
 
 
 def gradient_check_rule() -> list[tuple[Tex | None, str]]:
@@ -156,228 +108,31 @@ def gradient_check_rule() -> list[tuple[Tex | None, str]]:
     return rows
 
 
-def idx(number: int) -> Tex:
-    """An index or a size: structural, not a computed value."""
-    if isinstance(number, bool) or not isinstance(number, int):
-        raise RenderError(*template_location(), f"idx() takes a whole number, got {number!r}")
-    return Tex(str(number))
-
-
-class Formulas:
-    """The template's access to checked formulas; remembers which ones the chapter shows."""
-
-    def __init__(self, notation: Notation | None = None) -> None:
-        self.shown: list[str] = []
-        # Whole-matrix formulas whose left side the profile stores transposed print transposed.
-        self.transposing = notation.stored_transposed if notation is not None else frozenset()
-
-    def _get(self, name: str, turn: bool = True):
-        try:
-            formula = get_formula(name)
-        except LookupError as error:
-            raise RenderError(*template_location(), str(error.args[0])) from None
-        if turn and formula.lhs_macro() in self.transposing:
-            name = name + TRANSPOSED
-            formula = get_formula(name)
-        if self.transposing:
-            own = get_formula(own_letters_name(name, self.transposing))
-            if own.tex() != formula.tex():  # else keep the name: one formula, verified once
-                name, formula = own.name, own
-        if name not in self.shown:
-            self.shown.append(name)
-        return formula
-
-    def template_functions(self) -> dict[str, Any]:
-        """What templates call: ``formula``, ``formula_result`` and ``formula_aligned``."""
-        return {
-            "formula": self.inline,
-            "formula_result": self.result,
-            "formula_aligned": self.aligned,
-            "formula_at": self.at,
-        }
-
-    def at(self, name: str, links: int | None = None, **indices: int) -> Tex:
-        """One instance of a formula with free indices, e.g. ``formula_at("f", k=1, t=2)``.
-
-        The formula is verified for every value of its indices, so the instance is checked too.
-        ``links=1`` prints only ``lhs = r1`` of a chain.
-        """
-        formula = self._get(name)
-        try:
-            return Tex(formula.tex_at(links, **indices))
-        except LookupError as error:
-            raise RenderError(*template_location(), str(error.args[0])) from None
-
-    def inline(self, name: str, turn: bool = True) -> Tex:
-        """``lhs = r1 = ...`` as math-mode content.
-
-        ``turn=False`` prints the formula as the book states it, in the profile's letters, even
-        where the profile stores its left side transposed (to show the other orientation).
-        """
-        return Tex(self._get(name, turn).tex())
-
-    def result(self, name: str) -> Tex:
-        """Only ``lhs = last side`` of a chain."""
-        return Tex(self._get(name).tex_result())
-
-    def aligned(self, name: str) -> Tex:
-        """The chain one link per line, for the body of an ``align`` environment."""
-        return Tex(self._get(name).tex_aligned())
-
-
-class Layout:
-    """How the chosen profile lays out its matrices, for the prose around the formulas.
-
-    Formulas turn themselves (``Formulas``); the words next to them ask the layout: which way a
-    batch runs, which way a neuron's weights run, and which symbol is the profile's own matrix.
-    """
-
-    def __init__(self, notation: Notation) -> None:
-        self.example = "row" if notation.batch == "rows" else "column"  # one example per ...
-        self.unit = "column" if notation.batch == "rows" else "row"  # one unit of a layer per ...
-        # The weights into one neuron of the layer above: a row of W, or a column of W^T.
-        self.into = "row" if notation.orientation == "output-by-input" else "column"
-        self._flipped = notation.stored_transposed
-
-    def flipped(self, name: str) -> bool:
-        """Whether the profile's own matrix is the transpose of the book's quantity ``name``."""
-        return name in self._flipped
-
-    def own(self, name: str) -> Tex:
-        """The macro that prints the profile's own matrix for the book's ``name``: ``\\name`` or ``\\nameT``."""
-        return Tex("\\" + (companion(name) if self.flipped(name) else name))
-
-    def shape(self, name: str, rows: str, columns: str) -> Tex:
-        """``rows \\times columns``, the shape of the book's ``name``, as the profile's own matrix has it."""
-        if self.flipped(name):
-            rows, columns = columns, rows
-        return Tex(f"{rows} \\times {columns}")
-
-
-def dim(number: float) -> Tex:
-    """A layout length or coordinate for a drawing (in TeX's units, never a computed value)."""
-    return Tex(f"{number:g}")
-
-
-class Values:
-    """The template's access to computed numbers: ``v.<call>(...)`` for each kind of ``quantities.KINDS``.
-
-    Every call is checked against the chapter's network (layer names, units counted from one,
-    examples), formatted by the ledger's one rounding rule and recorded in the ledger.
-    """
-
-    def __init__(self, spec: ChapterSpec, computation: Computation, ledger: Ledger) -> None:
-        self._spec, self._computation, self._ledger = spec, computation, ledger
-
-    def __getattr__(self, call: str) -> Any:
-        if call.startswith("_"):
-            raise AttributeError(call)
-        kind = BY_CALL.get(call)
-        if kind is None:
-            calls = ", ".join(sorted(BY_CALL))
-            raise RenderError(
-                *template_location(), f"v.{call} is not a value the ledger knows (the calls are: {calls})"
-            )
-        return functools.partial(self._ask, kind)
-
-    def _ask(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
-        template, line = template_location()
-        try:
-            bound = kind.signature.bind(*args, **kwargs)
-        except TypeError as error:
-            raise RenderError(template, line, f"{kind.usage()}: {error}") from None
-        bound.apply_defaults()
-        given = bound.arguments
-        index = tuple(given.get("index", ())) or tuple(given[p] for p in kind.parameters if p in INDEX_PARAMETERS)
-        example = given.get("example") if kind.per_example else None
-        return self._number(kind.name, given.get("layer"), index, example, given.get("name"), given.get("network"))
-
-    def _number(
-        self,
-        kind: str,
-        layer: str | None,
-        index: tuple[int, ...],
-        example: int | None,
-        formula: str | None = None,
-        network: str | None = None,
-    ) -> Tex:
-        template, line = template_location()
-        spec = self._spec
-        bound = kind in BOUNDS  # printed as a power of ten: no precision to choose
-        if not bound and kind not in spec.precision:
-            raise RenderError(template, line, f"{spec.path} has no precision.{kind} for the number asked here")
-        try:
-            network_spec = spec.network_spec(network)
-            if layer is not None:
-                network_spec.layer_number(layer)
-        except QuantityError as error:
-            raise RenderError(template, line, str(error)) from None
-        if kind in PER_EXAMPLE:
-            example = 1 if example is None else example
-            if (
-                isinstance(example, bool)
-                or not isinstance(example, int)
-                or not 1 <= example <= len(network_spec.inputs)
-            ):
-                raise RenderError(template, line, f"example {example!r} out of range 1..{len(network_spec.inputs)}")
-        quantity = Quantity(kind, layer, example, tuple(index), formula, network)
-        if any(isinstance(i, bool) or not isinstance(i, int) or i < 1 for i in index):
-            raise RenderError(template, line, f"indices are whole numbers from 1: {quantity}")
-        if formula is None:
-            for position, (what, size) in zip(index, _index_ranges(kind, network_spec, layer), strict=False):
-                if position > size:
-                    raise RenderError(
-                        template, line, f"{quantity}: there is no {what} {position}: it has {size} (counted from 1)"
-                    )
-        try:
-            value = self._computation.value(quantity)
-        except QuantityError as error:
-            raise RenderError(template, line, f"no value for {quantity}: {error}") from None
-        entry = self._ledger.record(quantity, value, 0 if bound else spec.precision[kind], template, line)
-        return Tex(rf"\num{{{entry.text}}}")
-
-    def verdict(self, network: str | None = None, layer: str | None = None) -> str:
-        """What the largest relative error says, by the gradient check's rule of thumb (text)."""
-        quantity = Quantity("relative_error_bound", layer, None, (), None, network)
-        return gradcheck.verdict(self._computation.value(quantity))
-
-
-def _index_ranges(kind: str, spec: ChapterSpec, layer: str | None) -> tuple[tuple[str, int], ...]:
-    """What each index of a quantity counts, and how many there are: ("unit of layer 'hid'", 2), ..."""
-    if layer is not None:
-        weights = spec.layers[spec.layer_number(layer) - 1].weights
-        return ((f"unit in layer {layer!r}", len(weights)), (f"input to layer {layer!r}", len(weights[0])))
-    if kind in ("input", "input_gradient"):
-        return (("input to the network", spec.input_size),)
-    if kind == "target":
-        return (("output of the network", spec.layers[-1].size),)
-    return ()
-
-
 @dataclass(frozen=True)
 class LayerView:
-    """What a template may know of a layer's structure (never its numbers)."""
+    """What a template may know of a layer's structure, to loop over it: never a number to print
+    (counts go through the ledger, ``v.count``)."""
 
     name: str
-    number: int
-    size: Tex
-    inputs: Tex
+    label: str  # how the layer prints in symbols: \\weight{<< layer.label >>}
     activation: str
     has_bias: bool
     neurons: range
     sources: range
-    units: int  # the same sizes as whole numbers, for counting (print them with idx)
-    fan_in: int
 
 
 @dataclass(frozen=True)
 class RenderedChapter:
-    """A chapter's marked LaTeX (see ``provenance``) and the ledger of the numbers it printed."""
+    """A chapter's marked LaTeX (see ``provenance``), the ledger of the numbers it printed, the
+    formulas it showed, its steps, its claims and the theorems its prose states."""
 
     spec: ChapterSpec
     marked: str
     ledger: Ledger
     formulas: tuple[str, ...] = ()
+    steps: tuple[Step, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    theorems: tuple[str, ...] = ()
 
     @property
     def tex(self) -> str:
@@ -386,19 +141,15 @@ class RenderedChapter:
 
 def _layer_views(spec: ChapterSpec) -> list[LayerView]:
     views, width = [], spec.input_size
-    for number, layer in enumerate(spec.layers, start=1):
+    for layer in spec.layers:
         views.append(
             LayerView(
                 layer.name,
-                number,
-                idx(layer.size),
-                idx(width),
+                layer.shown,
                 layer.activation,
                 layer.biases is not None,
                 range(1, layer.size + 1),
                 range(1, width + 1),
-                layer.size,
-                width,
             )
         )
         width = layer.size
@@ -409,7 +160,7 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template ``name``; every error of the template's making names its file and line."""
     try:
         return env.get_template(name).render(context)
-    except RenderError:
+    except (RenderError, CoreFailure):
         raise
     except jinja2.TemplateSyntaxError as error:
         raise RenderError(error.name or name, error.lineno, f"template syntax: {error.message}") from None
@@ -456,20 +207,68 @@ def _raised_by_template(error: BaseException) -> bool:
 def render_chapter(
     env: jinja2.Environment, spec: ChapterSpec, computation: Computation, notation: Notation
 ) -> RenderedChapter:
-    """Render one chapter's template with its ledger-backed values."""
+    """Render one chapter's template with its ledger-backed values, steps and claims."""
     ledger = Ledger(spec.name)
-    formulas = Formulas(notation)
+    network = frozenset({layer.activation for layer in spec.layers} | {spec.loss})
+    formulas = Formulas(notation, network)
+    layout = Layout(notation)
+    values = Values(spec, computation, ledger, formulas, layout)
+    claims = Claims(
+        values.quantity_of,
+        lambda q: Decimal(computation.value(q)),
+        template_location,
+        lambda problem: RenderError(*template_location(), problem),
+    )
     context = {
         "chapter": spec,
         "layers": _layer_views(spec),
         "examples": range(1, len(spec.inputs) + 1),
-        "v": Values(spec, computation, ledger),
+        "v": values,
+        "claim": claims,
+        "theorem": claims.theorem,
+        "network": NetworkFacts(spec),
         **formulas.template_functions(),
         "notation": notation,
-        "layout": Layout(notation),
+        "layout": layout,
     }
     marked = _render(env, spec.template, context)
-    return RenderedChapter(spec, marked, ledger, tuple(formulas.shown))
+    return RenderedChapter(
+        spec, marked, ledger, tuple(formulas.shown), tuple(values.steps), tuple(claims.made), tuple(claims.theorems)
+    )
+
+
+# How the spec's activation functions print, in notation macros.
+ACTIVATION_SYMBOLS = {
+    "identity": r"\mathrm{id}",
+    "sigmoid": r"\sigmoid",
+    "tanh": r"\tanh",
+    "relu": r"\relu",
+    "leaky_relu": r"\operatorname{LeakyReLU}",
+    "softmax": r"\operatorname{softmax}",
+}
+
+
+class NetworkFacts:
+    """Facts of the chapter's network printed from its spec: ``network.activation("hid")`` prints
+    ``g^(hid) = ReLU``; ``network.name`` is its shape, ``2-2-2``."""
+
+    def __init__(self, spec: ChapterSpec) -> None:
+        self._spec = spec
+        self.name = Tex("--".join(str(n) for n in (spec.input_size, *(layer.size for layer in spec.layers))))
+
+    def activation(self, *layers: str) -> Tex:
+        """``\\actfn{a} = \\actfn{b} = \\tanh`` for layers that share their activation."""
+        names = {self._layer(layer).activation for layer in layers}
+        if len(names) != 1:
+            raise RenderError(*template_location(), f"layers {', '.join(layers)} do not share one activation")
+        labels = [self._spec.label(layer) for layer in layers]
+        return Tex(" = ".join([*(rf"\actfn{{{label}}}" for label in labels), ACTIVATION_SYMBOLS[names.pop()]]))
+
+    def _layer(self, name: str):
+        try:
+            return self._spec.layers[self._spec.layer_number(name) - 1]
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -480,6 +279,8 @@ class VerificationRow:
     exact: int  # numbers checked by the exact oracle
     high: int  # numbers checked in high precision (the gradient check's figures)
     formulas: int
+    steps: int = 0  # displayed steps, reproduced from their printed operands
+    claims: int = 0  # claims of the prose, their words chosen again from the exact values
 
 
 @dataclass(frozen=True)
@@ -490,6 +291,7 @@ class Verification:
     versions: tuple[tuple[str, str], ...] = ()
     oracle_digits: int = 0
     formula_tolerance: float = 0.0
+    theorems: tuple[str, ...] = ()  # the general statements the prose makes, each proved by the build
 
 
 def _appendix_context(verification: Verification) -> dict[str, Any]:
@@ -499,6 +301,8 @@ def _appendix_context(verification: Verification) -> dict[str, Any]:
             "exact": idx(row.exact),
             "high": idx(row.high),
             "formulas": idx(row.formulas),
+            "steps": idx(row.steps),
+            "claims": idx(row.claims),
         }
 
     total = VerificationRow(
@@ -506,6 +310,8 @@ def _appendix_context(verification: Verification) -> dict[str, Any]:
         sum(r.exact for r in verification.rows),
         sum(r.high for r in verification.rows),
         sum(r.formulas for r in verification.rows),
+        sum(r.steps for r in verification.rows),
+        sum(r.claims for r in verification.rows),
     )
     return {
         "verification": [counts(row) for row in verification.rows],
@@ -513,6 +319,7 @@ def _appendix_context(verification: Verification) -> dict[str, Any]:
         # Names and versions are text with digits in a table: generated by code, escaped, never typed.
         "versions": [(Tex(escape_tex(name)), Tex(escape_tex(version))) for name, version in verification.versions],
         "oracle_digits": idx(verification.oracle_digits),
+        "theorems": [Tex(THEOREMS[name].statement) for name in verification.theorems],
         "formula_tolerance": Tex(rf"\num{{{verification.formula_tolerance!r}}}"),
     }
 
@@ -559,13 +366,29 @@ def render_book(
     formulas: Formulas | None = None,
     verification: Verification = Verification(),
     profiles: tuple[Notation, ...] = (),
+    ledger: Ledger | None = None,
+    core: ModuleType = default_core,
 ) -> str:
     """Render the book shell that inputs the given chapter files and ends with the appendix (marked text).
 
-    ``formulas`` collects the names of the formulas the shell shows, for verification.
+    ``formulas`` collects the names of the formulas the shell shows, ``ledger`` the constants of
+    the core's conventions it prints (``constant(name)``), for verification.
     """
     formulas = formulas if formulas is not None else Formulas(notation)
+    ledger = ledger if ledger is not None else Ledger(BOOK_LEDGER)
+
+    def constant(name: str) -> Tex:
+        template, line = template_location()
+        quantity = Quantity("constant", name=name)
+        try:
+            value = core_constant(core, name)
+        except QuantityError as error:
+            raise RenderError(template, line, str(error)) from None
+        entry = ledger.record(quantity, value, 0, template, line)
+        return Tex(provenance.role(provenance.LABELLED_VALUE, "{}", rf"\num{{{entry.text}}}"))
+
     context = {
+        "constant": constant,
         "chapter_files": [Tex(name) for name in chapter_files],
         "notation_macros": Tex(notation.latex_definitions()),
         "notation": notation,

@@ -20,6 +20,9 @@ LOSS_NAMES = ("sse", "mse", "bce", "softmax_ce")
 REDUCTION_NAMES = ("sum", "mean")
 MAX_DECIMALS = 12
 LAYER_NAME = re.compile(r"^[a-z]+$")
+# How a layer prints in its symbols, W^(label): its name, or a short label such as "1" for a chapter
+# that numbers its layers as its source does.
+LAYER_LABEL = re.compile(r"^[a-z0-9]{1,8}$")
 CHAPTER_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 # A chapter's template: the name of a file under templates/chapters/, nothing else.
 TEMPLATE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*\.tex\.j2$")
@@ -49,7 +52,7 @@ KEYS = {
     "": ("chapter", "network", "data", "loss", "training", "precision", "gradient_check"),
     "chapter": ("title", "template", "order", "source"),
     "network": ("inputs", "layers"),
-    "layer": ("name", "activation", "weights", "biases"),
+    "layer": ("name", "label", "activation", "weights", "biases"),
     "data": ("inputs", "targets"),
     "loss": ("name", "reduction"),
     "training": ("learning_rate", "hand_decimals"),
@@ -86,10 +89,16 @@ class LayerSpec:
     activation: str
     weights: Matrix
     biases: tuple[Decimal, ...] | None
+    label: str = ""  # how the layer prints in symbols; "" prints its name
 
     @property
     def size(self) -> int:
         return len(self.weights)
+
+    @property
+    def shown(self) -> str:
+        """The layer as its symbols print it: its label, or its name."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -109,7 +118,8 @@ class ChapterSpec:
     loss: str
     reduction: str
     learning_rate: Decimal
-    precision: dict[str, int]
+    # Decimal places per quantity kind: one number for the kind, or one per layer ({"hid": 3, "out": 5}).
+    precision: dict[str, int | dict[str, int]]
     hand_decimals: int
     # The gradient check: its finite-difference step and the other chapters whose networks it runs on.
     step: Decimal | None = None
@@ -123,6 +133,20 @@ class ChapterSpec:
             if other.name == name:
                 return other
         raise QuantityError(f"{self.path} does not check the network of {name!r} (gradient_check.networks)")
+
+    def decimals(self, kind: str, layer: str | None = None) -> int | None:
+        """The places a number of ``kind`` (of ``layer``) is printed with, or None if the spec gives none."""
+        places = self.precision.get(kind)
+        if isinstance(places, dict):
+            return places.get(layer) if layer is not None else None
+        return places
+
+    def label(self, name: str | None) -> str | None:
+        """How the layer called ``name`` prints in symbols (None, or a letter such as ``\\ell``, stays)."""
+        for layer in self.layers:
+            if layer.name == name:
+                return layer.shown
+        return name
 
     def layer_number(self, name: str) -> int:
         """1-based position of the layer called ``name`` (0 is the input)."""
@@ -208,11 +232,14 @@ class _Reader:
             )
         return number
 
-    def printed_exactly(self, values: Any, kind: str, precision: dict[str, int], field: str) -> None:
+    def printed_exactly(
+        self, values: Any, kind: str, precision: dict[str, int | dict[str, int]], field: str, layer: str | None = None
+    ) -> None:
         """Values a chapter prints at its precision must print exactly: what the reader sees is what is computed."""
-        if kind not in precision:
+        places = precision.get(kind)
+        decimals = places.get(layer) if isinstance(places, dict) and layer is not None else places
+        if not isinstance(decimals, int):
             return
-        decimals = precision[kind]
         rows = values if isinstance(values, tuple) else (values,)
         for i, row in enumerate(rows):
             for j, value in enumerate(row if isinstance(row, tuple) else (row,)):
@@ -334,13 +361,22 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
             raise read.fail(f"{field}.name", f"{layer_name!r}: a layer name is lower-case letters only")
         if any(layer.name == layer_name for layer in layers):
             raise read.fail(f"{field}.name", f"{layer_name!r} is used by an earlier layer")
+        label = ""
+        if "label" in raw:
+            label = read.string(raw, "label", f"{field}.label")
+            if not LAYER_LABEL.match(label):
+                raise read.fail(f"{field}.label", f"{label!r}: a label is one to eight lower-case letters or digits")
         activation = read.choice(raw, "activation", f"{field}.activation", ACTIVATION_NAMES)
         weights = read.matrix(read.require(raw, "weights", f"{field}.weights"), f"{field}.weights", width)
         biases = None
         if "biases" in raw:
             biases = read.vector(raw["biases"], f"{field}.biases", len(weights))
-        layers.append(LayerSpec(layer_name, activation, weights, biases))
+        layers.append(LayerSpec(layer_name, activation, weights, biases, label))
         width = len(weights)
+    shown = [layer.shown for layer in layers]
+    for i, layer in enumerate(layers):
+        if shown.count(layer.shown) > 1:
+            raise read.fail(f"network.layers[{i}]", f"two layers print as {layer.shown!r}: give each its own label")
 
     data_table = read.table(data, "data", "data")
     read.known_keys(data_table, "data", "data")
@@ -362,17 +398,25 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         raise read.fail("training.learning_rate", f"must be positive, got {learning_rate}")
 
     precision_table = read.table(data, "precision", "precision")
-    precision: dict[str, int] = {}
+    precision: dict[str, int | dict[str, int]] = {}
     for kind, value in precision_table.items():
         if kind not in PRECISION_KINDS:
             raise read.fail(f"precision.{kind}", f"unknown quantity kind (known: {', '.join(PRECISION_KINDS)})")
-        precision[kind] = read.integer(value, f"precision.{kind}", 0, MAX_DECIMALS)
+        if isinstance(value, dict):  # one precision per layer
+            per_layer = {}
+            for layer_name, places in value.items():
+                if not any(layer.name == layer_name for layer in layers):
+                    raise read.fail(f"precision.{kind}.{layer_name}", "no layer of that name")
+                per_layer[layer_name] = read.integer(places, f"precision.{kind}.{layer_name}", 0, MAX_DECIMALS)
+            precision[kind] = per_layer
+        else:
+            precision[kind] = read.integer(value, f"precision.{kind}", 0, MAX_DECIMALS)
 
     step, check_networks = _gradient_check(read, data, path, follow)
     for i, layer in enumerate(layers):
-        read.printed_exactly(layer.weights, "weight", precision, f"network.layers[{i}].weights")
+        read.printed_exactly(layer.weights, "weight", precision, f"network.layers[{i}].weights", layer.name)
         if layer.biases is not None:
-            read.printed_exactly((layer.biases,), "bias", precision, f"network.layers[{i}].biases")
+            read.printed_exactly((layer.biases,), "bias", precision, f"network.layers[{i}].biases", layer.name)
     read.printed_exactly(inputs, "input", precision, "data.inputs")
     read.printed_exactly(targets, "target", precision, "data.targets")
     read.printed_exactly(learning_rate, "learning_rate", precision, "training.learning_rate")

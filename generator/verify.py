@@ -26,19 +26,23 @@ from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from generator import closure, dependencies, quantities, steps, theorems
 from generator import core as default_core
-from generator import dependencies, quantities
+from generator import oracle as oracle_module
 from generator.cache import Store
+from generator.claims import Claim
 from generator.formulas import formula_key, get_formula, verify_formula
-from generator.ledger import Entry, half_unit
+from generator.ledger import BOUND_MARGIN, NUMBER_WORDS, Entry, Ledger, half_unit
+from generator.notation import Notation
 from generator.oracle import Oracle
 from generator.parallel import map_in_processes
+from generator.quantities import Quantity
 from generator.scan import scan
 
 if TYPE_CHECKING:
     from generator.render import RenderedChapter
 
-LEDGER_VERDICT, FORMULA_VERDICT = "ledgers", "formulas"
+LEDGER_VERDICT, FORMULA_VERDICT, THEOREM_VERDICT = "ledgers", "formulas", "theorems"
 BOOK = "(book)"  # the chapter name of the book shell in a failure
 
 
@@ -54,14 +58,31 @@ class Failure:
 
 
 def check_entry(entry: Entry, exact: Decimal) -> str | None:
-    """Why ``entry``'s printed text is not ``exact`` to half a unit in its last place, or None."""
+    """Why ``entry``'s printed text is not ``exact`` to half a unit in its last place, or None.
+
+    The tolerance comes from the printed text itself: its number of decimals must be the
+    precision the spec gives for the kind. A bound must lie ``BOUND_MARGIN`` times above both
+    the exact value and the code's measurement; a count or a constant must be exact.
+    """
     printed = Decimal(entry.text)
-    if entry.quantity.kind in quantities.BOUNDS:
-        if abs(exact) < printed or exact == printed == 0:
+    where = f"({entry.template}:{entry.line})"
+    style = quantities.BY_NAME[entry.quantity.kind].printed
+    if style == "bound":
+        largest = max(abs(exact), abs(Decimal(entry.value)))
+        if printed >= BOUND_MARGIN * largest and (printed > 0 or largest == 0):
             return None
         return (
-            f"{entry.quantity}: printed the bound {entry.text}, but the exact value {exact:.3e} "
-            f"is not below it ({entry.template}:{entry.line})"
+            f"{entry.quantity}: printed the bound {entry.text}, but the exact value {exact:.3e} or the "
+            f"measured {entry.value:.3e} is not {BOUND_MARGIN} times below it {where}"
+        )
+    if style in ("integer", "exact"):
+        return None if printed == exact else f"{entry.quantity}: printed {entry.text}, exact {exact} {where}"
+    exponent = printed.as_tuple().exponent
+    shown = -exponent if isinstance(exponent, int) else 0
+    if shown != entry.decimals:
+        return (
+            f"{entry.quantity}: printed {entry.text} with {shown} decimal(s), but the spec's precision for "
+            f"{entry.quantity.kind} is {entry.decimals} {where}"
         )
     difference = abs(printed - exact)
     if difference <= half_unit(entry.decimals):
@@ -76,28 +97,75 @@ def check_entry(entry: Entry, exact: Decimal) -> str | None:
 def ledger_key(rendered: RenderedChapter) -> str:
     """What a ledger's verdict depends on: the specs, what was printed for which quantity at which
     precision (not where or in which order: a profile that prints a matrix transposed reuses it),
-    and this module's code with all it imports."""
+    the steps and the claims, and this module's code with all it imports."""
     specs = [rendered.spec.path, *(other.path for other in rendered.spec.check_networks)]
     printed = sorted({(repr(e.quantity), e.text, e.decimals) for e in rendered.ledger.entries})
-    return dependencies.digest(code=(__name__,), files=specs, texts=(json.dumps(printed),))
+    steps = sorted({(s.text, s.unrounded, s.result.text, tuple(e.text for e in s.operands)) for s in rendered.steps})
+    claims = sorted({(c.rule, tuple(map(repr, c.quantities)), c.words) for c in rendered.claims})
+    return dependencies.digest(code=(__name__,), files=specs, texts=(json.dumps([printed, steps, claims]),))
 
 
 def verify_ledger(rendered: RenderedChapter) -> list[Failure]:
-    """Every printed number of one chapter against the exact oracle."""
+    """Every printed number of one chapter against the exact oracle; every step's arithmetic on the
+    exact operands; every claim's words from the exact values."""
     name = rendered.spec.name
     oracle = Oracle(rendered.spec)
     failures: list[Failure] = []
-    exact_by_quantity: dict[object, Decimal] = {}
+    exact_by_quantity: dict[Quantity, Decimal] = {}
+
+    def exact(quantity: Quantity) -> Decimal:
+        if quantity not in exact_by_quantity:
+            exact_by_quantity[quantity] = oracle.value(quantity)
+        return exact_by_quantity[quantity]
+
     for entry in rendered.ledger.entries:
-        if entry.quantity not in exact_by_quantity:
-            exact_by_quantity[entry.quantity] = oracle.value(entry.quantity)
-        problem = check_entry(entry, exact_by_quantity[entry.quantity])
+        problem = check_entry(entry, exact(entry.quantity))
+        if problem is not None:
+            failures.append(Failure(name, problem))
+    for step in rendered.steps:
+        if not quantities.BY_NAME[step.result.quantity.kind].name.startswith("hand_"):
+            problem = steps.check_exact(step, lambda entry: exact(entry.quantity))
+            if problem is not None:
+                failures.append(Failure(name, problem))
+    for claim in rendered.claims:
+        problem = Claim.check(claim, exact)  # the claim's rule decides again, on the exact values
         if problem is not None:
             failures.append(Failure(name, problem))
     return failures
 
 
-_NUM = re.compile(r"\\num\{([^{}]*)\}")
+def check_steps(rendered: RenderedChapter) -> list[Failure]:
+    """Every step reproduces from its printed operands (or is declared unrounded, and does not)."""
+    return [
+        Failure(rendered.spec.name, problem)
+        for step in rendered.steps
+        if (problem := steps.check_printed(step)) is not None
+    ]
+
+
+def check_closed(rendered: RenderedChapter) -> list[Failure]:
+    """Every number of a worked example has its operands printed earlier in the chapter."""
+    return [
+        Failure(
+            rendered.spec.name,
+            f"{entry.quantity} is worked out in an example from "
+            f"{' or '.join(map(str, requirement))}, which the chapter does not print "
+            f"before it ({entry.template}:{entry.line})",
+        )
+        for entry, requirement in closure.unprinted(rendered.ledger.entries, rendered.spec)
+    ]
+
+
+def check_constants(ledger: Ledger) -> list[Failure]:
+    """The constants the book shell prints against the oracle's own conventions."""
+    return [
+        Failure(BOOK, problem)
+        for entry in ledger.entries
+        if (problem := check_entry(entry, oracle_module.constant(entry.quantity.name or ""))) is not None
+    ]
+
+
+_NUM = re.compile(r"\\num(?:word)?\{([^{}]*)\}")
 
 
 def check_printed(rendered: RenderedChapter) -> list[Failure]:
@@ -105,13 +173,13 @@ def check_printed(rendered: RenderedChapter) -> list[Failure]:
     on_page = Counter(_NUM.findall(rendered.tex))
     failures = []
     for entry in rendered.ledger.entries:
-        if on_page[entry.text] > 0:
-            on_page[entry.text] -= 1
+        if on_page[entry.shown] > 0:
+            on_page[entry.shown] -= 1
         else:
             failures.append(
                 Failure(
                     rendered.spec.name,
-                    f"{entry.quantity}: the ledger records the text {entry.text!r}, "
+                    f"{entry.quantity}: the ledger records the text {entry.shown!r}, "
                     f"which the chapter's LaTeX does not print "
                     f"({entry.template}:{entry.line})",
                 )
@@ -125,13 +193,19 @@ _PDF_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:\s*\u00d7\s*10-?\d+)?")
 
 def _as_printed(text: str) -> str:
     """A ledger text as the PDF's text shows it, spaces removed: ``1e-7`` is ``1\u00d710-7``."""
+    if text.isalpha():  # a count in words
+        return text
     mantissa, _, exponent = text.partition("e")
     return f"{mantissa}\u00d710{exponent}" if exponent else text
+
+
+_WORD = re.compile(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 
 def missing_from_pdf(printed: list[tuple[str, str, str]], text: str) -> list[Failure]:
     """Ledger texts (chapter, quantity, text) that the PDF's text does not show as often as recorded."""
     found = Counter(re.sub(r"\s+", "", m.group()) for m in _PDF_NUMBER.finditer(text.replace("\u2212", "-")))
+    found.update(word.lower() for word in _WORD.findall(text))
     failures = []
     for chapter, quantity, recorded in printed:
         form = _as_printed(recorded)
@@ -148,8 +222,10 @@ def missing_from_pdf(printed: list[tuple[str, str, str]], text: str) -> list[Fai
     return failures
 
 
-def scan_failures(chapter: str, marked: str, structural: dict[str, tuple[int, ...]]) -> list[Failure]:
-    return [Failure(chapter, str(violation)) for violation in scan(marked, structural)]
+def scan_failures(
+    chapter: str, marked: str, structural: dict[str, tuple[int, ...]], macros: frozenset[str] = frozenset()
+) -> list[Failure]:
+    return [Failure(chapter, str(violation)) for violation in scan(marked, structural, macros)]
 
 
 @dataclass(frozen=True)
@@ -180,6 +256,9 @@ def _run(task: Task, chapters: dict[str, RenderedChapter], core: ModuleType) -> 
     try:
         if task.kind == LEDGER_VERDICT:
             return verify_ledger(chapters[task.what])
+        if task.kind == THEOREM_VERDICT:
+            problem = theorems.prove(task.what)
+            return [] if problem is None else [Failure(task.chapter, f"theorem {task.what}: {problem}")]
         return [Failure(task.chapter, problem) for problem in verify_formula(get_formula(task.what), core)]
     except Exception as error:  # a bug in the oracle or the checks: report it, never a traceback alone
         where = traceback.extract_tb(error.__traceback__)[-1]
@@ -198,21 +277,34 @@ def _run_unit(unit: list[Task], chapters: dict[str, RenderedChapter], core_name:
     return [_run(task, chapters, core) for task in unit]
 
 
+def theorem_key(name: str) -> str:
+    """What a theorem's verdict depends on: its name and the code of its proof, with all it imports."""
+    return dependencies.digest(code=(theorems.__name__,), texts=(name,))
+
+
 def _units(tasks: list[Task]) -> list[list[Task]]:
     """Tasks grouped for the worker processes: a chapter's ledger alone, the formulas of one model
     together (they share the model's costly symbolic gradients, built once per process)."""
     units: dict[str, list[Task]] = {}
     for task in tasks:
-        group = task.what if task.kind == LEDGER_VERDICT else f"model {get_formula(task.what).model}"
+        group = f"model {get_formula(task.what).model}" if task.kind == FORMULA_VERDICT else task.what
         units.setdefault(group, []).append(task)
     return list(units.values())
 
 
+@dataclass(frozen=True)
+class Shell:
+    """The book shell as rendered: its marked LaTeX, the formulas it shows, the constants it prints."""
+
+    marked: str = ""
+    formulas: tuple[str, ...] = ()
+    ledger: Ledger = field(default_factory=lambda: Ledger(BOOK))
+
+
 def verify_book(
     chapters: list[RenderedChapter],
-    shell_marked: str,
-    shell_formulas: tuple[str, ...],
-    structural: dict[str, tuple[int, ...]],
+    shell: Shell,
+    notation: Notation,
     store: Store | None,
     jobs: int,
     progress: Callable[[str], None] = lambda line: None,
@@ -230,14 +322,14 @@ def verify_book(
         tasks.append(Task(LEDGER_VERDICT, ledger_key(rendered), rendered.spec.name, rendered.spec.name, numbers))
         verdicts.numbers += numbers
     shown: dict[str, str] = {}
-    for chapter, names in [*((r.spec.name, r.formulas) for r in chapters), (BOOK, shell_formulas)]:
+    for chapter, names in [*((r.spec.name, r.formulas) for r in chapters), (BOOK, shell.formulas)]:
         for name in names:
             shown.setdefault(name, chapter)
     for name, chapter in shown.items():
-        formula = get_formula(name)
-        if formula.checked:
-            tasks.append(Task(FORMULA_VERDICT, formula_key(formula, core), chapter, name))
+        tasks.append(Task(FORMULA_VERDICT, formula_key(get_formula(name), core), chapter, name))
     verdicts.formulas = sum(task.kind == FORMULA_VERDICT for task in tasks)
+    stated = {name: r.spec.name for r in chapters for name in r.theorems}
+    tasks += [Task(THEOREM_VERDICT, theorem_key(name), chapter, name) for name, chapter in stated.items()]
     todo = []
     for task in tasks:
         if store is not None and store.get(task.kind, task.key) is not None:
@@ -252,10 +344,15 @@ def verify_book(
             verdicts.failures += failures
             if not failures:
                 verdicts.passed.append(task)
+    structural = notation.structural_arguments()
+    macros = notation.quantity_macros()
     for rendered in chapters:  # the cheap checks run on every chapter, every time
         verdicts.failures += check_printed(rendered)
-        verdicts.failures += scan_failures(rendered.spec.name, rendered.marked, structural)
-    verdicts.failures += scan_failures(BOOK, shell_marked, structural)
+        verdicts.failures += check_steps(rendered)
+        verdicts.failures += check_closed(rendered)
+        verdicts.failures += scan_failures(rendered.spec.name, rendered.marked, structural, macros)
+    verdicts.failures += check_constants(shell.ledger)
+    verdicts.failures += scan_failures(BOOK, shell.marked, structural, macros)
     return verdicts
 
 
@@ -264,8 +361,6 @@ def record(task: Task) -> dict[str, object]:
     return {"passed": task.what, "numbers": task.numbers}
 
 
-def verify_chapter(
-    rendered: RenderedChapter, structural: dict[str, tuple[int, ...]], core: ModuleType = default_core
-) -> list[Failure]:
-    """Every check of one chapter, nothing taken from a store: ledger, formulas, printed texts, scan."""
-    return verify_book([rendered], "", (), structural, None, 1, core=core).failures
+def verify_chapter(rendered: RenderedChapter, notation: Notation, core: ModuleType = default_core) -> list[Failure]:
+    """Every check of one chapter, nothing taken from a store: ledger, formulas, steps, claims, scan."""
+    return verify_book([rendered], Shell(), notation, None, 1, core=core).failures

@@ -64,7 +64,45 @@ def bind_softmax(spec: ChapterSpec, layer: str, example: int) -> Binding:
     }
 
 
-BINDERS: dict[str, Callable[[ChapterSpec, str, int], Binding]] = {"linear": bind_linear, "softmax": bind_softmax}
+def bind_softmax_net(spec: ChapterSpec, layer: str, example: int) -> Binding:
+    """The ``softmax_net`` model (a sigmoid hidden layer, a softmax output, the whole batch as rows)
+    as the chapter's network; ``layer`` names its output layer, ``example`` is unused (the model's
+    entries carry the example as an index)."""
+    if len(spec.layers) != 2 or spec.layer_number(layer) != 2:
+        raise QuantityError(f"the softmax_net model is a two-layer network bound at its output layer, not {layer!r}")
+    hid, out = spec.layers
+    examples = range(1, len(spec.inputs) + 1)
+
+    def batch(kind: str, name: str | None, units: int) -> list[list[Quantity]]:
+        return [[Quantity(kind, name, e, (k,)) for k in range(1, units + 1)] for e in examples]
+
+    def weights(kind: str, name: str, rows: int, columns: int) -> list[list[Quantity]]:
+        return [[Quantity(kind, name, None, (k, t)) for t in range(1, columns + 1)] for k in range(1, rows + 1)]
+
+    return {
+        "X": batch("input", None, spec.input_size),
+        "Y": batch("target", None, out.size),
+        "W1": weights("weight", hid.name, hid.size, spec.input_size),
+        "W2": weights("weight", out.name, out.size, hid.size),
+        "Z1": batch("preactivation", hid.name, hid.size),
+        "A1": batch("activation", hid.name, hid.size),
+        "Z2": batch("preactivation", out.name, out.size),
+        "A2": batch("activation", out.name, out.size),
+        "dL_dZ2": batch("error", out.name, out.size),
+        "dL_dA1": batch("activation_gradient", hid.name, hid.size),
+        "dL_dZ1": batch("error", hid.name, hid.size),
+        "n": len(spec.inputs),
+        "d": spec.input_size,
+        "h": hid.size,
+        "K": out.size,
+    }
+
+
+BINDERS: dict[str, Callable[[ChapterSpec, str, int], Binding]] = {
+    "linear": bind_linear,
+    "softmax": bind_softmax,
+    "softmax_net": bind_softmax_net,
+}
 
 
 def bind(model: str, spec: ChapterSpec, layer: str, example: int) -> Binding:

@@ -41,8 +41,13 @@ class Formula:
     indices: Literal["all", "distinct"] = "all"
     # The relation printed between the sides: "=", or "\leftarrow" for an update rule.
     relation: str = "="
-    # False only for a definition that no model can evaluate (an update rule): printed, not checked.
-    checked: bool = True
+    # Activations and losses this formula is about, beyond its model's (the sigmoid's slope: "sigmoid").
+    needs: frozenset[str] = frozenset()
+
+    @property
+    def requires(self) -> frozenset[str]:
+        """The activations and losses a chapter's network must have for the formula to be about it."""
+        return self.model.requires | self.needs
 
     def sides(self) -> tuple[Node, ...]:
         return (self.lhs, *self.chain)
@@ -87,10 +92,17 @@ class Formula:
         )
         return replace(self, name=own_letters_name(self.name, flipped), lhs=sides[0], chain=sides[1:])
 
+    def condition(self) -> str:
+        """What the formula assumes of its indices, printed after it: ``\\quad (i \neq j)``, or nothing."""
+        if self.indices != "distinct":
+            return ""
+        first, second = list(self.free)[:2]
+        return rf" \quad ({first} \neq {second})"
+
     def tex(self) -> str:
-        """Math-mode LaTeX: ``lhs = r1 = r2``."""
+        """Math-mode LaTeX: ``lhs = r1 = r2``, with the condition on its indices if it has one."""
         symbols = self.model.symbols
-        return f" {self.relation} ".join(side.tex(symbols) for side in self.sides())
+        return f" {self.relation} ".join(side.tex(symbols) for side in self.sides()) + self.condition()
 
     def tex_result(self) -> str:
         """Only the ends of a chain, ``lhs = last``: what the chain proves (each link is checked)."""

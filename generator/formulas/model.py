@@ -45,6 +45,9 @@ class Model:
     shapes: dict[str, Shape] = field(default_factory=dict)
     # Named constraints that a link of a chain may use, as substitutions on exact values.
     constraints: dict[str, Callable[[Sizes], dict[Any, Any]]] = field(default_factory=dict)
+    # The activations and losses (by the spec's names) a network must have for the model's formulas to
+    # hold for it: a chapter shows a formula only about a network that has them.
+    requires: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:  # a formula's key holds its model by name; the model's code is in the key's closure
         return f"Model({self.name!r})"
@@ -105,7 +108,7 @@ def rows_affine(A: sp.Matrix, W: sp.Matrix, b: sp.Matrix | None = None) -> sp.Ma
 # --------------------------------------------------------------------------- building numeric environments
 
 # Independent numeric derivatives of the smooth activations (not the core's backward rules).
-NUMERIC_ACTIVATIONS = {
+NUMERIC_ACTIVATIONS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "sigmoid": (lambda z: 1.0 / (1.0 + np.exp(-z)), lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2),
     "tanh": (np.tanh, lambda z: 1.0 / np.cosh(z) ** 2),
 }

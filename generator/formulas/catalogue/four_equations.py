@@ -47,6 +47,9 @@ SYMBOLS = {
     "Wnext": notation_symbol("weight", _ABOVE, superscripted=True),
     "Aprev": notation_symbol("Act", _BELOW, superscripted=True),
     "Z": _Z,
+    "A": notation_symbol("Act", _ELL, superscripted=True),
+    "J": notation_symbol("cost"),
+    "S": notation_symbol("costsum"),
     "D": notation_symbol("Err", _ELL, superscripted=True),
     "Dnext": notation_symbol("Err", _ABOVE, superscripted=True),
     "ZL": notation_symbol("Preact", "L", superscripted=True),
@@ -58,6 +61,7 @@ SYMBOLS = {
     "dJ_dAL": gradient_symbol(r"\cost", _A_L),
     "dS_dAL": gradient_symbol(r"\costsum", _A_L),
     "dJ_dZ": gradient_symbol(r"\cost", _Z),
+    "g": notation_symbol("actfn", _ELL),
     "gprime": notation_symbol("actfnprime", _ELL),
     "gprimeL": notation_symbol("actfnprime", "L"),
 }
@@ -98,6 +102,9 @@ def _exact(sizes: Sizes) -> Env:
         "W": W[here],
         "Aprev": Aprev,
         "Z": Zs[here],
+        "A": Zs[here].applyfunc(g[here]),
+        "J": J,
+        "S": summed_loss(A),
         "D": error(here),
         "ZL": Zs[depth],
         "DL": error(depth),
@@ -115,6 +122,7 @@ def _exact(sizes: Sizes) -> Env:
     if here < depth:
         values.update({"Wnext": W[here + 1], "Dnext": error(here + 1), "u": widths[here + 1]})
     functions = {
+        "g": elementwise(g[here]),
         "gprime": elementwise(generic_derivative(g[here])),
         "gprimeL": elementwise(generic_derivative(g[depth])),
     }
@@ -133,10 +141,14 @@ def _numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     records = core.forward(layers, X)
     grads = core.backward(layers, records, X, Y, "sse", "mean")
     summed = core.LOSSES["sse"].gradient(records[-1].A, Y)  # rows: d J_e / d a(e), no 1/m
+    summed_loss = core.loss_value(layers, records, Y, "sse", "sum")
     values = {
         "W": layers[here - 1].W,
         "Aprev": X if here == 1 else records[here - 2].A,
         "Z": records[here - 1].Z,
+        "A": records[here - 1].A,
+        "J": core.loss_value(layers, records, Y, "sse", "mean"),
+        "S": summed_loss,
         "D": grads[here - 1].dZ,
         "ZL": records[-1].Z,
         "DL": grads[-1].dZ,
@@ -153,7 +165,11 @@ def _numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     }
     if here < depth:
         values.update({"Wnext": layers[here].W, "Dnext": grads[here].dZ, "u": widths[here + 1]})
-    functions = {"gprime": NUMERIC_ACTIVATIONS[names[here - 1]][1], "gprimeL": NUMERIC_ACTIVATIONS[names[-1]][1]}
+    functions = {
+        "g": NUMERIC_ACTIVATIONS[names[here - 1]][0],
+        "gprime": NUMERIC_ACTIVATIONS[names[here - 1]][1],
+        "gprimeL": NUMERIC_ACTIVATIONS[names[-1]][1],
+    }
     return Env(NumpyOps(), values, functions)
 
 
@@ -180,6 +196,7 @@ DEEP = Model(
         "Wnext": ("u", "k"),
         "Aprev": ("m", "t"),
         "Z": ("m", "k"),
+        "A": ("m", "k"),
         "D": ("m", "k"),
         "Dnext": ("m", "u"),
         "ZL": ("m", "K"),
@@ -204,6 +221,8 @@ FORMULAS = (
         Q("DL"),
         (Mul(Div(scalar(1), Q("m")), Hadamard(Q("dS_dAL"), Apply("gprimeL", Q("ZL")))),),
     ),
+    Formula("batch_activation", DEEP, Q("A"), (Apply("g", Q("Z")),)),
+    Formula("mean_cost", DEEP, Q("J"), (Div(Q("S"), Q("m")),), kind="definition"),
     Formula("bp_error_definition", DEEP, Q("D"), (Q("dJ_dZ"),), kind="definition"),
     Formula(
         "wrong_bp_error_recursion_transpose",

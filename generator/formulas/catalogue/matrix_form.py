@@ -125,6 +125,7 @@ LOGISTIC_EXAMPLE = Model(
     _example_numeric,
     exact_sizes=({"m": 2, "d": 2, "t": 2},),
     numeric_sizes=random_sizes(21, ("m", "d", "t")),
+    requires=frozenset({"sigmoid", "bce"}),
 )
 
 
@@ -257,6 +258,7 @@ LOGISTIC_BATCH = Model(
         "dJ_dV_hid": ("m", "d"),
         "dJ_dV_out": ("d", "t"),
     },
+    requires=frozenset({"sigmoid", "bce"}),
 )
 
 
@@ -302,6 +304,16 @@ FORMULAS = (
         ),
         kind="definition",
     ),
+    Formula(
+        "logistic_preactivation_slope",
+        LOGISTIC_EXAMPLE,
+        Entry("dz_dW", (_k, _j)),
+        (Entry("a_hid", (_j,)),),
+        free={_k: "t", _j: "d"},
+    ),
+    Formula("logistic_activation_hidden", LOGISTIC_BATCH, _A_hid, (Apply("sigma", Q("Z_hid")),), kind="definition"),
+    Formula("logistic_activation_output", LOGISTIC_BATCH, _A_out, (Apply("sigma", Q("Z_out")),), kind="definition"),
+    Formula("logistic_weightio_definition", LOGISTIC_BATCH, Q("V_out"), (Q("W_out").T,), kind="definition"),
     Formula("logistic_forward_hidden", LOGISTIC_BATCH, Q("Z_hid"), (Q("X") @ Q("W_hid").T,), kind="definition"),
     Formula("logistic_forward_output", LOGISTIC_BATCH, Q("Z_out"), (_A_hid @ Q("W_out").T,), kind="definition"),
     Formula("logistic_io_forward_output", LOGISTIC_BATCH, Q("Z_out"), (_A_hid @ Q("V_out"),), kind="definition"),

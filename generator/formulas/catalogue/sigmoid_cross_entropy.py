@@ -96,6 +96,7 @@ def model(name: str, prob: Macro, label: Macro, logit: Macro, loss: Macro) -> Mo
         _numeric,
         exact_sizes=({"sign": 1}, {"sign": -1}),
         numeric_sizes=tuple({"case": n} for n in range(6)),
+        requires=frozenset({"sigmoid", "bce"}),
     )
 
 

@@ -122,34 +122,33 @@ SOFTMAX = Model(
     numeric_sizes=random_sizes(19, ("K",), low=2),
     shapes={"jac": ("K", "K"), "a": ("K", "1"), "dL_dz": ("K", "1"), "y": ("K", "1")},
     constraints={"sum_y_is_one": _targets_sum_to_one},
+    requires=frozenset({"softmax", "softmax_ce"}),
 )
 
 
 # --------------------------------------------------------------------------- a sigmoid-softmax network
 
 _quantities = {
-    name: notation_symbol(macro, *args, superscripted=bool(args))
-    for name, macro, args in (
-        ("W1", "weight", ("hid",)),
-        ("W2", "weight", ("out",)),
-        ("b1", "bias", ("hid",)),
-        ("b2", "bias", ("out",)),
-        ("Z1", "Preact", ("hid",)),
-        ("A1", "Act", ("hid",)),
-        ("Z2", "Preact", ("out",)),
-        ("A2", "Act", ("out",)),
+    name: notation_symbol(macro, *args, entry=entry, superscripted=bool(args))
+    for name, macro, args, entry in (
+        ("W1", "weight", ("hid",), ""),
+        ("W2", "weight", ("out",), r"\weightentry{out}{%0}{%1}"),
+        ("b1", "bias", ("hid",), ""),
+        ("b2", "bias", ("out",), ""),
+        ("Z1", "Preact", ("hid",), ""),
+        ("A1", "Act", ("hid",), r"\Actentry{hid}{%0}{%1}"),
+        ("Z2", "Preact", ("out",), ""),
+        ("A2", "Act", ("out",), r"\Actentry{out}{%0}{%1}"),
     )
 }
 NET_SYMBOLS = {
     "X": notation_symbol("Inputs"),
-    "Y": notation_symbol("Targets"),
+    "Y": notation_symbol("Targets", entry=r"\Targetsentry{%0}{%1}"),
     "ones": notation_symbol("ones"),
     **_quantities,
     "sigma": notation_symbol("sigmoid"),
-    **{
-        f"dL_d{name}": gradient_symbol(r"\cost", _quantities[name])
-        for name in ("Z2", "W2", "b2", "A1", "Z1", "W1", "b1")
-    },
+    **{f"dL_d{name}": gradient_symbol(r"\cost", _quantities[name]) for name in ("Z2", "W2", "b2", "Z1", "W1", "b1")},
+    "dL_dA1": gradient_symbol(r"\cost", _quantities["A1"], pd(r"\cost", r"\Actentry{hid}{%0}{%1}")),
 }
 
 
@@ -269,12 +268,13 @@ SOFTMAX_NET = Model(
         "dL_dW1": ("h", "d"),
         "dL_db1": ("h", "1"),
     },
+    requires=frozenset({"sigmoid", "softmax", "softmax_ce"}),
 )
 
 
 # --------------------------------------------------------------------------- the formulas
 
-_i, _j = "i", "j"
+_i, _j, _e = "i", "j", "e"
 
 
 def _a_at(letter: str) -> Entry:
@@ -371,6 +371,16 @@ FORMULAS = (
     Formula("net_dZ1", SOFTMAX_NET, Q("dL_dZ1"), (Hadamard(Hadamard(Q("dL_dA1"), Q("A1")), Complement(Q("A1"))),)),
     Formula("net_dW1", SOFTMAX_NET, Q("dL_dW1"), (Q("dL_dZ1").T @ Q("X"),)),
     Formula("net_db1", SOFTMAX_NET, Q("dL_db1"), (Q("dL_dZ1").T @ Q("ones"),)),
+    # Note 004's equation (10): one output unit's error times one weight, where the chain rule sums
+    # over every output unit that the hidden activation feeds.
+    Formula(
+        "wrong_net_dA1_missing_sum",
+        SOFTMAX_NET,
+        Entry("dL_dA1", (_e, _i)),
+        (Mul(Entry("A2", (_e, _i)) - Entry("Y", (_e, _i)), Entry("W2", (_i, _i))),),
+        free={_e: "n", _i: "h"},
+        kind="wrong",
+    ),
     Formula(
         "wrong_net_dW2_transpose_misplaced", SOFTMAX_NET, Q("dL_dW2"), (Q("A1").T @ (Q("A2") - Q("Y")),), kind="wrong"
     ),

@@ -84,6 +84,8 @@ def _symbols() -> dict[str, Symbol]:
         )
         symbols[f"dJ_db{layer}"] = gradient_symbol(r"\cost", biases)
         symbols[f"gprime{layer}"] = notation_symbol("actfnprime", layer)
+        symbols[f"g{layer}"] = notation_symbol("actfn", layer)
+    symbols["sigma"] = notation_symbol("sigmoid")
     return symbols
 
 
@@ -139,6 +141,8 @@ def _exact(sizes: Sizes) -> Env:
         values[f"W{n}"], values[f"b{n}"] = W[n], b[n]
         values[f"dJ_dW{n}"], values[f"dJ_db{n}"] = gradient(J, W[n]), gradient(J, b[n])
     functions = {f"gprime{n}": elementwise(generic_derivative(g[n])) for n in (1, 2)}
+    functions.update({f"g{n}": elementwise(g[n]) for n in (1, 2)})
+    functions["sigma"] = elementwise(sigmoid)
     return Env(SympyOps(), values, functions)
 
 
@@ -179,6 +183,8 @@ def _numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
             }
         )
         functions[f"gprime{n}"] = NUMERIC_ACTIVATIONS[names[n - 1]][1]
+        functions[f"g{n}"] = NUMERIC_ACTIVATIONS[names[n - 1]][0]
+    functions["sigma"] = NUMERIC_ACTIVATIONS["sigmoid"][0]
     return Env(NumpyOps(), values, functions)
 
 
@@ -196,6 +202,7 @@ WTA_NET = Model(
         **{f"dJ_dW{n}": (_WIDTHS[n - 1], _WIDTHS[n]) for n in LAYERS},
         **{f"dJ_db{n}": (_WIDTHS[n], "1") for n in LAYERS},
     },
+    requires=frozenset({"sigmoid", "bce"}),
 )
 
 
@@ -239,6 +246,25 @@ FORMULAS = (
             free={_e: "m"},
         )
         for n in LAYERS
+    ),
+    *(
+        Formula(
+            f"wta_activation_{n}",
+            WTA_NET,
+            Column(f"A{n}", _e),
+            (Apply(f"g{n}", Column(f"Z{n}", _e)),),
+            kind="definition",
+            free={_e: "m"},
+        )
+        for n in (1, 2)
+    ),
+    Formula(
+        "wta_prediction",
+        WTA_NET,
+        Column("yhat", _e),
+        (Apply("sigma", Column("Z3", _e)),),
+        kind="definition",
+        free={_e: "m"},
     ),
     Formula("wta_cost", WTA_NET, Q("J"), (_mean(Entry("Lex", (_e,))),), kind="definition"),
     Formula("wta_error_3", WTA_NET, Column("D3", _e), (Column("yhat", _e) - Column("y", _e),), free={_e: "m"}),

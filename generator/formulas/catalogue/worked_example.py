@@ -73,6 +73,8 @@ MLP_LAYER_SYMBOLS = {
     "g": notation_symbol("actfn", LAYER),
     "gprime": notation_symbol("actfnprime", LAYER),
     "lrate": notation_symbol("lrate"),
+    # The weight after one step prints as the weight: the update rule writes W <- W - eta dJ/dW.
+    "W_new": _W,
 }
 
 
@@ -101,6 +103,8 @@ def _mlp_layer_exact(sizes: Sizes) -> Env:
         "k": k,
         "t": t,
     }
+    lrate = sp.Symbol("eta", positive=True)  # gradient descent: the step against the gradient, by its definition
+    values.update({"lrate": lrate, "W_new": W - lrate * values["dJ_dW"]})
     gprime = generic_derivative(g)
     return Env(SympyOps(), values, {"g": elementwise(g), "gprime": elementwise(gprime)})
 
@@ -129,6 +133,9 @@ def _mlp_layer_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType)
         "k": k,
         "t": t,
     }
+    lrate = float(rng.uniform(0.01, 1.0))  # the core's SGD step with this learning rate
+    (updated,) = core.sgd_step([layer], [core.LayerGradients(column(dJ_da).T, dz, dW, db)], lrate)
+    values.update({"lrate": lrate, "W_new": updated.W})
     forward, derivative = NUMERIC_ACTIVATIONS[name]
     return Env(NumpyOps(), values, {"g": forward, "gprime": derivative})
 
@@ -187,7 +194,13 @@ def _sse_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> En
 
 
 SSE = Model(
-    "sse", SSE_SYMBOLS, _sse_exact, _sse_numeric, exact_sizes=({"K": 3},), numeric_sizes=random_sizes(12, ("K",))
+    "sse",
+    SSE_SYMBOLS,
+    _sse_exact,
+    _sse_numeric,
+    exact_sizes=({"K": 3},),
+    numeric_sizes=random_sizes(12, ("K",)),
+    requires=frozenset({"sse"}),
 )
 
 
@@ -278,75 +291,6 @@ BATCH = Model(
 )
 
 
-# --------------------------------------------------------------------------- the two layers hid and out
-
-_W_out = notation_symbol("weight", "out", entry=r"\weightentry{out}{%0}{%1}", superscripted=True)
-_a_hid = notation_symbol("act", "hid", entry=r"\actentry{hid}{%0}", superscripted=True)
-TWO_LAYER_SYMBOLS = {
-    "W_out": _W_out,
-    "delta_out": notation_symbol("err", "out", entry=r"\errentry{out}{%0}", superscripted=True),
-    "a_hid": _a_hid,
-    "dJ_dahid": gradient_symbol(r"\cost", _a_hid, r"\pd{\cost}{\actentry{hid}{%0}}"),
-    "dJ_dWout": gradient_symbol(r"\cost", _W_out, r"\pd{\cost}{\weightentry{out}{%0}{%1}}"),
-}
-
-
-def _two_layer_exact(sizes: Sizes) -> Env:
-    n0, n1, n2 = sizes["n0"], sizes["n1"], sizes["n2"]
-    W_hid, W_out, x = matrix("V", n1, n0), matrix("W", n2, n1), matrix("x", n0, 1)
-    g_hid, g_out, f = sp.Function("g"), sp.Function("h"), sp.Function("f")
-    a_hid = (W_hid * x).applyfunc(g_hid)
-    z_out = W_out * a_hid
-    J = f(*z_out.applyfunc(g_out))
-    free_z, free_a = matrix("z", n2, 1), matrix("u", n1, 1)
-    delta_out = gradient(f(*free_z.applyfunc(g_out)), free_z).subs(dict(zip(free_z, z_out, strict=True)))
-    dJ_dahid = gradient(f(*(W_out * free_a).applyfunc(g_out)), free_a).subs(dict(zip(free_a, a_hid, strict=True)))
-    values = {
-        "W_out": W_out,
-        "delta_out": delta_out,
-        "a_hid": a_hid,
-        "dJ_dahid": dJ_dahid,
-        "dJ_dWout": gradient(J, W_out),
-        "n0": n0,
-        "n1": n1,
-        "n2": n2,
-    }
-    return Env(SympyOps(), values)
-
-
-def _two_layer_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
-    n0, n1, n2 = sizes["n0"], sizes["n1"], sizes["n2"]
-    layers = [
-        core.Dense(rng.normal(0, 1, (n1, n0)), None, "tanh"),
-        core.Dense(rng.normal(0, 1, (n2, n1)), None, "sigmoid"),
-    ]
-    X, Y = rng.normal(0, 1, (1, n0)), rng.normal(0, 1, (1, n2))
-    records = core.forward(layers, X)
-    hid, out = core.backward(layers, records, X, Y, "sse", "sum")
-    values = {
-        "W_out": layers[1].W,
-        "delta_out": column(out.dZ),
-        "a_hid": column(records[0].A),
-        "dJ_dahid": column(hid.dA),
-        "dJ_dWout": out.dW,
-        "n0": n0,
-        "n1": n1,
-        "n2": n2,
-    }
-    return Env(NumpyOps(), values)
-
-
-TWO_LAYER = Model(
-    "two_layer",
-    TWO_LAYER_SYMBOLS,
-    _two_layer_exact,
-    _two_layer_numeric,
-    # The instances spell out sums over two neurons: they hold for the 2-2-2 network only.
-    exact_sizes=({"n0": 2, "n1": 2, "n2": 2},),
-    numeric_sizes=tuple({"n0": n0, "n1": 2, "n2": 2} for n0 in (1, 2, 3, 5)),
-)
-
-
 # --------------------------------------------------------------------------- the formulas
 
 _k, _t = "k", "t"
@@ -383,30 +327,14 @@ FORMULAS = (
     Formula("layer_activation", MLP_LAYER, Q("a"), (Apply("g", Q("z")),), kind="definition"),
     Formula("error_definition", MLP_LAYER, Q("delta"), (Q("dJ_dz"),), kind="definition"),
     Formula("batch_forward", BATCH, Q("Z"), (Q("Aprev") @ Q("W").T + Q("ones") @ Q("b").T,), kind="definition"),
-    # Instances in the worked example (fixed indices of the 2-2-2 network).
-    Formula(
-        "hidden_gradient_instance",
-        TWO_LAYER,
-        Entry("dJ_dahid", (1,)),
-        (
-            Mul(Entry("delta_out", (1,)), Entry("W_out", (1, 1)))
-            + Mul(Entry("delta_out", (2,)), Entry("W_out", (2, 1))),
-        ),
-    ),
-    Formula(
-        "output_weight_gradient_instance",
-        TWO_LAYER,
-        Entry("dJ_dWout", (1, 1)),
-        (Mul(Entry("delta_out", (1,)), Entry("a_hid", (1,))),),
-    ),
     Formula(
         "sgd_update",
         MLP_LAYER,
-        Entry("W", (_k, _t)),
+        Entry("W_new", (_k, _t)),
         (Entry("W", (_k, _t)) - Mul(Q("lrate"), Entry("dJ_dW", (_k, _t))),),
         kind="definition",
         relation=r"\leftarrow",
-        checked=False,
+        free={_k: "k", _t: "t"},
     ),
     # Losses and activations.
     Formula("sse_loss", SSE, Q("J"), (Sum(_k, "K", Square(Entry("a", (_k,)) - Entry("y", (_k,)))),), kind="definition"),
@@ -418,8 +346,24 @@ FORMULAS = (
         free={_k: "K"},
     ),
     Formula(
-        "sigmoid_derivative", SCALAR, Q("dsigma"), (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),)
+        "sigmoid_derivative",
+        SCALAR,
+        Q("dsigma"),
+        (Mul(Apply("sigma", Q("z")), scalar(1) - Apply("sigma", Q("z"))),),
+        needs=frozenset({"sigmoid"}),
     ),
-    Formula("relu_derivative", SCALAR, Q("drelu"), (PositiveCases(Q("z"), scalar(1), scalar(0)),)),
-    Formula("tanh_derivative", SCALAR, Q("dtanh"), (scalar(1) - Square(Apply("tanh", Q("z"))),)),
+    Formula(
+        "relu_derivative",
+        SCALAR,
+        Q("drelu"),
+        (PositiveCases(Q("z"), scalar(1), scalar(0)),),
+        needs=frozenset({"relu"}),
+    ),
+    Formula(
+        "tanh_derivative",
+        SCALAR,
+        Q("dtanh"),
+        (scalar(1) - Square(Apply("tanh", Q("z"))),),
+        needs=frozenset({"tanh"}),
+    ),
 )

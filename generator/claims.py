@@ -1,0 +1,240 @@
+"""Claims in prose about computed values (invariant 10).
+
+A template does not type "too large" or "nearly cancel": it asks ``claim.off_target("a[out,1]")``
+and the words come from the values. Each kind of claim is a rule from values to words, written
+once here. The words are chosen from the core's values when the chapter is rendered, and chosen
+again from the oracle's exact values when it is verified: the build fails if the two differ, or
+if a template insists on words (``says="..."``) that the values do not give. Quantities are
+named in the step language (``generator.steps``): ``dA[out,1]``, ``z[hid,2,e=3]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from generator import gradcheck
+from generator.quantities import Quantity
+from generator.steps import Node, Ref, StepSyntaxError, evaluate, parse_expression, refs, source
+from generator.theorems import THEOREMS
+
+Values = Sequence[Decimal]
+
+
+def _sign(values: Values) -> str:
+    (v,) = values
+    return "positive" if v > 0 else "negative" if v < 0 else "zero"
+
+
+def _off_target(values: Values) -> str:
+    output, target = values
+    return "too large" if output > target else "too small" if output < target else "on target"
+
+
+def _pushed(values: Values) -> str:
+    (gradient,) = values  # gradient descent moves against the gradient
+    return "pushed down" if gradient > 0 else "pushed up" if gradient < 0 else "left where it is"
+
+
+# Two terms "nearly cancel" when their sum is less than a quarter of the larger one.
+NEARLY = Decimal(1) / 4
+
+
+def _cancel(values: Values) -> str:
+    total, largest = sum(values, Decimal(0)), max(abs(v) for v in values)
+    if all(v >= 0 for v in values) or all(v <= 0 for v in values):
+        return "add up"
+    return "nearly cancel" if abs(total) < NEARLY * largest else "partly cancel"
+
+
+def _zero(values: Values) -> str:
+    (v,) = values
+    return "is zero" if v == 0 else "is not zero"
+
+
+def _compare(values: Values) -> str:
+    first, second = values
+    return "larger than" if first > second else "smaller than" if first < second else "equal to"
+
+
+def _kink(values: Values) -> str:
+    pre_activation, step = values  # a ReLU-type unit and the gradient check's step
+    if pre_activation == 0:
+        return "sits exactly on its kink"
+    return "lies within a step of its kink" if abs(pre_activation) <= step else "is away from its kink"
+
+
+def _verdict(values: Values) -> str:
+    error, kinks = values  # a relative error of the gradient check, and the kinks its evaluations straddle
+    return gradcheck.verdict(float(error), int(kinks))
+
+
+def _passes(values: Values) -> str:
+    # (relative error, kinks straddled) of each network: do all read "right"?
+    pairs = zip(values[::2], values[1::2], strict=True)
+    right = gradcheck.VERDICTS[0][1]
+    return (
+        "every network passes"
+        if all(gradcheck.verdict(float(e), int(k)) == right for e, k in pairs)
+        else "not every network passes"
+    )
+
+
+RULES: dict[str, Callable[[Values], str]] = {
+    "sign": _sign,
+    "off_target": _off_target,
+    "pushed": _pushed,
+    "cancel": _cancel,
+    "zero": _zero,
+    "compare": _compare,
+    "kink": _kink,
+    "verdict": _verdict,
+    "passes": _passes,
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Words in the prose and the terms they are about: expressions of the step language."""
+
+    rule: str
+    terms: tuple[str, ...]
+    quantities: tuple[Quantity, ...]  # every quantity the terms name, in order of first use
+    words: str
+    template: str
+    line: int
+    expressions: tuple[Node, ...] = ()
+    refs: tuple[Ref, ...] = ()  # the references of ``quantities``, in the same order
+
+    def values(self, value: Callable[[Quantity], Decimal]) -> list[Decimal]:
+        """Each term's value, its quantities valued by ``value``."""
+        by_ref = {ref: value(quantity) for ref, quantity in zip(self.refs, self.quantities, strict=True)}
+        return [evaluate(expression, lambda ref: by_ref[ref]) for expression in self.expressions]
+
+    def check(self, value: Callable[[Quantity], Decimal]) -> str | None:
+        """Why the words are not what the rule gives on the values ``value`` gives (the oracle's), or None."""
+        values = self.values(value)
+        words = RULES[self.rule](values)
+        if words == self.words:
+            return None
+        shown = ", ".join(f"{t} = {v:.6g}" for t, v in zip(self.terms, values, strict=True))
+        return (
+            f"claim {self.rule}: the page says {self.words!r}, but {shown} give {words!r} ({self.template}:{self.line})"
+        )
+
+
+class Claims:
+    """The template's ``claim.<rule>(...)`` and ``theorem(name)``: words chosen by values, recorded.
+
+    A term is an expression of the step language (``delta[out,1] * W[out,1,1]``); ``resolve``
+    turns one of its references into a ``Quantity`` of the chapter, ``value`` gives the core's
+    value of one; ``where`` the template line asking; ``fail`` makes the error to raise.
+    """
+
+    def __init__(
+        self,
+        resolve: Callable[[Ref], Quantity],
+        value: Callable[[Quantity], Decimal],
+        where: Callable[[], tuple[str, int]],
+        fail: Callable[[str], Exception],
+    ) -> None:
+        self._resolve, self._value, self._where, self._fail = resolve, value, where, fail
+        self.made: list[Claim] = []
+        self.theorems: list[str] = []
+
+    def _parse(self, term: str) -> Node:
+        try:
+            return parse_expression(term)
+        except StepSyntaxError as error:
+            raise self._fail(f"claim term {term!r}: {error}") from None
+
+    def _claim(self, rule: str, terms: tuple[str, ...], says: str | None, extra: tuple[Node, ...] = ()) -> str:
+        expressions = tuple(self._parse(term) for term in terms) + extra
+        texts = terms + tuple(source(e) for e in extra)
+        used: dict[Ref, Quantity] = {}
+        for expression in expressions:
+            for ref in refs(expression):
+                if ref not in used:
+                    used[ref] = self._resolve(ref)
+        template, line = self._where()
+        claim = Claim(rule, texts, tuple(used.values()), "", template, line, expressions, tuple(used))
+        try:
+            words = RULES[rule](claim.values(self._value))
+        except (ArithmeticError, ValueError) as error:
+            raise self._fail(f"claim {rule} of {', '.join(texts)}: {error}") from None
+        if says is not None and says != words:
+            raise self._fail(
+                f"claim {rule} of {', '.join(texts)}: the template says {says!r}, the values give {words!r}"
+            )
+        self.made.append(dataclasses.replace(claim, words=words))
+        return words
+
+    def sign(self, term: str, says: str | None = None) -> str:
+        """ "positive", "negative" or "zero"."""
+        return self._claim("sign", (term,), says)
+
+    def off_target(self, output: str, says: str | None = None) -> str:
+        """An output ``a[out,k]`` against its target: "too large", "too small" or "on target"."""
+        node = self._parse(output)
+        if not isinstance(node, Ref) or node.call != "a" or len(node.args) != 2:
+            raise self._fail(f"claim off_target: {output!r} is not an output activation such as a[out,1]")
+        target = Ref("y", (node.args[1],), node.keywords)
+        return self._claim("off_target", (output,), says, (target,))
+
+    def pushed(self, gradient: str, says: str | None = None) -> str:
+        """What one gradient-descent step does to a quantity with this gradient: "pushed down", "pushed up"."""
+        return self._claim("pushed", (gradient,), says)
+
+    def cancel(self, *terms: str, says: str | None = None) -> str:
+        """Terms of a sum: "nearly cancel", "partly cancel" or "add up"."""
+        if len(terms) < 2:
+            raise self._fail("claim cancel needs two terms or more")
+        return self._claim("cancel", terms, says)
+
+    def zero(self, term: str, says: str | None = None) -> str:
+        """ "is zero" or "is not zero"."""
+        return self._claim("zero", (term,), says)
+
+    def compare(self, first: str, second: str, says: str | None = None) -> str:
+        """ "larger than", "smaller than" or "equal to"."""
+        return self._claim("compare", (first, second), says)
+
+    def kink(self, pre_activation: str, says: str | None = None) -> str:
+        """A ReLU-type unit against the gradient check's step: on, within a step of, or away from its kink."""
+        return self._claim("kink", (pre_activation,), says, (Ref("step", ()),))
+
+    def verdict(
+        self, layer: str | None = None, *index: int, network: str | None = None, says: str | None = None
+    ) -> str:
+        """What the gradient check says of one parameter (``layer`` and its indices), of a layer's
+        largest relative error, or of the network's, by the rule of thumb: at a kink, it says nothing."""
+        keywords = (("network", network),) if network else ()
+        if layer is None:
+            if index:
+                raise self._fail("claim verdict: a parameter's indices need its layer")
+            error, kinks = Ref("max_rel_err", (), keywords), Ref("kinks", (), keywords)
+        elif index:
+            error, kinks = Ref("rel_err", (layer, *index), keywords), Ref("kinks", (layer, *index), keywords)
+        else:
+            error = Ref("max_rel_err", (), (*keywords, ("layer", layer)))
+            kinks = Ref("kinks", (layer,), keywords)
+        return self._claim("verdict", (), says, (error, kinks))
+
+    def passes(self, *networks: str, says: str | None = None) -> str:
+        """Whether the gradient check reads "right" on every one of these networks."""
+        if not networks:
+            raise self._fail("claim passes needs the networks it speaks of")
+        terms: tuple[Node, ...] = ()
+        for network in networks:
+            terms += (Ref("max_rel_err", (), (("network", network),)), Ref("kinks", (), (("network", network),)))
+        return self._claim("passes", (), says, terms)
+
+    def theorem(self, name: str) -> str:
+        """A general statement of the prose, proved by the build (``generator.theorems``); prints nothing."""
+        if name not in THEOREMS:
+            raise self._fail(f"no theorem called {name!r} (theorems: {', '.join(sorted(THEOREMS))})")
+        if name not in self.theorems:
+            self.theorems.append(name)
+        return ""

@@ -1,0 +1,132 @@
+"""General statements the prose makes, each tied to a proof the build runs (invariant 10).
+
+A template that states something general ("the relative error is at most two", "the central
+difference is wrong in proportion to the step squared") names the statement:
+``<< theorem("relative_error_at_most_two") >>``. The build runs its proof, a short SymPy argument,
+and fails if it does not go through; the verification appendix lists every statement proved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+from generator import gradcheck
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """A statement (LaTeX, for the verification appendix) and the proof that checks it (returns what
+    fails, or None). A statement is the code's own text: its numerals are the theorem's, not values."""
+
+    name: str
+    statement: str
+    proof: Callable[[], str | None]
+
+
+def _relative_error_at_most_two() -> str | None:
+    """|a - b| / max(|a|, |b|) <= 2, attained at b = -a: with M = max(|a|, |b|) > 0 write a = M s,
+    b = M u where one of s, u is +1 or -1 and the other lies in [-1, 1]; the ratio is |s - u|."""
+    u = sp.Symbol("u", real=True)
+    interval = sp.Interval(-1, 1)
+    largest = max(sp.calculus.util.maximum(sp.Abs(s - u), u, interval) for s in (1, -1))
+    if largest != 2:
+        return f"the largest relative error found is {largest}, not 2"
+    a = sp.Symbol("a", positive=True)
+    if sp.simplify(sp.Abs(a - (-a)) / sp.Max(sp.Abs(a), sp.Abs(-a))) != 2:
+        return "b = -a does not attain 2"
+    return None
+
+
+def _difference_order(points: tuple[int, int], divisor: int, order: int) -> Callable[[], str | None]:
+    """The difference quotient (J(x + p h) - J(x + q h)) / (divisor h) of any smooth J differs from
+    J'(x) by a term of order h**order, and by no term of lower order."""
+
+    def proof() -> str | None:
+        x, h = sp.symbols("x h")
+        J = sp.Function("J")
+        expansion = sum(
+            sp.diff(J(x), x, n) * (points[0] ** n - points[1] ** n) * h**n / sp.factorial(n) for n in range(order + 2)
+        )
+        error = sp.expand(expansion / (divisor * h) - sp.diff(J(x), x))
+        lowest = min((term.as_coeff_exponent(h)[1] for term in sp.Add.make_args(error)), default=None)
+        if lowest != order:
+            return f"the quotient's error has lowest order h**{lowest}, not h**{order}"
+        return None
+
+    return proof
+
+
+def _best_step() -> str | None:
+    """Truncation a h**2 plus round-off b eps / h (a, b, eps > 0) is least at h = (b eps / 2a)**(1/3),
+    a cube root of eps, where it is a constant times eps**(2/3)."""
+    a, b, eps, h = sp.symbols("a b epsilon h", positive=True)
+    error = a * h**2 + b * eps / h
+    critical = sp.solve(sp.diff(error, h), h)
+    if len(critical) != 1:
+        return f"the error has {len(critical)} critical steps, not one"
+    (best,) = critical
+    if sp.simplify(sp.diff(error, h, 2).subs(h, best)).is_positive is not True:
+        return "the critical step is not a minimum"
+    if sp.simplify(best / sp.cbrt(eps)).has(eps):
+        return f"the best step {best} is not a constant times the cube root of eps"
+    if sp.simplify(error.subs(h, best) / eps ** sp.Rational(2, 3)).has(eps):
+        return "the least error is not a constant times eps**(2/3)"
+    return None
+
+
+def _precision_against_thresholds() -> str | None:
+    """eps**(2/3), the best attainable relative error, against the rule of thumb's first threshold:
+    far below it in double precision (eps = 2**-52), above it in single precision (eps = 2**-23)."""
+    first = sp.nsimplify(gradcheck.VERDICTS[0][0])
+    double, single = sp.Integer(2) ** sp.Rational(-104, 3), sp.Integer(2) ** sp.Rational(-46, 3)
+    if not double * 1000 < first:
+        return f"in double precision eps**(2/3) = {sp.N(double, 3)} is not far below {first}"
+    if not single > first:
+        return f"in single precision eps**(2/3) = {sp.N(single, 3)} is not above {first}"
+    return None
+
+
+THEOREMS: dict[str, Theorem] = {
+    t.name: t
+    for t in (
+        Theorem(
+            "relative_error_at_most_two",
+            r"The relative error $\lvert a - b\rvert / \max(\lvert a\rvert, \lvert b\rvert)$ of two "
+            r"numbers not both zero is at most two, and equals two when $b = -a$.",
+            _relative_error_at_most_two,
+        ),
+        Theorem(
+            "central_difference_order_two",
+            r"The central difference $(J(x + h) - J(x - h)) / 2h$ differs from $J'(x)$ by a term of "
+            r"order $h^{2}$.",
+            _difference_order((1, -1), 2, 2),
+        ),
+        Theorem(
+            "forward_difference_order_one",
+            r"The forward difference $(J(x + h) - J(x)) / h$ differs from $J'(x)$ by a term of order $h$.",
+            _difference_order((1, 0), 1, 1),
+        ),
+        Theorem(
+            "best_step_cube_root",
+            r"A truncation error of order $h^{2}$ plus a round-off error of order $\varepsilon / h$ is least "
+            r"for a step near the cube root of $\varepsilon$, where both are of the order of "
+            r"$\varepsilon^{2/3}$.",
+            _best_step,
+        ),
+        Theorem(
+            "precision_against_thresholds",
+            r"The best attainable relative error, $\varepsilon^{2/3}$, lies more than a thousand times "
+            r"below the rule of thumb's first threshold in double precision ($\varepsilon = 2^{-52}$), "
+            r"and above it in single precision ($\varepsilon = 2^{-23}$).",
+            _precision_against_thresholds,
+        ),
+    )
+}
+
+
+def prove(name: str) -> str | None:
+    """Run the proof of theorem ``name``: what fails, or None."""
+    return THEOREMS[name].proof()
