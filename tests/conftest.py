@@ -45,8 +45,8 @@ def shown_in_every_profile() -> set[str]:
         specs = load_chapters(project)
         notation = load_notation(project.notation_file)
         computations = compute_chapters(specs, core, lambda line: None)
-        rendered, _, shell = render_chapters(project, specs, computations, notation, lambda line: None)
-        shown |= {name for chapter in rendered for name in chapter.formulas} | set(shell)
+        rendered, shell = render_chapters(project, specs, computations, notation, lambda line: None)
+        shown |= {name for chapter in rendered for name in chapter.formulas} | set(shell.formulas)
     return shown
 
 

@@ -67,4 +67,4 @@ def verify_tampered(project: Project, rendered, matches, text: str) -> list:
     tampered = dataclasses.replace(
         rendered, marked=marked, ledger=dataclasses.replace(rendered.ledger, entries=entries)
     )
-    return verify_chapter(tampered, load_notation(project.notation_file).structural_arguments())
+    return verify_chapter(tampered, load_notation(project.notation_file))

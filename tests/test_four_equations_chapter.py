@@ -27,8 +27,8 @@ def test_bias_gradient_is_the_column_sum_of_the_errors(rendered, layer: str, uni
 def test_operation_counts_follow_the_layer_sizes(rendered) -> None:
     """3-4-4-2: forward 12 + 16 + 8 = 36, backward 36 + 16 + 8 = 60, 46 parameters, 92 passes."""
     tex = " ".join(rendered.tex.split())
-    assert "forward pass takes $36$ multiply-adds and the backward pass $60$" in tex
-    assert "each of its $46$ parameters: $92$ forward passes" in tex
+    assert r"forward pass takes \num{36} multiply-adds and the backward pass \num{60}" in tex
+    assert r"each of its \num{46} parameters: \num{92} forward passes" in tex
 
 
 def test_every_one_of_the_four_equations_is_shown(rendered) -> None:

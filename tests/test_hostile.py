@@ -168,13 +168,9 @@ CASES: dict[str, Case] = {
         "learning_rate = 0.1", "learning_rate = 0.0", "training.learning_rate", "must be positive"
     ),
     "hand decimals negative": spec("hand_decimals = 2", "hand_decimals = -1", "training.hand_decimals", "out of range"),
-    "unknown precision kind": spec(
-        "preactivation = 2", "preactivatoin = 2", "precision.preactivatoin", "unknown quantity kind"
-    ),
-    "precision too fine": spec("preactivation = 2", "preactivation = 13", "precision.preactivation", "out of range"),
-    "precision a float": spec(
-        "preactivation = 2", "preactivation = 2.5", "precision.preactivation", "expected a whole number"
-    ),
+    "unknown precision kind": spec("\nweight = 2", "\nwieght = 2", "precision.wieght", "unknown quantity kind"),
+    "precision too fine": spec("\nweight = 2", "\nweight = 13", "precision.weight", "out of range"),
+    "precision a float": spec("\nweight = 2", "\nweight = 2.5", "precision.weight", "expected a whole number"),
     "bce target above one": Case(
         replace("chapters/gradient-checking.toml", "targets = [[1]]", "targets = [[2]]"),
         ("chapters/gradient-checking.toml", ": data.targets[0][0]: ", "is a probability"),
@@ -195,7 +191,9 @@ CASES: dict[str, Case] = {
     "template syntax error": template_line("<% if %>", "template syntax"),
     "division by zero in a template": template_line("<< 1 // 0 >>", "ZeroDivisionError"),
     "missing include": template_line('<% include "nope.tex.j2" %>', "template not found: nope.tex.j2"),
-    "missing macro": template_line('<% from "macros.tex.j2" import nope %><< nope() >>', "nope"),
+    "import from a missing template": template_line(
+        '<% from "macros.tex.j2" import nope %><< nope() >>', "template not found: macros.tex.j2"
+    ),
     "undefined variable": template_line("<< no_such_variable >>", "'no_such_variable' is undefined"),
     "unknown ledger call": template_line("<< v.dz('hid', 1) >>", "v.dz is not a value the ledger knows"),
     "unit out of range": template_line("<< v.z('hid', 3) >>", "there is no unit in layer 'hid' 3: it has 2"),

@@ -41,10 +41,10 @@ def test_wrong_number_in_the_ledger_is_named(project, worked_spec) -> None:
     target = Quantity("activation_gradient", "out", 1, (1,))
     index = next(i for i, e in enumerate(chapter.ledger.entries) if e.quantity == target)
     entry = chapter.ledger.entries[index]
-    chapter.ledger.entries[index] = dataclasses.replace(entry, text="0.61")
-    message = "\n".join(map(str, verify_chapter(chapter, notation.structural_arguments())))
-    assert "chapter worked-example: activation_gradient[out]_1 (example 1): printed 0.61, exact 0.59718" in message
-    assert "the ledger records the text '0.61', which the chapter's LaTeX does not print" in message
+    chapter.ledger.entries[index] = dataclasses.replace(entry, text="0.61000")
+    message = "\n".join(map(str, verify_chapter(chapter, notation)))
+    assert "chapter worked-example: activation_gradient[out]_1 (example 1): printed 0.61000, exact 0.59718" in message
+    assert "the ledger records the text '0.61000', which the chapter's LaTeX does not print" in message
     assert f"({entry.template}:{entry.line})" in message
 
 
@@ -56,18 +56,18 @@ def test_weight_changed_in_the_spec_without_recomputing_is_caught(project, worke
     current = dataclasses.replace(
         worked_spec, layers=(hid, dataclasses.replace(out, weights=(changed_row, out.weights[1])))
     )
-    failures = verify_chapter(dataclasses.replace(chapter, spec=current), notation.structural_arguments())
+    failures = verify_chapter(dataclasses.replace(chapter, spec=current), notation)
     messages = "\n".join(map(str, failures))
     assert "weight[out]_1,1: printed -1.40, exact -1.30" in messages
-    assert "preactivation[out]_1 (example 1): printed -0.85, exact -0.793" in messages
+    assert "preactivation[out]_1 (example 1): printed -0.8540, exact -0.793" in messages
 
 
 def test_numeral_typed_into_a_template_is_named(project_copy, worked_spec) -> None:
     """A number typed into a template's maths fails the scan, naming template file and line."""
     template = project_copy.templates / "chapters" / "worked_example.tex.j2"
     lines = template.read_text().splitlines()
-    number = next(i for i, line in enumerate(lines) if r"$\lrate = << v.lr() >>$" in line)
-    lines[number] = lines[number].replace("<< v.lr() >>", "0.1")
+    number = next(i for i, line in enumerate(lines) if r"$<< v.eq.lr() >>$" in line)
+    lines[number] = lines[number].replace("<< v.eq.lr() >>", "0.1")
     template.write_text("\n".join(lines) + "\n")
     with pytest.raises(CheckFailed) as failed:
         check(project_copy, load_chapters(project_copy), QUIET)
@@ -125,8 +125,8 @@ def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
 MUTATED_PROJECTS = {
     "template": (
         "templates/chapters/worked_example.tex.j2",
-        r"$\lrate = << v.lr() >>$",
-        r"$\lrate = 0.1$",
+        r"$<< v.eq.lr() >>$",
+        r"$0.1$",
         "numeral '0.1' typed into maths",
     ),
     "core": ("generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)", "error[out]_1 (example 1): printed"),

@@ -69,7 +69,7 @@ def test_a_quantity_stored_transposed_has_its_bare_symbol_as_its_transpose() -> 
     assert note002.display("PreactT", ("l",)) == r"Z^{[\mathrm{l}]}"
     assert note002.display("Preact", ("l",)) == r"\bigl(Z^{[\mathrm{l}]}\bigr)^{\top}"
     assert default.display("PreactT", ("l",)) == r"\bigl(Z^{(\mathrm{l})}\bigr)^{\top}"
-    assert default.display("onesT", ()) == r"{\mathbf{1}}^{\top}"
+    assert default.display("onesT", ()) == r"{\onevector}^{\top}"
     assert {"weight", "Preact", "Act", "Err", "Inputs", "Targets"} == note002.stored_transposed
     assert not default.stored_transposed
 
@@ -154,21 +154,23 @@ def test_the_layout_names_the_profiles_own_matrices_and_shapes() -> None:
     assert (default.example, default.unit, default.into) == ("row", "column", "row")
 
 
-def test_a_matrix_of_numbers_prints_transposed_where_the_profile_stores_it() -> None:
-    """own_pmatrix lays entry (i, j) of the book's matrix at (j, i) when the profile stores it transposed."""
-    from generator.render import make_environment
+def test_a_matrix_of_numbers_prints_transposed_where_the_profile_stores_it(project) -> None:
+    """v.matrix lays entry (k, t) of the book's weights at (t, k) where the profile stores them transposed."""
+    from generator.build import compute_chapters, select
+    from generator.render import make_environment, render_chapter
 
-    template = make_environment(ROOT / "templates").from_string(
-        '<% from "macros.tex.j2" import own_pmatrix %>'
-        "<% call(i, j) own_pmatrix(flipped, [1, 2, 3], [1, 2]) %>a<< idx(i) >><< idx(j) >><% endcall %>"
-    )
+    def output_weights(profile: str) -> list[str]:
+        chosen = Project(project.root, profile)
+        spec = select(load_chapters(chosen), "worked-example")
+        (computation,) = compute_chapters([spec], core, lambda line: None)
+        env = make_environment(chosen.templates)
+        tex = render_chapter(env, spec, computation, load_notation(chosen.notation_file)).tex
+        start = tex.index("\\begin{pmatrix}\n\\num{-1.40}") + len("\\begin{pmatrix}\n")
+        block = tex[start : tex.index("\n\\end{pmatrix}", start)]
+        return [" ".join(line.split()) for line in block.splitlines()]
 
-    def rows(flipped: bool) -> list[str]:
-        body = provenance.strip(template.render(flipped=flipped))
-        return [" ".join(line.split()) for line in body.splitlines() if "&" in line]
-
-    assert rows(False) == [r"a11 & a12 \\", r"a21 & a22 \\", "a31 & a32"]
-    assert rows(True) == [r"a11 & a21 & a31 \\", "a12 & a22 & a32"]
+    assert output_weights("default") == [r"\num{-1.40} & \num{0.35} \\", r"\num{-0.81} & \num{0.62}"]
+    assert output_weights("note002") == [r"\num{-1.40} & \num{-0.81} \\", r"\num{0.35} & \num{0.62}"]
 
 
 def test_a_difference_of_own_matrices_prints_transposed_as_a_whole() -> None:

@@ -88,8 +88,8 @@ def test_a_verification_that_raises_is_a_failure_naming_its_chapter(project, mon
         raise RuntimeError(f"oracle broke on {chapter.spec.name}")
 
     monkeypatch.setattr(verify, "verify_ledger", broken)
-    structural = load_notation(project.notation_file).structural_arguments()
-    (failure,) = verify.verify_book(rendered, "", (), structural, None, 2).failures
+    notation = load_notation(project.notation_file)
+    (failure,) = verify.verify_book(rendered, verify.Shell(), notation, None, 2).failures
     assert failure.chapter == "linear-layer"
     assert "internal error while checking ledger linear-layer: RuntimeError: oracle broke on linear-layer" in str(
         failure

@@ -41,8 +41,8 @@ MALFORMED_SPECS = [
     ("[[0.42, 0.19]", '[["a", 0.19]', "network.layers[0].weights[0][0]", "expected a number"),
     ("[[0.42, 0.19]", "[[nan, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
     ("[[0.42, 0.19]", "[[inf, 0.19]", "network.layers[0].weights[0][0]", "expected a finite number"),
-    ("preactivation = 2", "preactivation = 13", "precision.preactivation", "out of range"),
-    ("preactivation = 2", "preactivatoin = 2", "precision.preactivatoin", "unknown quantity kind"),
+    ("\nweight = 2", "\nweight = 13", "precision.weight", "out of range"),
+    ("\nweight = 2", "\nwieght = 2", "precision.wieght", "unknown quantity kind"),
     ("learning_rate = 0.1", "learning_rate = -0.1", "training.learning_rate", "must be positive"),
 ]
 

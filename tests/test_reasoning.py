@@ -1,0 +1,471 @@
+"""What the page says is checked, not only the values it prints: steps, claims, closure, labels,
+theorems and the scan of prose. Each class of slip is a mutation that must fail the build."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from generator import closure, gradcheck, ledger, steps, theorems
+from generator.build import CheckFailed, Project, check, compute_chapters, load_chapters, select
+from generator.claims import RULES
+from generator.ledger import Entry, Ledger
+from generator.notation import load_notation
+from generator.quantities import Quantity
+from generator.render import make_environment, render_chapter
+from generator.spec import SpecError
+from generator.tex import RenderError
+from generator.verify import check_closed, check_entry, check_printed, check_steps, scan_failures, verify_ledger
+
+QUIET = lambda line: None  # noqa: E731
+
+
+def render(project: Project, name: str):
+    """Chapter ``name`` of ``project`` rendered with the core's numbers (no checks run)."""
+    spec = select(load_chapters(project), name)
+    (computation,) = compute_chapters([spec], __import__("generator").core, QUIET)
+    notation = load_notation(project.notation_file)
+    return render_chapter(make_environment(project.templates), spec, computation, notation), notation
+
+
+def cheap_failures(rendered, notation) -> list[str]:
+    """Every check of a chapter that needs no oracle: texts on the page, steps, closure and the scan."""
+    found = check_printed(rendered) + check_steps(rendered) + check_closed(rendered)
+    found += scan_failures(
+        rendered.spec.name, rendered.marked, notation.structural_arguments(), notation.quantity_macros()
+    )
+    return [str(f) for f in found]
+
+
+def edit(project: Project, template: str, old: str, new: str) -> None:
+    """Replace ``old`` (which must occur) by ``new`` in a chapter template of ``project``."""
+    path = project.templates / "chapters" / template
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {template}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def failures_of(project: Project, name: str) -> str:
+    """The build's failures for chapter ``name`` (the build must fail)."""
+    with pytest.raises(CheckFailed) as caught:
+        check(project, [select(load_chapters(project), name)], QUIET)
+    return "\n".join(map(str, caught.value.failures))
+
+
+WORKED = "worked_example.tex.j2"
+
+# --------------------------------------------------------------------------- every step reproduces
+
+
+@pytest.mark.parametrize("profile", ["default", "note002"])
+def test_every_displayed_step_reproduces_from_its_printed_operands(project, profile) -> None:
+    """Every step of every chapter gives its printed result from its printed operands, or says ≈ on the page."""
+    project = Project(project.root, profile)
+    count = 0
+    for spec in load_chapters(project):
+        rendered, _ = render(project, spec.name)
+        for step in rendered.steps:
+            count += 1
+            printed = {ref: Decimal(e.text) for ref, e in zip(steps.refs(step.expression), step.operands, strict=True)}
+            value = steps.evaluate(step.expression, printed.__getitem__)
+            reproduces = ledger.format_fixed(value, step.result.decimals) == step.result.text
+            assert reproduces != step.unrounded, f"{spec.name}: {step.text}"
+            if step.unrounded:
+                assert r"\approx" in rendered.tex
+    assert count >= 20  # every chapter with a worked example shows steps
+
+
+def test_chapter_one_reproduces_every_digit_without_approximation(project) -> None:
+    """Chapter 1 declares no step unrounded: a pencil reproduces every printed digit."""
+    rendered, _ = render(project, "worked-example")
+    assert rendered.steps and not any(step.unrounded for step in rendered.steps)
+    assert r"\approx" not in rendered.tex
+
+
+# --------------------------------------------------------------------------- the classes of slip
+
+
+def test_a_step_that_does_not_reproduce_fails(project_copy) -> None:
+    """A step whose operands are printed with too few digits to give its result fails the build."""
+    toml = project_copy.chapters / "worked-example.toml"
+    text = toml.read_text(encoding="utf-8").replace(
+        "activation_derivative = {hid = 0, out = 5}", "activation_derivative = {hid = 0, out = 2}"
+    )
+    toml.write_text(text, encoding="utf-8")
+    rendered, notation = render(project_copy, "worked-example")
+    message = "\n".join(cheap_failures(rendered, notation))
+    assert "step 'dA[out,1] * gprime[out,1] = delta[out,1]': the printed operands give" in message
+    assert "print the operands with more digits, or declare the step unrounded" in message
+
+
+def test_a_step_declared_unrounded_that_reproduces_fails(project_copy) -> None:
+    """Declaring a step unrounded when its printed operands do give its result is refused."""
+    edit(
+        project_copy,
+        WORKED,
+        '<< v.step("dA[out,1] * gprime[out,1] = delta[out,1]") >>',
+        '<< v.step("dA[out,1] * gprime[out,1] = delta[out,1]", unrounded=true) >>',
+    )
+    rendered, notation = render(project_copy, "worked-example")
+    assert r"\approx" in rendered.tex and r"\footnote" in rendered.tex
+    assert any(
+        "declared from unrounded values, but its printed operands give" in f for f in cheap_failures(rendered, notation)
+    )
+
+
+def test_a_step_with_the_wrong_weight_does_not_compute_its_result(project_copy) -> None:
+    """A printed sum that uses the wrong weight fails against the exact values, naming the step."""
+    edit(project_copy, WORKED, "delta[out,2] * W[out,2,1] = dA[hid,1]", "delta[out,2] * W[out,2,2] = dA[hid,1]")
+    message = failures_of(project_copy, "worked-example")
+    assert "step 'delta[out,1] * W[out,1,1] + delta[out,2] * W[out,2,2] = dA[hid,1]'" in message
+
+
+def test_a_value_under_the_label_of_another_quantity_fails(project_copy) -> None:
+    """A table cell printing one weight's value in the row of another is caught by the labels."""
+    edit(project_copy, WORKED, "$<< v.W(layer.name, k, t) >>$", "$<< v.W(layer.name, t, k) >>$")
+    rendered, notation = render(project_copy, "worked-example")
+    assert any(
+        "stands under a row or column label that names another quantity" in f
+        for f in cheap_failures(rendered, notation)
+    )
+
+
+def test_a_bare_value_outside_a_labelled_table_fails(project_copy) -> None:
+    """A value printed without its symbol in prose is refused: it must come with its symbol."""
+    edit(
+        project_copy,
+        WORKED,
+        "With these outputs the loss",
+        'The weight is $<< v.W("out", 1, 1) >>$. With these outputs the loss',
+    )
+    rendered, notation = render(project_copy, "worked-example")
+    assert any("printed without its symbol" in f for f in cheap_failures(rendered, notation))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        r"$\pd{\cost}{\weightentry{out}{k}{t}} = \errentry{out}{k}\, \actentry{hid}{t}$",  # no numeral at all
+        r"$\weightentry{out}{1}{1} < \weightentry{out}{2}{1}$",
+        r"$\cost \approx \lrate$",
+    ],
+)
+def test_a_relation_typed_by_hand_fails(project_copy, typed) -> None:
+    """A hand-typed relation between the network's symbols is refused, digits or not."""
+    edit(project_copy, WORKED, "With these outputs the loss", f"{typed} With these outputs the loss")
+    rendered, notation = render(project_copy, "worked-example")
+    assert any("a relation typed by hand" in f for f in cheap_failures(rendered, notation))
+
+
+def test_a_wrong_formula_cannot_be_shown_as_a_result(project_copy) -> None:
+    """formula() refuses a formula marked wrong; mistake() outside a mistakes box fails the scan."""
+    edit(
+        project_copy,
+        "softmax_cross_entropy.tex.j2",
+        '<< formula("net_dA1") >>',
+        '<< formula("wrong_net_dA1_missing_sum") >>',
+    )
+    with pytest.raises(RenderError, match="is marked wrong: show it with mistake"):
+        render(project_copy, "softmax-cross-entropy")
+    edit(
+        project_copy,
+        "softmax_cross_entropy.tex.j2",
+        '<< formula("wrong_net_dA1_missing_sum") >>',
+        '<< mistake("wrong_net_dA1_missing_sum") >>',
+    )
+    rendered, notation = render(project_copy, "softmax-cross-entropy")
+    assert any("a formula marked wrong shown outside a mistakes box" in f for f in cheap_failures(rendered, notation))
+
+
+def test_a_formula_about_another_network_is_refused(project_copy) -> None:
+    """A chapter shows only formulas about its own network: the ReLU chapter cannot show tanh's slope."""
+    edit(project_copy, WORKED, '<< formula("relu_derivative") >>', '<< formula("tanh_derivative") >>')
+    with pytest.raises(RenderError, match="tanh_derivative.*which this chapter's network does not have"):
+        render(project_copy, "worked-example")
+
+
+def test_every_rule_is_checked() -> None:
+    """No formula is exempt: the SGD update is verified, and a wrong sign in it fails its check."""
+    from generator import core
+    from generator.formulas import FORMULAS, get_formula, verify_formula
+
+    assert all(not hasattr(get_formula(name), "checked") for name in FORMULAS)
+    update = get_formula("sgd_update")
+    assert verify_formula(update, core) == []
+    from generator.formulas.language import Add
+
+    step = update.chain[0]
+    flipped = dataclasses.replace(update, name="sgd_update_flipped", chain=(Add(step.left, step.right.operand),))
+    assert verify_formula(flipped, core)
+
+
+def test_a_constant_typed_into_the_conventions_fails(project_copy) -> None:
+    """A convention's constant typed by hand is a digit outside the ledger: the scan refuses it."""
+    path = project_copy.templates / "conventions.tex.j2"
+    path.write_text(path.read_text(encoding="utf-8").replace('<< constant("log_floor") >>', "$-100$"), encoding="utf-8")
+    with pytest.raises(CheckFailed) as caught:
+        check(project_copy, load_chapters(project_copy)[:1], QUIET)
+    assert "numeral '100' typed into" in "\n".join(map(str, caught.value.failures))
+
+
+def test_a_core_constant_that_disagrees_with_the_oracle_fails(project_copy, monkeypatch) -> None:
+    """The Conventions' constants go through the ledger and are compared with the oracle's own."""
+    from generator import core
+
+    monkeypatch.setattr(core, "LOG_FLOOR", -50.0)
+    with pytest.raises(CheckFailed) as caught:
+        check(project_copy, load_chapters(project_copy)[:1], QUIET)
+    assert "constant log_floor: printed -50, exact -100" in "\n".join(map(str, caught.value.failures))
+
+
+def test_an_extra_printed_digit_fails() -> None:
+    """The printed text fixes the tolerance: one digit more than the spec's precision is refused."""
+    quantity = Quantity("error", "out", 1, (1,))
+    entry = Entry(quantity, 0.125075, "0.12508", 4, "t.j2", 7)
+    problem = check_entry(entry, Decimal("0.1250750"))
+    assert problem is not None and "with 5 decimal(s), but the spec's precision for error is 4" in problem
+    assert check_entry(dataclasses.replace(entry, text="0.1251"), Decimal("0.1250750")) is None
+
+
+def test_a_digit_typed_into_prose_fails(project_copy) -> None:
+    """A numeral in the prose, not only in maths or tables, is a violation naming template and line."""
+    edit(project_copy, WORKED, "we carry out one complete training step", "we carry out 1 complete training step")
+    rendered, notation = render(project_copy, "worked-example")
+    assert any(
+        f.startswith("chapter worked-example: chapters/worked_example.tex.j2:")
+        and "numeral '1' typed into the text" in f
+        for f in cheap_failures(rendered, notation)
+    )
+
+
+def test_a_count_printed_by_hand_in_a_section_title_fails(project_copy) -> None:
+    """The network's name in prose must come from its spec: "a 3-4-4-2 network" typed by hand fails."""
+    edit(project_copy, "four_equations.tex.j2", r"a << network.name >> network}", r"a 3--4--4--2 network}")
+    rendered, notation = render(project_copy, "four-equations")
+    assert any("numeral '3' typed into the text" in f for f in cheap_failures(rendered, notation))
+
+
+# --------------------------------------------------------------------------- claims
+
+
+CLAIMS = [
+    ('claim.sign("z[hid,2]")', 'claim.sign("z[hid,2]", says="positive")'),
+    ('claim.off_target("a[out,1]")', 'claim.off_target("a[out,1]", says="too small")'),
+    ('claim.pushed("dA[out,1]")', 'claim.pushed("dA[out,1]", says="pushed up")'),
+    (
+        'claim.cancel("delta[out,1] * W[out,1,1]", "delta[out,2] * W[out,2,1]")',
+        'claim.cancel("delta[out,1] * W[out,1,1]", "delta[out,2] * W[out,2,1]", says="add up")',
+    ),
+    ('claim.zero("dA[hid,2]")', 'claim.zero("dA[hid,2]", says="is zero")'),
+]
+
+
+@pytest.mark.parametrize(("claim", "forced"), CLAIMS)
+def test_a_template_cannot_force_words_its_values_do_not_support(project_copy, claim, forced) -> None:
+    """A claim whose words the template insists on fails when the values give other words."""
+    edit(project_copy, WORKED, claim, forced)
+    with pytest.raises(RenderError, match="the template says .* the values give"):
+        render(project_copy, "worked-example")
+
+
+@pytest.mark.parametrize(
+    ("template", "chapter", "claim", "forced"),
+    [
+        (
+            "gradient_checking.tex.j2",
+            "gradient-checking",
+            'claim.kink("z[hid,1]")',
+            'claim.kink("z[hid,1]", says="is away from its kink")',
+        ),
+        ("gradient_checking.tex.j2", "gradient-checking", 'claim.verdict("out")', 'claim.verdict("out", says="wrong")'),
+        (
+            "matrix_form.tex.j2",
+            "matrix-form",
+            '<< claim.compare("count[units,hid]", "count[units,out]") >> the output',
+            '<< claim.compare("count[units,hid]", "count[units,out]", says="larger than") >> the output',
+        ),
+    ],
+)
+def test_false_claims_of_every_kind_fail(project_copy, template, chapter, claim, forced) -> None:
+    """Kink, verdict and comparison claims refuse words their values do not give, like the others."""
+    edit(project_copy, template, claim, forced)
+    with pytest.raises(RenderError, match="the template says"):
+        render(project_copy, chapter)
+
+
+def test_claims_are_decided_again_by_the_oracle(project) -> None:
+    """A claim whose recorded words differ from what the exact values give fails the ledger's check."""
+    rendered, _ = render(project, "worked-example")
+    claim = next(c for c in rendered.claims if c.rule == "off_target")
+    lying = dataclasses.replace(claim, words="too small" if claim.words == "too large" else "too large")
+    failures = verify_ledger(dataclasses.replace(rendered, claims=(lying,)))
+    assert any(f"claim off_target: the page says {lying.words!r}" in str(f) for f in failures)
+
+
+def test_every_claim_rule_is_exercised_by_the_book(project) -> None:
+    """Each rule of claims is used somewhere in the book, so a false claim of each kind would be seen."""
+    used = set()
+    for spec in load_chapters(project):
+        rendered, _ = render(project, spec.name)
+        used |= {c.rule for c in rendered.claims}
+    assert used >= {"sign", "off_target", "pushed", "cancel", "zero", "compare", "kink", "verdict", "passes"}
+    assert set(RULES) == used
+
+
+def test_the_gradient_check_reports_a_kink_not_a_wrong_gradient(project) -> None:
+    """A parameter whose central difference straddles a kink is reported as such, never as "wrong"."""
+    rendered, _ = render(project, "gradient-checking")
+    verdicts = [c for c in rendered.claims if c.rule == "verdict" and len(c.terms) == 2 and "rel_err" in c.terms[0]]
+    at_kink = [c for c in verdicts if c.words == gradcheck.AT_A_KINK]
+    assert len(at_kink) == 3 and not any(c.words == "wrong" for c in verdicts)
+    assert gradcheck.verdict(1.0, kinks=1) == gradcheck.AT_A_KINK and gradcheck.verdict(1.0) == "wrong"
+
+
+# --------------------------------------------------------------------------- theorems
+
+
+def test_every_theorem_of_the_prose_is_proved() -> None:
+    """The general statements the book makes each have a proof that goes through."""
+    assert {name: theorems.prove(name) for name in theorems.THEOREMS} == dict.fromkeys(theorems.THEOREMS)
+
+
+def test_a_false_bound_on_the_relative_error_is_not_proved(monkeypatch) -> None:
+    """The proof of "at most two" fails when the bound it checks is wrong (the note's "at most one")."""
+    import sympy as sp
+
+    monkeypatch.setattr(sp.calculus.util, "maximum", lambda expr, symbol, domain: sp.Integer(1))
+    assert theorems.prove("relative_error_at_most_two") is not None
+
+
+def test_an_unknown_theorem_fails_the_render(project_copy) -> None:
+    """A template that names a statement no proof backs is refused."""
+    edit(
+        project_copy,
+        "gradient_checking.tex.j2",
+        'theorem("relative_error_at_most_two")',
+        'theorem("relative_error_at_most_one")',
+    )
+    with pytest.raises(RenderError, match="no theorem called 'relative_error_at_most_one'"):
+        render(project_copy, "gradient-checking")
+
+
+# --------------------------------------------------------------------------- closure
+
+
+def test_an_example_with_an_unprinted_operand_is_not_closed(project_copy) -> None:
+    """A worked example whose weight gradients come before the activations they need is refused."""
+    edit(
+        project_copy,
+        "four_equations.tex.j2",
+        "<< v.example_begin() >>",
+        '<< v.matrix.dW("three") >><< v.example_begin() >>',
+    )
+    edit(
+        project_copy,
+        "four_equations.tex.j2",
+        "<< v.matrix.x() >>, \\qquad",
+        "<< v.example_begin() >><< v.matrix.x() >>, \\qquad",
+    )
+    rendered, notation = render(project_copy, "four-equations")
+    assert any("is worked out in an example from" in f for f in cheap_failures(rendered, notation))
+
+
+def test_closure_names_the_missing_quantity() -> None:
+    """Unit check: a weight gradient printed in an example without its error term names that error term."""
+    from generator.spec import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parents[1] / "chapters" / "worked-example.toml")
+    ledger = Ledger("worked-example")
+    ledger.record(Quantity("activation", "hid", 1, (1,)), 0.61, 2, "t.j2", 1)
+    ledger.record(Quantity("weight_gradient", "out", None, (1, 1)), 0.0763, 4, "t.j2", 2, in_example=True)
+    ((entry, requirement),) = list(closure.unprinted(ledger.entries, spec))
+    assert entry.quantity.kind == "weight_gradient"
+    assert requirement == (Quantity("error", "out", 1, (1,)), Quantity("example_error", "out", 1, (1,)))
+
+
+# --------------------------------------------------------------------------- notation, bounds, the core
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [("W^{(2)}_{#2#3}", "digit"), ("W^{(\\layer{#1})}_{#3#2}", "order")],
+)
+def test_a_profile_body_with_a_digit_or_swapped_indices_is_refused(tmp_path, body, problem) -> None:
+    """A macro body that hides a digit, or uses its index arguments out of order, fails when the profile loads."""
+    import shutil
+
+    shutil.copy(Path(__file__).resolve().parents[1] / "notation" / "default.toml", tmp_path / "default.toml")
+    profile = tmp_path / "bad.toml"
+    profile.write_text(
+        'name = "bad"\ndescription = "A bad profile."\nextends = "default"\norientation = "output-by-input"\n'
+        f'batch = "rows"\nsource = "this book"\n[macros]\nweightentry = {{ body = \'{body}\' }}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(SpecError, match="weightentry"):
+        load_notation(profile)
+
+
+def test_a_bound_without_its_margin_fails() -> None:
+    """A printed bound must lie ten times above both the exact and the measured value."""
+    quantity = Quantity("relative_error_bound", None, None, (), None, "softmax-cross-entropy")
+    entry = Entry(quantity, 1.96e-10, "1e-9", 0, "t.j2", 3)
+    assert check_entry(entry, Decimal("1.9e-10")) is not None  # 1e-9 is not ten times 1.96e-10
+    assert check_entry(dataclasses.replace(entry, text="1e-8"), Decimal("1.9e-10")) is None
+
+
+def test_an_exception_in_the_core_is_a_check_failure_naming_chapter(project_copy, monkeypatch) -> None:
+    """A core that raises (a shape that does not fit) fails the chapter's check, with no traceback."""
+    from generator import core
+
+    def broken(a_prev, W, b):
+        raise ValueError("shapes (1,2) and (3,2) not aligned")
+
+    monkeypatch.setattr(core, "dense_forward", broken)
+    message = failures_of(project_copy, "worked-example")
+    assert message.startswith("chapter worked-example: ")
+    assert "the core raised ValueError: shapes (1,2) and (3,2) not aligned" in message
+
+
+def test_an_exception_while_printing_a_quantity_names_it(project_copy, monkeypatch) -> None:
+    """A core that fails on one quantity names the chapter, the quantity and the template line."""
+    from generator import compute as compute_module
+
+    original = compute_module.Computation.value
+
+    def failing(self, q):
+        if q.kind == "activation_derivative":
+            raise FloatingPointError("overflow in exp")
+        return original(self, q)
+
+    monkeypatch.setattr(compute_module.Computation, "value", failing)
+    message = failures_of(project_copy, "worked-example")
+    assert (
+        "chapter worked-example: activation_derivative[out]_1 (example 1): the core raised FloatingPointError"
+        in message
+    )
+    assert "chapters/worked_example.tex.j2:" in message
+
+
+# --------------------------------------------------------------------------- the three errors, fixed
+
+
+def test_note_004s_missing_sum_is_shown_with_its_counterexample(project) -> None:
+    """The note's hidden gradient gives 0.5316 where the true value is 1.0398: both from the ledger."""
+    from generator import core
+    from generator.formulas import get_formula, verify_formula
+
+    rendered, _ = render(project, "softmax-cross-entropy")
+    texts = {str(e.quantity): e.text for e in rendered.ledger.entries}
+    assert texts["formula wrong_net_dA1_missing_sum[out]_1,1 (example 1)"] == "0.5316"
+    assert texts["activation_gradient[hid]_1 (example 1)"] == "1.0398"
+    assert verify_formula(get_formula("wrong_net_dA1_missing_sum"), core) == []  # its check fails, as a mistake's must
+
+
+def test_the_relative_error_is_said_to_be_at_most_two(project) -> None:
+    """Section 7.2 states the bound two, tied to its proof, and no longer "at most one"."""
+    rendered, _ = render(project, "gradient-checking")
+    assert "relative_error_at_most_two" in rendered.theorems
+    assert "at most one" not in rendered.tex and "at most\ntwo" in rendered.tex.replace("at most two", "at most\ntwo")
