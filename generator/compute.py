@@ -198,7 +198,9 @@ class Computation:
         binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, self.value, lambda rows: np.array(rows, dtype=np.float64))
         index = dict(zip(formula.free, (i - 1 for i in q.index), strict=True))
-        return float(np.asarray(formula.chain[-1].evaluate(Env(NumpyOps(), values), index)).reshape(-1)[0])
+        functions = {"log": np.log, "exp": np.exp}  # the functions a formula's right side may apply
+        result = formula.chain[-1].evaluate(Env(NumpyOps(), values, functions), index)
+        return float(np.asarray(result).reshape(-1)[0])
 
     def _rounded(self, values: np.ndarray) -> np.ndarray:
         """The values as a reader sees them in the tables: rounded by the ledger's own rule."""

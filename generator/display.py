@@ -118,6 +118,7 @@ class Layout:
         # The weights into one neuron of the layer above: a row of W, or a column of W^T.
         self.into = "row" if notation.orientation == "output-by-input" else "column"
         self._flipped = notation.stored_transposed
+        self._reserved = notation.reserved_letters()
 
     def flipped(self, name: str) -> bool:
         """Whether the profile's own matrix is the transpose of the book's quantity ``name``."""
@@ -129,6 +130,9 @@ class Layout:
 
     def shape(self, name: str, rows: str, columns: str) -> Tex:
         """``rows \\times columns``, the shape of the book's ``name``, as the profile's own matrix has it."""
+        for size in (rows, columns):
+            if size in self._reserved:  # a size is a symbol of the notation, not a letter typed here
+                raise RenderError(*template_location(), f"shape {size!r}: write the symbol \\{self._reserved[size]}")
         if self.flipped(name):
             rows, columns = columns, rows
         return Tex(f"{rows} \\times {columns}")

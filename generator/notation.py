@@ -17,7 +17,9 @@ from generator.spec import SpecError
 MACRO_NAME = re.compile(r"^[a-zA-Z]+$")
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 PROFILE_KEYS = ("name", "description", "orientation", "batch", "source", "extends", "macros")
-MACRO_KEYS = ("args", "body", "structural", "transpose_of")
+MACRO_KEYS = ("args", "body", "structural", "transpose_of", "meaning", "shown", "listed")
+# What the profile a book starts from says of each macro, once; a profile that extends it only respells.
+MEANING_KEYS = ("meaning", "shown", "listed")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,16 @@ class Macro:
     # The profile's own symbol when the book's quantity is its transpose (body: that, transposed).
     transpose_of: str = ""
     companion: bool = False  # generated: \nameT, the transpose of \name
+    meaning: str = ""  # what the symbol stands for, with #1 ... for its arguments
+    shown: tuple[str, ...] = ()  # the arguments the list of symbols prints it with
+    listed: bool = True  # in the list of symbols (a helper such as \layer is not)
+
+    def described(self) -> str:
+        """The meaning with its arguments filled in as the list of symbols shows them (LaTeX text)."""
+        text = self.meaning
+        for position, argument in enumerate(self.shown, start=1):
+            text = text.replace(f"#{position}", f"${argument}$")
+        return text
 
 
 ORIENTATIONS = ("output-by-input", "input-by-output")
@@ -98,6 +110,16 @@ class Notation:
         """Every macro of the profile (a symbol of the book); the scan tells the structural ones apart."""
         return frozenset(m.name for m in self.macros)
 
+    def reserved_letters(self) -> dict[str, str]:
+        """Letters the book's own profile spells a symbol with, alone (``m`` for ``\\nbatch``), by letter:
+        typed by hand in mathematics, such a letter would mean something else."""
+        found = {}
+        for macro in self.macros:
+            letter = re.fullmatch(r"(?:\\mathit\{)?([A-Za-z])\}?", macro.body)
+            if letter and not macro.args and not macro.companion:
+                found[letter.group(1)] = macro.name
+        return found
+
     def structural_arguments(self) -> dict[str, tuple[int, ...]]:
         """For each macro with index arguments, the 1-based positions of those arguments."""
         return {m.name: m.structural for m in self.macros if m.structural}
@@ -149,6 +171,18 @@ def _check_body(path: Path, macro: Macro, macros: dict[str, Macro], base: Macro 
             f"{body!r} uses its arguments in the order {', '.join(f'#{n}' for n in order)}; "
             f"this profile's layout asks for {said}",
         )
+
+
+def _meaning(path: Path, field: str, entry: dict, args: int) -> tuple[str, tuple[str, ...], bool]:
+    """A macro's meaning, the arguments it is listed with and whether it is listed: all required."""
+    meaning, shown, listed = entry.get("meaning"), entry.get("shown", []), entry.get("listed", True)
+    if not isinstance(meaning, str) or not meaning.strip():
+        raise SpecError(path, f"{field}.meaning", "say what the symbol stands for (a phrase)")
+    if not isinstance(shown, list) or len(shown) != args or not all(isinstance(a, str) and a for a in shown):
+        raise SpecError(path, f"{field}.shown", f"give the {args} argument(s) the list of symbols prints it with")
+    if not isinstance(listed, bool):
+        raise SpecError(path, f"{field}.listed", "true or false")
+    return meaning.strip(), tuple(shown), listed
 
 
 def companion(name: str) -> str:
@@ -217,6 +251,11 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
             raise SpecError(path, f"{field}.body", f"unbalanced braces in {text!r}")
         if parent is not None and name not in inherited:
             raise SpecError(path, field, f"not a macro of {parent.name!r}: a profile renames symbols, it adds none")
+        said = [key for key in MEANING_KEYS if key in entry]
+        if parent is not None and said:
+            raise SpecError(
+                path, f"{field}.{said[0]}", f"the meaning of a symbol is {parent.name!r}'s: a profile only respells it"
+            )
         base_macro = inherited.get(name)
         args = entry.get("args", base_macro.args if base_macro else 0)
         if isinstance(args, bool) or not isinstance(args, int) or not 0 <= args <= 9:
@@ -228,11 +267,16 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
             isinstance(i, bool) or not isinstance(i, int) or not 1 <= i <= args for i in structural
         ):
             raise SpecError(path, f"{field}.structural", f"expected argument positions 1..{args}")
+        if base_macro is not None:
+            meaning, shown, listed = base_macro.meaning, base_macro.shown, base_macro.listed
+        else:
+            meaning, shown, listed = _meaning(path, field, entry, args)
         if "transpose_of" in entry:
             stored = entry["transpose_of"]
-            macros[name] = Macro(name, args, rf"\bigl({stored}\bigr)^{{\top}}", tuple(structural), stored)
+            body = rf"\bigl({stored}\bigr)^{{\top}}"
+            macros[name] = Macro(name, args, body, tuple(structural), stored, False, meaning, shown, listed)
         else:
-            macros[name] = Macro(name, args, entry["body"], tuple(structural))
+            macros[name] = Macro(name, args, entry["body"], tuple(structural), "", False, meaning, shown, listed)
     for macro in macros.values():
         _check_body(path, macro, macros, inherited.get(macro.name))
     for macro in list(macros.values()):

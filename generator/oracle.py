@@ -371,7 +371,8 @@ class Oracle:
         binding = bind(formula.model.name, self.spec, q.layer or "", q.example or 1)
         values = fill(binding, lambda quantity: sp.Rational(str(self.value(quantity))), sp.Matrix)
         index = dict(zip(formula.free, (i - 1 for i in q.index), strict=True))
-        result = formula.chain[-1].evaluate(Env(SympyOps(), values), index)
+        functions = {"log": sp.log, "exp": sp.exp}  # the functions a formula's right side may apply
+        result = formula.chain[-1].evaluate(Env(SympyOps(), values, functions), index)
         if isinstance(result, sp.MatrixBase):
             result = result[0, 0]
         return Decimal(str(sp.N(result, DIGITS)))

@@ -54,6 +54,7 @@ BUILTIN_STRUCTURAL = {
     "eqref": (1,),
     "pageref": (1,),
     "cite": (1,),
+    "index": (1,),
     "hspace": (1,),
     "vspace": (1,),
     "multicolumn": (1, 2),
@@ -70,10 +71,14 @@ BUILTIN_STRUCTURAL = {
     "addtocounter": (1, 2),
     "includegraphics": (1,),
 }
+# Citations: the key and the optional place in the work cited ("equation (10)") are not values.
+CITATIONS = frozenset({"cite", "parencite", "textcite"})
 # Arguments after \begin{env} that are structural: the column spec, alignat's column count.
 ENVIRONMENT_ARGUMENTS = {"tabular": 1, "tabular*": 2, "tabularx": 2, "longtable": 1, "alignat": 1, "alignat*": 1}
 _DIMENSION = re.compile(r"[0-9]*\.?[0-9]+\s*(?:pt|em|ex|cm|mm|in|bp|sp|mu|pc|dd|cc)(?![a-zA-Z])")
 _NUMERAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# A letter inside the argument of one of these is part of a word or a name, not a symbol.
+_IN_WORD_MACRO = re.compile(r"\\(?:mathrm|text|textrm|textit|operatorname|mathsf|label|ref|cref|eqref)\{[^{}$]*$")
 RELATION_CHARACTERS = "=<>"
 RELATION_MACROS = frozenset(
     {"le", "leq", "ge", "geq", "ne", "neq", "approx", "leftarrow", "gets", "in", "sim", "simeq", "equiv", "lt", "gt"}
@@ -119,7 +124,7 @@ def _arguments(text: str, start: int, count: int) -> list[tuple[int, int]]:
     i = start
     while len(spans) < count and i < len(text):
         c = text[i]
-        if c.isspace():
+        if c.isspace() or (c == "*" and i == start):  # \vspace*{...}: the star form takes the same argument
             i += 1
         elif c in "[(":
             close = "]" if c == "[" else ")"
@@ -170,10 +175,16 @@ class _Reader:
 
 
 def scan(
-    marked: str, structural: dict[str, tuple[int, ...]], quantity_macros: frozenset[str] = frozenset()
+    marked: str,
+    structural: dict[str, tuple[int, ...]],
+    quantity_macros: frozenset[str] = frozenset(),
+    reserved: dict[str, str] | None = None,
 ) -> list[Violation]:
-    """Everything typed by hand that must be generated, in a marked rendering."""
+    """Everything typed by hand that must be generated, in a marked rendering. ``reserved`` maps a
+    letter the notation spells a symbol with (``m``) to that symbol's macro (``nbatch``): typed
+    alone in mathematics, the letter would give the symbol a second meaning."""
     r = _Reader(marked, structural, quantity_macros)
+    reserved = reserved or {}
     text = r.text
     group: _Group | None = None
     math_envs = table_envs = mistake_envs = 0
@@ -250,6 +261,18 @@ def scan(
                         spans += _arguments(text, spans[0][1], ENVIRONMENT_ARGUMENTS[env])
                     for s, e in spans:
                         r.exempt[s:e] = b"\x01" * (e - s)
+            elif name in CITATIONS:  # \cite[equation~(10)]{note004}: the key and the place cited
+                end = after
+                while end < len(text) and text[end] in " [":
+                    if text[end] == "[":
+                        close = text.find("]", end)
+                        close = len(text) if close < 0 else close + 1
+                        r.exempt[end:close] = b"\x01" * (close - end)
+                        end = close
+                    else:
+                        end += 1
+                for s_, e_ in _arguments(text, end, 1):
+                    r.exempt[s_:e_] = b"\x01" * (e_ - s_)
             elif name in r.rules:
                 positions = r.rules[name]
                 for number, (s, e) in enumerate(_arguments(text, after, max(positions)), start=1):
@@ -272,6 +295,18 @@ def scan(
             continue
         if in_math and group is not None and c in RELATION_CHARACTERS and r.typed(i):
             group.relations.append(i)
+        if (
+            in_math
+            and c in reserved
+            and r.typed(i)
+            and not (text[i - 1 : i].isalpha() or text[i + 1 : i + 2].isalpha())
+            and not _IN_WORD_MACRO.search(text, max(0, i - 60), i)  # \mathrm{d}: a word, not a symbol
+        ):
+            r.report(
+                i,
+                f"the letter {c!r} typed into maths: it is the symbol \\{reserved[c]} "
+                "(one meaning per symbol: write the macro, or choose a letter the notation leaves free)",
+            )
         if "0" <= c <= "9":
             dimension = _DIMENSION.match(text, i)
             numeral = _NUMERAL.match(text, i)

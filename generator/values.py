@@ -410,18 +410,24 @@ class Values:
             )
         return Tex(f"{shown} = {self._pmatrix(rows, provenance.LABELLED_VALUE)}")
 
-    def _instance(self, formula: str, layer: str, index: tuple[int, ...], example: int, wrong: bool) -> str:
-        """One instance of a formula on this network and the value its right side gives there."""
+    def _instance(
+        self, formula: str, layer: str, index: tuple[int, ...], example: int, wrong: bool, short: bool = False
+    ) -> str:
+        """One instance of a formula on this network and the value its right side gives there
+        (``short``: only its left side, marked as the source's, and the value)."""
         shown = self._formulas.get(formula, wrong=wrong)
         if len(index) != len(shown.free):
             raise RenderError(
                 *template_location(),
                 f"formula {formula!r} has free indices {', '.join(shown.free)}: give one number each",
             )
+        indices = dict(zip(shown.free, index, strict=True))
         try:
-            instance = shown.tex_at(None, **dict(zip(shown.free, index, strict=True)))
+            instance = shown.tex_at(0, **indices) if short else shown.tex_at(None, **indices)
         except LookupError as error:
             raise RenderError(*template_location(), str(error.args[0])) from None
+        if short:
+            instance = rf"\rounded{{{instance}}}"
         entry = self._record(self._quantity(BY_NAME["formula"], (shown.name, layer, *index), {"example": example}))
         return f"{instance} = {self._number(entry, provenance.LABELLED_VALUE)}"
 
@@ -429,10 +435,11 @@ class Values:
         """A checked formula at one instance on this network, with its value: ``lhs = rhs = -0.1056``."""
         return Tex(self._instance(formula, layer, index, example, wrong=False))
 
-    def counterexample(self, formula: str, layer: str, *index: int, example: int = 1) -> Tex:
+    def counterexample(self, formula: str, layer: str, *index: int, example: int = 1, short: bool = False) -> Tex:
         """A formula marked wrong, at one instance on this network, with the value its right side
-        claims there: ``lhs = rhs = 12.200``. Shown as a mistake (only inside a mistakes box)."""
-        text = self._instance(formula, layer, index, example, wrong=True)
+        claims there: ``lhs = rhs = 12.200``; ``short`` prints the left side as the source's,
+        ``J~ = 1.7527``. Shown as a mistake (only inside a mistakes box)."""
+        text = self._instance(formula, layer, index, example, wrong=True, short=short)
         return Tex(provenance.role(provenance.MISTAKE, formula, text))
 
     # ------------------------------------------------------------------ steps and worked examples

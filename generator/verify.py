@@ -222,10 +222,10 @@ def missing_from_pdf(printed: list[tuple[str, str, str]], text: str) -> list[Fai
     return failures
 
 
-def scan_failures(
-    chapter: str, marked: str, structural: dict[str, tuple[int, ...]], macros: frozenset[str] = frozenset()
-) -> list[Failure]:
-    return [Failure(chapter, str(violation)) for violation in scan(marked, structural, macros)]
+def scan_failures(chapter: str, marked: str, notation: Notation) -> list[Failure]:
+    """What the scan finds typed by hand in one chapter (or the book shell), in ``notation``."""
+    violations = scan(marked, notation.structural_arguments(), notation.quantity_macros(), notation.reserved_letters())
+    return [Failure(chapter, str(violation)) for violation in violations]
 
 
 @dataclass(frozen=True)
@@ -344,15 +344,13 @@ def verify_book(
             verdicts.failures += failures
             if not failures:
                 verdicts.passed.append(task)
-    structural = notation.structural_arguments()
-    macros = notation.quantity_macros()
     for rendered in chapters:  # the cheap checks run on every chapter, every time
         verdicts.failures += check_printed(rendered)
         verdicts.failures += check_steps(rendered)
         verdicts.failures += check_closed(rendered)
-        verdicts.failures += scan_failures(rendered.spec.name, rendered.marked, structural, macros)
+        verdicts.failures += scan_failures(rendered.spec.name, rendered.marked, notation)
     verdicts.failures += check_constants(shell.ledger)
-    verdicts.failures += scan_failures(BOOK, shell.marked, structural, macros)
+    verdicts.failures += scan_failures(BOOK, shell.marked, notation)
     return verdicts
 
 

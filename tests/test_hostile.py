@@ -227,7 +227,7 @@ CASES: dict[str, Case] = {
         ("notation/default.toml", ": font: ", "unknown key"),
     ),
     "macro with unbalanced braces": Case(
-        replace("notation/default.toml", "body = '\\mathbf{x}' }", "body = '\\mathbf{x' }"),
+        replace("notation/default.toml", "body = '\\mathbf{x}',", "body = '\\mathbf{x',"),
         ("notation/default.toml", ": macros.inputvec.body: ", "unbalanced braces"),
     ),
     "profile extends a path": Case(

@@ -11,6 +11,7 @@ from generator.build import Project, check, load_chapters
 from generator.cli import main
 from generator.notation import load_notation, profile_names
 from generator.spec import SpecError
+from generator.tex import RenderError
 
 PROFILES = profile_names(ROOT / "notation")
 
@@ -26,7 +27,8 @@ def test_every_chapter_renders_and_verifies_in_every_profile(project_copy, profi
     project = Project(project_copy.root, profile)
     checked = check(project, load_chapters(project), lambda line: None)
     assert [c.spec.name for c in checked.chapters] == [s.name for s in load_chapters(project)]
-    assert rf"\texttt{{{profile}}}" in provenance.strip(checked.book)  # the appendix names the profile it is printed in
+    source = checked.notation.source
+    assert rf"\sourcename{{{source}}}" in provenance.strip(checked.book)  # the appendix names the source it follows
     # The prose speaks of the profile's own layout: a batch runs along rows or along columns.
     book = " ".join(" ".join(c.tex.split()) for c in checked.chapters)
     along, across = ("row", "column") if checked.notation.batch == "rows" else ("column", "row")
@@ -149,7 +151,10 @@ def test_the_layout_names_the_profiles_own_matrices_and_shapes() -> None:
     assert (note002.own("Act"), note002.own("weight"), note002.own("bias")) == (r"\ActT", r"\weightT", r"\bias")
     assert (default.own("Act"), default.own("weight")) == (r"\Act", r"\weight")
     assert (note000.own("Act"), note000.own("weight")) == (r"\Act", r"\weightT")
-    assert note002.shape("Err", "m", "n") == r"n \times m" and default.shape("Err", "m", "n") == r"m \times n"
+    assert note002.shape("Err", r"\nbatch", r"\units{1}") == r"\units{1} \times \nbatch"
+    assert default.shape("Err", r"\nbatch", r"\units{1}") == r"\nbatch \times \units{1}"
+    with pytest.raises(RenderError, match=r"shape 'm': write the symbol \\nbatch"):
+        default.shape("Err", "m", r"\units{1}")  # a size letter is the notation's, typed through its macro
     assert (note002.example, note002.unit, note002.into) == ("column", "row", "column")
     assert (default.example, default.unit, default.into) == ("row", "column", "row")
 
@@ -182,11 +187,11 @@ def test_a_difference_of_own_matrices_prints_transposed_as_a_whole() -> None:
     note002, default = (load_notation(ROOT / "notation" / f"{name}.toml") for name in ("note002", "default"))
     shown = Formulas(note002)
     assert shown.inline("net_dW2") == (
-        r"\pd{\cost}{\weightT{out}} = \ActT{hid}\, \left(\pd{\cost}{\PreactT{out}}\right)^{\top}"
+        r"\pd{\cost}{\weightT{out}} = \ActT{hid}\, \Err{out}"
         r" = \ActT{hid}\, \bigl(\ActT{out} - \TargetsT\bigr)^{\top}"
     )
     assert Formulas(default).inline("net_dW2") == (
-        r"\pd{\cost}{\weight{out}} = \pd{\cost}{\PreactT{out}}\, \Act{hid}"
+        r"\pd{\cost}{\weight{out}} = \ErrT{out}\, \Act{hid}"
         r" = \bigl(\Act{out} - \Targets\bigr)^{\top}\, \Act{hid}"
     )
     [name] = shown.shown

@@ -34,9 +34,7 @@ def render(project: Project, name: str):
 def cheap_failures(rendered, notation) -> list[str]:
     """Every check of a chapter that needs no oracle: texts on the page, steps, closure and the scan."""
     found = check_printed(rendered) + check_steps(rendered) + check_closed(rendered)
-    found += scan_failures(
-        rendered.spec.name, rendered.marked, notation.structural_arguments(), notation.quantity_macros()
-    )
+    found += scan_failures(rendered.spec.name, rendered.marked, notation)
     return [str(f) for f in found]
 
 

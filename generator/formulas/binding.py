@@ -98,7 +98,50 @@ def bind_softmax_net(spec: ChapterSpec, layer: str, example: int) -> Binding:
     }
 
 
+def _batch(kind: str, layer: str | None, examples: range, units: int) -> list[list[Quantity]]:
+    return [[Quantity(kind, layer, e, (k,)) for k in range(1, units + 1)] for e in examples]
+
+
+def bind_logistic_batch(spec: ChapterSpec, layer: str, example: int) -> Binding:
+    """The ``logistic_batch`` model (a sigmoid hidden and output layer, the logistic loss, the batch
+    as rows) as the chapter's two-layer network; ``layer`` names its output layer."""
+    if len(spec.layers) != 2 or spec.layer_number(layer) != 2:
+        raise QuantityError(f"the logistic_batch model is a two-layer network bound at its output layer, not {layer!r}")
+    hid, out = spec.layers
+    examples = range(1, len(spec.inputs) + 1)
+    return {
+        "X": _batch("input", None, examples, spec.input_size),
+        "Y": _batch("target", None, examples, out.size),
+        "A_hid": _batch("activation", hid.name, examples, hid.size),
+        "A_out": _batch("activation", out.name, examples, out.size),
+        "Z_hid": _batch("preactivation", hid.name, examples, hid.size),
+        "Z_out": _batch("preactivation", out.name, examples, out.size),
+        "J": [[Quantity("loss")]],
+        "n": len(spec.inputs),
+        "m": spec.input_size,
+        "d": hid.size,
+        "t": out.size,
+    }
+
+
+def bind_bce_hat(spec: ChapterSpec, layer: str, example: int) -> Binding:
+    """The ``bce_hat`` model (one sigmoid output with the cross-entropy) as the single unit of
+    ``layer``, for one example: the loss of that example alone (no mean over the batch)."""
+    if spec.layers[spec.layer_number(layer) - 1].size != 1:
+        raise QuantityError(f"the bce_hat model is a single output unit; layer {layer!r} has more")
+    return {
+        "z": [[Quantity("preactivation", layer, example, (1,))]],
+        "a": [[Quantity("activation", layer, example, (1,))]],
+        "y": [[Quantity("target", None, example, (1,))]],
+        "dL_da": [[Quantity("example_activation_gradient", layer, example, (1,))]],
+        "dL_dz": [[Quantity("example_error", layer, example, (1,))]],
+        "da_dz": [[Quantity("activation_derivative", layer, example, (1,))]],
+    }
+
+
 BINDERS: dict[str, Callable[[ChapterSpec, str, int], Binding]] = {
+    "logistic_batch": bind_logistic_batch,
+    "bce_hat": bind_bce_hat,
     "linear": bind_linear,
     "softmax": bind_softmax,
     "softmax_net": bind_softmax_net,

@@ -20,7 +20,6 @@ from generator.formulas.language import (
     SympyOps,
     gradient_symbol,
     notation_symbol,
-    plain_symbol,
     scalar,
 )
 from generator.formulas.model import (
@@ -41,7 +40,8 @@ CHAPTER = "four-equations"
 _ELL, _BELOW, _ABOVE = r"\ell", r"\ell-1", r"\ell+1"
 _W = notation_symbol("weight", _ELL, superscripted=True)
 _Z = notation_symbol("Preact", _ELL, superscripted=True)
-_A_L = notation_symbol("Act", "L", superscripted=True)
+_L = r"\nlayers"  # the output layer
+_A_L = notation_symbol("Act", _L, superscripted=True)
 SYMBOLS = {
     "W": _W,
     "Wnext": notation_symbol("weight", _ABOVE, superscripted=True),
@@ -52,10 +52,10 @@ SYMBOLS = {
     "S": notation_symbol("costsum"),
     "D": notation_symbol("Err", _ELL, superscripted=True),
     "Dnext": notation_symbol("Err", _ABOVE, superscripted=True),
-    "ZL": notation_symbol("Preact", "L", superscripted=True),
-    "DL": notation_symbol("Err", "L", superscripted=True),
+    "ZL": notation_symbol("Preact", _L, superscripted=True),
+    "DL": notation_symbol("Err", _L, superscripted=True),
     "ones": notation_symbol("ones"),
-    "m": plain_symbol("m"),
+    "m": notation_symbol("nbatch"),
     "dJ_dW": gradient_symbol(r"\cost", _W),
     "dJ_db": gradient_symbol(r"\cost", notation_symbol("bias", _ELL)),
     "dJ_dAL": gradient_symbol(r"\cost", _A_L),
@@ -63,7 +63,7 @@ SYMBOLS = {
     "dJ_dZ": gradient_symbol(r"\cost", _Z),
     "g": notation_symbol("actfn", _ELL),
     "gprime": notation_symbol("actfnprime", _ELL),
-    "gprimeL": notation_symbol("actfnprime", "L"),
+    "gprimeL": notation_symbol("actfnprime", _L),
 }
 
 

@@ -23,6 +23,7 @@ from generator.formulas.language import (
     gradient_symbol,
     notation_symbol,
     plain_symbol,
+    scalar,
 )
 from generator.formulas.model import (
     NUMERIC_ACTIVATIONS,
@@ -43,10 +44,10 @@ CHAPTER = "linear-layer"
 # --------------------------------------------------------------------------- a linear layer y = W x + b
 
 _W = notation_symbol("linW", entry=r"\linWentry{%0}{%1}")
-_x = notation_symbol("linx", entry=r"\linxentry{%0}")
+_x = notation_symbol("inputvec", entry=r"\inputentry{%0}")
 _b = notation_symbol("linb", entry=r"\linbentry{%0}")
 _y = notation_symbol("liny", entry=r"\linyentry{%0}")
-_X = notation_symbol("linX", entry=r"\linXentry{%0}{%1}")
+_X = notation_symbol("Inputs", entry=r"\Inputsentry{%0}{%1}")
 _Y = notation_symbol("linY", entry=r"\linYentry{%0}{%1}")
 LINEAR_SYMBOLS = {
     "W": _W,
@@ -58,12 +59,13 @@ LINEAR_SYMBOLS = {
     "ones": notation_symbol("ones"),
     "dJ_dy": gradient_symbol(r"\cost", _y, pd(r"\cost", r"\linyentry{%0}")),
     "dJ_dW": gradient_symbol(r"\cost", _W, pd(r"\cost", r"\linWentry{%0}{%1}")),
-    "dJ_dx": gradient_symbol(r"\cost", _x, pd(r"\cost", r"\linxentry{%0}")),
+    "dJ_dx": gradient_symbol(r"\cost", _x, pd(r"\cost", r"\inputentry{%0}")),
     "dJ_db": gradient_symbol(r"\cost", _b, pd(r"\cost", r"\linbentry{%0}")),
     "dJ_dY": gradient_symbol(r"\cost", _Y, pd(r"\cost", r"\linYentry{%0}{%1}")),
-    "dJ_dX": gradient_symbol(r"\cost", _X, pd(r"\cost", r"\linXentry{%0}{%1}")),
+    "dJ_dX": gradient_symbol(r"\cost", _X, pd(r"\cost", r"\Inputsentry{%0}{%1}")),
     "dy_dW": plain_symbol("", pd(r"\linyentry{%0}", r"\linWentry{%1}{%2}")),
-    "dy_dx": plain_symbol("", pd(r"\linyentry{%0}", r"\linxentry{%1}")),
+    "dy_db": plain_symbol("", pd(r"\linyentry{%0}", r"\linbentry{%1}")),
+    "dy_dx": plain_symbol("", pd(r"\linyentry{%0}", r"\inputentry{%1}")),
     "kronecker": plain_symbol("", r"\kron{%0}{%1}"),
 }
 
@@ -84,6 +86,7 @@ def _linear_exact(sizes: Sizes) -> Env:
         "dJ_dx": gradient(J, x),
         "dJ_db": gradient(J, b),
         "dy_dW": {(r, i, j): sp.diff(y[r], W[i, j]) for r in range(m) for i in range(m) for j in range(d)},
+        "dy_db": {(r, i): sp.diff(y[r], b[i]) for r in range(m) for i in range(m)},
         "dy_dx": {(r, i): sp.diff(y[r], x[i]) for r in range(m) for i in range(d)},
         "m": m,
         "d": d,
@@ -97,13 +100,14 @@ def _linear_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) ->
     y, cache = core.dense_forward(x, W, b)
     dJ_dy = rng.normal(0, 1, (1, m))  # any loss: only its gradient at y matters
     dx, dW, db = core.dense_backward(dJ_dy, cache)
-    dy_dW, dy_dx = {}, {}
+    dy_dW, dy_dx, dy_db = {}, {}, {}
     for r in range(m):  # the core's derivative of the single output y_r
         unit = np.zeros((1, m))
         unit[0, r] = 1.0
-        dx_r, dW_r, _ = core.dense_backward(unit, cache)
+        dx_r, dW_r, db_r = core.dense_backward(unit, cache)
         dy_dW.update({(r, i, j): dW_r[i, j] for i in range(m) for j in range(d)})
         dy_dx.update({(r, i): dx_r[0, i] for i in range(d)})
+        dy_db.update({(r, i): db_r[i] for i in range(m)})
     values = {
         "W": W,
         "x": column(x),
@@ -115,6 +119,7 @@ def _linear_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) ->
         "dJ_db": column(db),
         "dy_dW": dy_dW,
         "dy_dx": dy_dx,
+        "dy_db": dy_db,
         "m": m,
         "d": d,
     }
@@ -219,13 +224,13 @@ LINEAR_COLUMNS = Model(
 
 # --------------------------------------------------------------------------- an elementwise activation
 
-_Z = notation_symbol("ewpre", entry=r"\ewpreentry{%0}{%1}")
+_Z = notation_symbol("linY", entry=r"\linYentry{%0}{%1}")
 _A = notation_symbol("ewpost", entry=r"\ewpostentry{%0}{%1}")
 ELEMENTWISE_SYMBOLS = {
     "Z": _Z,
     "A": _A,
     "dJ_dA": gradient_symbol(r"\cost", _A, pd(r"\cost", r"\ewpostentry{%0}{%1}")),
-    "dJ_dZ": gradient_symbol(r"\cost", _Z, pd(r"\cost", r"\ewpreentry{%0}{%1}")),
+    "dJ_dZ": gradient_symbol(r"\cost", _Z, pd(r"\cost", r"\linYentry{%0}{%1}")),
     "sigma": notation_symbol("sigmoid"),
     "sigmaprime": plain_symbol(r"\sigmoid'"),
 }
@@ -286,6 +291,11 @@ FORMULAS = (
         (Sum(_j, "d", Mul(Entry("W", (_r, _j)), Entry("x", (_j,)))) + Entry("b", (_r,)),),
         kind="definition",
         free={_r: "m"},
+    ),
+    Formula("linear_dy_db", LINEAR, Entry("dy_db", (_r, _i)), (Kronecker(_r, _i),), free={_r: "m", _i: "m"}),
+    # Note 003, solution of 4.1.1.4: "dy/db = 1", where the Jacobian is the identity.
+    Formula(
+        "wrong_linear_dy_db_one", LINEAR, Entry("dy_db", (_r, _i)), (scalar(1),), free={_r: "m", _i: "m"}, kind="wrong"
     ),
     Formula(
         "linear_dy_dW",

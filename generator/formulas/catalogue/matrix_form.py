@@ -314,6 +314,17 @@ FORMULAS = (
     Formula("logistic_activation_hidden", LOGISTIC_BATCH, _A_hid, (Apply("sigma", Q("Z_hid")),), kind="definition"),
     Formula("logistic_activation_output", LOGISTIC_BATCH, _A_out, (Apply("sigma", Q("Z_out")),), kind="definition"),
     Formula("logistic_weightio_definition", LOGISTIC_BATCH, Q("V_out"), (Q("W_out").T,), kind="definition"),
+    # Note 000, section 1: the loss without brackets, so the minus sign binds its first term only.
+    Formula(
+        "wrong_logistic_loss_brackets",
+        LOGISTIC_BATCH,
+        Q("J"),
+        (
+            Neg(Sum(_e, "n", Sum(_k, "t", Mul(_Y_ek, Apply("log", _A_ek)))))
+            + Sum(_e, "n", Sum(_k, "t", Mul(Complement(_Y_ek), Apply("log", Complement(_A_ek))))),
+        ),
+        kind="wrong",
+    ),
     Formula("logistic_forward_hidden", LOGISTIC_BATCH, Q("Z_hid"), (Q("X") @ Q("W_hid").T,), kind="definition"),
     Formula("logistic_forward_output", LOGISTIC_BATCH, Q("Z_out"), (_A_hid @ Q("W_out").T,), kind="definition"),
     Formula("logistic_io_forward_output", LOGISTIC_BATCH, Q("Z_out"), (_A_hid @ Q("V_out"),), kind="definition"),

@@ -135,5 +135,24 @@ def formulas(prefix: str, on: Model, shown: tuple[str, ...]) -> tuple[Formula, .
             (PositivePart(z) - Mul(y, z) + Apply("log", Add(scalar(1), Apply("exp", Neg(Abs(z))))),),
         ),
     )
+    slips = (
+        # Note 002, pages 9 and 10: the hats lost, label over label where the prediction belongs.
+        Formula(
+            f"wrong_{prefix}_bce_derivative_hats_lost",
+            on,
+            Q("dL_da"),
+            (Div(Complement(y), Complement(y)) - Div(y, y),),
+            kind="wrong",
+        ),
+        # Note 002, page 9: the sigmoid's slope with an extra factor of its complement.
+        Formula(
+            f"wrong_{prefix}_bce_slope_extra_factor",
+            on,
+            Q("dL_dz"),
+            (Mul(Q("dL_da"), Mul(Mul(a, Complement(a)), Complement(a))),),
+            kind="wrong",
+        ),
+    )
     by_name = {formula.name.removeprefix(f"{prefix}_"): formula for formula in every}
+    by_name.update({formula.name.replace(f"_{prefix}_", "_", 1): formula for formula in slips})
     return tuple(by_name[name] for name in shown)

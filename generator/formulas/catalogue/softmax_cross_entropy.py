@@ -147,7 +147,11 @@ NET_SYMBOLS = {
     "ones": notation_symbol("ones"),
     **_quantities,
     "sigma": notation_symbol("sigmoid"),
-    **{f"dL_d{name}": gradient_symbol(r"\cost", _quantities[name]) for name in ("Z2", "W2", "b2", "Z1", "W1", "b1")},
+    **{f"dL_d{name}": gradient_symbol(r"\cost", _quantities[name]) for name in ("b2", "W1", "b1")},
+    "dL_dW2": gradient_symbol(r"\cost", _quantities["W2"], pd(r"\cost", r"\weightentry{out}{%0}{%1}")),
+    # The gradients with respect to the pre-activations are the error terms, named as everywhere.
+    "dL_dZ2": notation_symbol("Err", "out", superscripted=True),
+    "dL_dZ1": notation_symbol("Err", "hid", superscripted=True),
     "dL_dA1": gradient_symbol(r"\cost", _quantities["A1"], pd(r"\cost", r"\Actentry{hid}{%0}{%1}")),
 }
 
@@ -274,7 +278,7 @@ SOFTMAX_NET = Model(
 
 # --------------------------------------------------------------------------- the formulas
 
-_i, _j, _e = "i", "j", "e"
+_i, _j, _e, _l = "i", "j", "e", "l"
 
 
 def _a_at(letter: str) -> Entry:
@@ -342,6 +346,29 @@ FORMULAS = (
         uses={3: "sum_y_is_one"},
     ),
     Formula("softmax_ce_vector", SOFTMAX, Q("dL_dz"), (Q("a") - Q("y"),), uses={0: "sum_y_is_one"}),
+    # Note 004, equation (19), second line: the denominator lost its square and became sum - e^{z_j}.
+    Formula(
+        "wrong_softmax_jacobian_diagonal_denominator",
+        SOFTMAX,
+        Entry("jac", (_i, _i)),
+        (
+            Div(
+                Mul(Apply("exp", _z_at(_i)), Sum(_l, "K", Apply("exp", _z_at(_l))) - Apply("exp", _z_at(_i))),
+                Sum(_l, "K", Apply("exp", _z_at(_l))) - Apply("exp", _z_at(_i)),
+            ),
+        ),
+        free={_i: "K"},
+        kind="wrong",
+    ),
+    # Note 004, equations (6) and (7): one path through the softmax, where every output depends on z_i.
+    Formula(
+        "wrong_softmax_ce_single_path",
+        SOFTMAX,
+        Entry("dL_dz", (_i,)),
+        (Neg(Mul(_y_at(_i), Complement(_a_at(_i)))),),
+        free={_i: "K"},
+        kind="wrong",
+    ),
     Formula(
         "wrong_softmax_jacobian_offdiagonal",
         SOFTMAX,
@@ -371,6 +398,16 @@ FORMULAS = (
     Formula("net_dZ1", SOFTMAX_NET, Q("dL_dZ1"), (Hadamard(Hadamard(Q("dL_dA1"), Q("A1")), Complement(Q("A1"))),)),
     Formula("net_dW1", SOFTMAX_NET, Q("dL_dW1"), (Q("dL_dZ1").T @ Q("X"),)),
     Formula("net_db1", SOFTMAX_NET, Q("dL_db1"), (Q("dL_dZ1").T @ Q("ones"),)),
+    # Note 004, equations (9) and (6): one index for two units, so only the weight from hidden unit i
+    # to output unit i has a gradient (and an output without a hidden unit of its number has none).
+    Formula(
+        "wrong_net_dW2_one_index",
+        SOFTMAX_NET,
+        Entry("dL_dW2", (_i, _j)),
+        (Sum(_e, "n", Mul(Entry("A2", (_e, _i)) - Entry("Y", (_e, _i)), Entry("A1", (_e, _i)))),),
+        free={_i: "K", _j: "h"},
+        kind="wrong",
+    ),
     # Note 004's equation (10): one output unit's error times one weight, where the chain rule sums
     # over every output unit that the hidden activation feeds.
     Formula(

@@ -48,14 +48,14 @@ from generator.formulas.model import (
 CHAPTER = "three-layer"
 
 # The single output of the network: its sigmoid with the cross-entropy, in the note's letters.
-BCE_HAT = sigmoid_cross_entropy.model("bce_hat", ("yhat",), ("ylabel",), ("logit",), ("exloss",))
+BCE_HAT = sigmoid_cross_entropy.model("bce_hat", ("yhat",), ("ylabel",), ("scalarpre",), ("exloss",))
 
 LAYERS = (1, 2, 3)
 
 
 def _symbols() -> dict[str, Symbol]:
     symbols: dict[str, Symbol] = {
-        "m": plain_symbol("m"),
+        "m": notation_symbol("nbatch"),
         "J": notation_symbol("cost"),
         "Lex": plain_symbol("", r"\exlossex{%0}"),
         "yhat": notation_symbol("yhat", entry=r"\yhatex{%0}"),
@@ -64,7 +64,7 @@ def _symbols() -> dict[str, Symbol]:
     for layer in ("0", "1", "2", "3"):
         symbols[f"A{layer}"] = notation_symbol("act", layer, entry=rf"\actex{{{layer}}}{{%0}}", superscripted=True)
         symbols[f"Ae{layer}"] = notation_symbol(
-            "act", layer, entry=rf"\actexentry{{{layer}}}{{%0}}{{%1}}", superscripted=True
+            "act", layer, entry=rf"\Actentry{{{layer}}}{{%1}}{{%0}}", superscripted=True
         )
     for layer in ("1", "2", "3"):
         weights = notation_symbol(
@@ -226,6 +226,8 @@ def _error_below(layer: int) -> Formula:
 
 
 SHOWN_BCE = (
+    "wrong_bce_derivative_hats_lost",
+    "wrong_bce_slope_extra_factor",
     "bce_loss",
     "bce_derivative",
     "bce_selector",
