@@ -6,6 +6,11 @@ STAMP  := $(VENV)/.installed
 NAME   ?=
 PYTEST_ARGS ?=
 NOTATION ?= default
+# The build date on the title page: the last commit's, so that a checkout always prints the same
+# book (reproducible builds). Set SOURCE_DATE_EPOCH yourself to choose another; without git and
+# without it, the edition's own date is used.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
 
 .PHONY: help setup python-setup tex-setup pdf test check chapter bench clean
 

@@ -23,7 +23,9 @@ from generator import core as default_core
 from generator import dependencies, provenance, workspace
 from generator.cache import Store
 from generator.compute import Computation, CoreFailure, compute
+from generator.edition import Edition, EditionError, load_edition
 from generator.formulas import RELATIVE as FORMULA_TOLERANCE
+from generator.layout import check_layout
 from generator.ledger import Ledger
 from generator.notation import DEFAULT as DEFAULT_NOTATION
 from generator.notation import Notation, load_notation, profile_names
@@ -59,6 +61,10 @@ class CheckFailed(Exception):
 
 class UnknownChapter(LookupError):
     """A chapter name that has no spec under chapters/."""
+
+
+LAYOUT = "(layout)"  # the chapter name of a layout failure: the page, not a chapter, is at fault
+BIBLIOGRAPHY = "references.bib"  # under templates/, beside the book shell that cites it
 
 
 class ProjectError(Exception):
@@ -158,6 +164,7 @@ class Checked:
     chapters: list[RenderedChapter]  # every chapter asked for, in book order
     notation: Notation
     book: str  # the book shell (marked), inputting every chapter, with the verification appendix
+    bibliography: str  # the works the book cites (biblatex), from templates/references.bib
     verdicts: Verdicts  # the passing verdicts, stored once the build that uses them succeeded
 
 
@@ -220,6 +227,7 @@ def render_chapters(
         profiles,
         shell_ledger,
         core,
+        edition(project),
     )
     numbers = sum(len(r.ledger.entries) for r in rendered)
     progress(f"render   {numbers} numbers through the ledger")
@@ -273,7 +281,16 @@ def check(
     computations = compute_chapters(specs, core, progress)
     rendered, shell = render_chapters(project, specs, computations, notation, progress, core)
     verdicts = verify_chapters(project, rendered, shell, notation, store, progress, core)
-    return Checked(rendered, notation, shell.marked, verdicts)
+    return Checked(rendered, notation, shell.marked, read_bibliography(project), verdicts)
+
+
+def read_bibliography(project: Project) -> str:
+    """The bibliography the book shell cites (``templates/references.bib``)."""
+    path = project.templates / BIBLIOGRAPHY
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProjectError(f"{path}: cannot be read ({type(error).__name__}: {error})") from None
 
 
 def store_verdicts(project: Project, checked: Checked, progress: Progress) -> None:
@@ -282,10 +299,19 @@ def store_verdicts(project: Project, checked: Checked, progress: Progress) -> No
         store.put(task.kind, task.key, record(task), write_atomic)
 
 
+def edition(project: Project) -> Edition:
+    """The edition the title page prints (bad SOURCE_DATE_EPOCH or pyproject.toml: bad input)."""
+    try:
+        return load_edition(project.root)
+    except EditionError as error:
+        raise ProjectError(str(error)) from None
+
+
 def write_sources(checked: Checked, folder: Path) -> Path:
-    """Write the checked chapters and the book shell under ``folder``; return the book's .tex."""
+    """Write the checked chapters, the book shell and its bibliography under ``folder``; return the book's .tex."""
     for chapter in checked.chapters:
         write_atomic(folder / "chapters" / f"{chapter.spec.name}.tex", chapter.tex)
+    write_atomic(folder / BIBLIOGRAPHY, checked.bibliography)
     book = folder / "handbook.tex"
     write_atomic(book, provenance.strip(checked.book))
     return book
@@ -311,11 +337,12 @@ def book_key(project: Project) -> str:
     sources = [
         *project.chapters.glob("*.toml"),
         *project.templates.rglob("*.j2"),
+        project.templates / BIBLIOGRAPHY,
         *project.notation_folder.glob("*.toml"),
     ]
-    return dependencies.digest(
-        code=("generator.cli",), files=sorted(sources), root=project.root, texts=(project.notation, tex_version())
-    )
+    book_edition = edition(project)
+    texts = (project.notation, tex_version(), book_edition.version, str(book_edition.epoch))
+    return dependencies.digest(code=("generator.cli",), files=sorted(sources), root=project.root, texts=texts)
 
 
 def _outputs(project: Project, ledgers: dict[str, str]) -> dict[str, object]:
@@ -344,20 +371,26 @@ def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
 def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
     """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes.
 
-    The typeset PDF must show every ledger text (its text read back with pdftotext), or nothing is published.
+    The typeset PDF must show every ledger text (its text read back with pdftotext) and pass the layout
+    checks (``generator.layout``: no overfull box, no heading at a page's foot, right running heads), or
+    nothing is published.
     """
     with workspace.fresh_folder(project.build, project.notation) as folder:
         book = write_sources(checked, folder)
         checkpoint("typeset")
         try:
-            pdf = typeset(book, shown_as=keep)
+            pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch)
             built = pdf.read_bytes()
             failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
+            layout = [Failure(LAYOUT, str(problem).replace(str(folder), str(keep))) for problem in check_layout(folder)]
         finally:
             workspace.replace_folder(folder, keep)  # the sources and TeX's log stay for the reader
     if failures:
         progress(f"typeset  FAILED: {len(failures)} ledger text(s) missing from the PDF")
         raise CheckFailed(failures)
+    if layout:
+        progress(f"typeset  FAILED: {len(layout)} layout defect(s)")
+        raise CheckFailed(layout)
     return built
 
 

@@ -30,6 +30,7 @@ from generator import gradcheck, provenance
 from generator.claims import Claim, Claims
 from generator.compute import Computation, CoreFailure, core_constant
 from generator.display import Formulas, Layout
+from generator.edition import DEFAULT_EPOCH, LICENCE, LICENCE_VERSION, Edition
 from generator.ledger import Ledger
 from generator.notation import Notation
 from generator.quantities import Quantity, QuantityError
@@ -60,6 +61,7 @@ def _finalize(value: Any) -> str:
 
 
 BOOK_LEDGER = "(book)"  # the ledger of the book shell: the constants the Conventions print
+UNVERSIONED = Edition("0", DEFAULT_EPOCH)  # the title page of a shell rendered without its project
 
 
 class _LineTags(Extension):
@@ -368,6 +370,7 @@ def render_book(
     profiles: tuple[Notation, ...] = (),
     ledger: Ledger | None = None,
     core: ModuleType = default_core,
+    edition: Edition = UNVERSIONED,
 ) -> str:
     """Render the book shell that inputs the given chapter files and ends with the appendix (marked text).
 
@@ -396,5 +399,31 @@ def render_book(
         **formulas.template_functions(),
         **_appendix_context(verification),
         **_notation_context(profiles or (notation,)),
+        "symbols": symbol_list(notation),
+        "edition": _edition_view(edition),
     }
     return _render(env, "book.tex.j2", context)
+
+
+def symbol_list(notation: Notation) -> list[tuple[Tex, Tex]]:
+    """The list of symbols: each listed macro with the arguments it is shown with, and its meaning."""
+    rows = []
+    for macro in notation.macros:
+        if macro.listed and not macro.companion:
+            arguments = "".join(f"{{{argument}}}" for argument in macro.shown)
+            rows.append((Tex(rf"\{macro.name}{arguments}"), Tex(macro.described())))
+    return rows
+
+
+@dataclass(frozen=True)
+class EditionView:
+    """The edition as the title page prints it (code's text, not values)."""
+
+    version: Tex
+    date: Tex
+    licence: Tex
+    licence_version: Tex
+
+
+def _edition_view(edition: Edition) -> EditionView:
+    return EditionView(Tex(escape_tex(edition.version)), Tex(edition.date), Tex(LICENCE), Tex(LICENCE_VERSION))

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator import workspace
+from generator.edition import DEFAULT_EPOCH
 
-# A fixed date: the PDF's dates come from SOURCE_DATE_EPOCH, so builds are byte-identical.
-SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01T00:00:00Z
 LATEXMK_OPTIONS = ("-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape")
 _ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*\.tex):(?P<line>\d+): (?P<message>.*)$")
 
@@ -74,15 +73,16 @@ def tex_version() -> str:
     return result.stdout.splitlines()[0].strip() if result.stdout else "unknown"
 
 
-def typeset(tex_file: Path, shown_as: Path | None = None) -> Path:
+def typeset(tex_file: Path, shown_as: Path | None = None, epoch: int = DEFAULT_EPOCH) -> Path:
     """Run latexmk in ``tex_file``'s folder (a fresh one); return the PDF it wrote there.
 
     An error names the generated file and line under ``shown_as``, the folder the caller keeps
-    the sources and the log in afterwards (by default the folder TeX ran in).
+    the sources and the log in afterwards (by default the folder TeX ran in). The PDF's dates are
+    ``epoch`` (SOURCE_DATE_EPOCH), so builds are byte-identical.
     """
     if not latexmk_available():
         raise TypesetError("latexmk is not installed: run `make setup` (see debian-packages.txt)")
-    env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, FORCE_SOURCE_DATE="1", openout_any="p", openin_any="p")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), FORCE_SOURCE_DATE="1", openout_any="p", openin_any="p")
     command = ["latexmk", *LATEXMK_OPTIONS, tex_file.name]
     if workspace.stop_requested("typeset"):
         _die_while_typesetting(command, tex_file, env)

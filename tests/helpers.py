@@ -14,12 +14,15 @@ from generator.verify import verify_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ("chapters", "templates", "notation", "generator")
+SOURCE_FILES = ("pyproject.toml",)  # the edition's version
 
 
 def copy_sources(root: Path) -> Project:
     """A copy of the project's sources under ``root`` (no build/)."""
     for name in SOURCES:
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in SOURCE_FILES:
+        shutil.copy2(ROOT / name, root / name)
     return Project(root)
 
 

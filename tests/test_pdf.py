@@ -76,3 +76,49 @@ def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(built_bo
     assert "chapters/worked-example.tex:" in message and "Undefined control sequence." in message
     assert r"\undefinedmacro" in message
     assert pdf.read_bytes() == good
+
+
+# Words of the machinery behind the book, which a reader of the book should not meet.
+BUILD_VOCABULARY = ("ledger", "oracle", "profile", "generator/", ".py", "template", "this book exists", "the build")
+
+
+def test_no_build_vocabulary_reaches_the_reader(built_book) -> None:
+    """The chapters, conventions and appendices speak to readers: no word of the build machinery."""
+    _, pdf = built_book
+    text = " ".join(pdf_text(pdf).lower().split())
+    assert [word for word in BUILD_VOCABULARY if word in text] == []
+
+
+def test_front_and_back_matter_are_in_the_book(built_book) -> None:
+    """Title page with version and date, preface, symbols, bibliography crediting the notes, index."""
+    from generator.edition import load_edition
+
+    project, pdf = built_book
+    text = " ".join(pdf_text(pdf).split())
+    edition = load_edition(project.root)
+    for part in (
+        f"Version {edition.version}",
+        edition.date,
+        "Preface",
+        "Who it is for.",
+        "Symbols",
+        "Bibliography",
+        "Index",
+    ):
+        assert part in text, part
+    for credit in ("Kassi Bertrand", "Lam Huynh", "Michael A. Nielsen", "Dive into Deep Learning"):
+        assert credit in text, credit
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert (
+        "Title:           The Backprop Handbook" in info
+        and "Author:          The Backprop Handbook contributors" in info
+    )
+    assert "Keywords:" in info and "backpropagation" in info
+
+
+def test_every_page_passes_the_layout_checks(built_book) -> None:
+    """No overfull box, no heading at a page's foot, a running head naming its chapter on every page."""
+    from generator.layout import check_layout
+
+    project, pdf = built_book
+    assert check_layout(project.build / "tex" / "default", pdf=pdf) == []

@@ -1,0 +1,85 @@
+"""The layout checks read TeX's log, the table of contents and the PDF's pages: each finds its defect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.layout import Entry, contents, headings_at_the_foot, overfull_boxes, wrong_running_heads
+
+LOG = """(./handbook.tex (/usr/share/texlive/article.cls) (./chapters/a.tex
+Overfull \\hbox (0.5pt too wide) in paragraph at lines 3--4
+Overfull \\hbox (12.25pt too wide) in paragraph at lines 10--12
+) (./chapters/b.tex
+Overfull \\hbox (3.1pt too wide) detected at line 276
+))
+"""
+
+
+def test_an_overfull_box_wider_than_a_point_is_named_with_its_file_and_line() -> None:
+    """Boxes over 1pt are reported at the generated file and line; a half-point one is let through."""
+    problems = [str(p) for p in overfull_boxes(LOG, Path("/b"))]
+    assert problems == [
+        "/b/chapters/a.tex:10: runs 12.25pt into the margin (more than 1pt)",
+        "/b/chapters/b.tex:276: runs 3.1pt into the margin (more than 1pt)",
+    ]
+
+
+TOC = r"""\contentsline {chapter}{Preface}{ii}{chapter*.1}%
+\contentsline {chapter}{\numberline {1}A worked example}{1}{chapter.1}%
+\contentsline {section}{\numberline {1.1}The network and the task}{1}{section.1.1}%
+\contentsline {section}{\numberline {1.2}The forward pass}{2}{section.1.2}%
+\contentsline {chapter}{\numberline {2}From one weight to the matrix form}{6}{chapter.2}%
+"""
+
+
+def test_the_table_of_contents_is_read() -> None:
+    """Chapters and numbered sections come with their printed page."""
+    assert contents(TOC)[:3] == [
+        Entry("chapter", "", "Preface", "ii"),
+        Entry("chapter", "1", "A worked example", "1"),
+        Entry("section", "1.1", "The network and the task", "1"),
+    ]
+
+
+def test_a_heading_at_the_foot_of_a_page_is_found() -> None:
+    """A section heading as a page's last line is reported; a line of the contents is not."""
+    entries = contents(TOC)
+    pages = [
+        "Contents\n1.2 The forward pass . . . . 2\nii",
+        "text\n\n1.2 The forward pass\n\n  2",
+        "1.2 The forward pass\ntext\n3",
+    ]
+    assert [str(p) for p in headings_at_the_foot(pages, entries)] == [
+        "page 2: the heading '1.2 The forward pass' is the last line of the page"
+    ]
+
+
+def test_a_running_head_naming_another_chapter_is_found() -> None:
+    """Each page's head must name the chapter its page number falls in; a chapter's first page has none."""
+    entries = contents(TOC)
+    pages = [
+        "Preface ii\ntext",  # the Preface starts on page ii: a first page, not checked
+        "Chapter 1\nA worked example\n1",
+        "Chapter 1. A worked example 2\ntext",
+        "Preface 3\ntext",
+        "Chapter 2\nFrom one weight\n6",
+        "Chapter 2. From one weight to the matrix form 7\ntext",
+    ]
+    assert [str(p) for p in wrong_running_heads(pages, entries)] == [
+        "page 4: the running head 'Preface 3' does not name its chapter 'A worked example'"
+    ]
+
+
+def test_a_head_cut_short_must_begin_its_chapters_title() -> None:
+    """A head truncated with an ellipsis names its chapter only if what is left begins the title."""
+    entries = contents(TOC)
+    pages = [
+        "Chapter 1\nA worked example\n1",
+        "Chapter 1. A worked . . . 2\ntext",
+        "Chapter 1. A wrong . . . 3\ntext",
+        "Chapter 1. . . . 4\ntext",
+    ]
+    assert [str(p) for p in wrong_running_heads(pages, entries)] == [
+        "page 3: the running head 'Chapter 1. A wrong . . . 3' does not name its chapter 'A worked example'",
+        "page 4: the running head 'Chapter 1. . . . 4' does not name its chapter 'A worked example'",
+    ]
