@@ -82,7 +82,7 @@ def test_idx_refuses_a_float_with_its_line(tmp_path: Path) -> None:
 
 
 def test_conventions_print_the_cores_own_constants(project, monkeypatch) -> None:
-    """The conventions section takes ReLU'(0), the leaky slope and the floors from the core itself."""
+    """The conventions section takes ReLU'(0) and the floors from the core itself."""
     from generator import core
     from generator.notation import load_notation
     from generator.render import Formulas, render_book
@@ -93,8 +93,8 @@ def test_conventions_print_the_cores_own_constants(project, monkeypatch) -> None
         return " ".join(provenance.strip(book).split()), formulas.shown
 
     text, shown = conventions()
-    assert r"slope \num{0.01} on the negative side" in text
     assert r"floored at \num{-100} and" in text and r"at \num{1e-12}, as PyTorch does" in text
     assert {"relu_derivative", "sse_loss", "sse_gradient"} <= set(shown)  # checked against the core
-    monkeypatch.setattr(core, "LEAKY_SLOPE", 0.2)
-    assert r"slope \num{0.2} on the negative side" in conventions()[0]
+    assert "leaky" not in text  # no chapter uses the leaky ReLU, so the conventions do not define it
+    monkeypatch.setattr(core, "GRADIENT_FLOOR", 1e-9)
+    assert r"at \num{1e-09}, as PyTorch does" in conventions()[0]
