@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from generator import core as default_core
 from generator.build import (
     CheckFailed,
     Project,
@@ -26,11 +27,14 @@ from generator.build import (
     build_book,
     build_chapter,
     check_book,
+    compute_chapters,
     load_chapters,
+    select,
 )
 from generator.core import CoreError
 from generator.parallel import available_jobs
 from generator.render import RenderError
+from generator.run import table
 from generator.spec import SpecError
 from generator.typeset import TypesetError
 from generator.workspace import OutputError
@@ -187,6 +191,25 @@ def audit_command(root: Path, notation: str) -> None:
     exit 1 names each number the PDF does not show. A build runs the same check before it publishes.
     """
     _run(lambda: audit(Project(root, notation), _progress), root)
+
+
+@main.command("run")
+@click.argument("name")
+@root_option
+def run_command(name: str, root: Path) -> None:
+    """Run the chapter NAME's network through the core and print its numbers as a table.
+
+    Inputs and parameters, the forward pass, the backward pass and the SGD step, each number at the
+    precision the book prints it with, beside the template call that prints it. Writes nothing; the
+    notation profile does not matter (the table names quantities, not symbols).
+    """
+
+    def show() -> None:
+        spec = select(load_chapters(Project(root)), name)
+        (computation,) = compute_chapters([spec], default_core, lambda line: None)
+        click.echo(table(computation))
+
+    _run(show, root)
 
 
 @main.command("list")

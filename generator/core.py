@@ -47,35 +47,56 @@ class Activation:
     backward: Callable[[Array, Array, Array], Array]
 
 
-def _sigmoid(z: Array) -> Array:
-    # Two branches so that exp never overflows: exp(-|z|) <= 1.
-    e = np.exp(-np.abs(z))
+def sigmoid(z: Array) -> Array:
+    """``1 / (1 + exp(-z))``, in two branches so that exp never overflows."""
+    e = np.exp(-np.abs(z))  # exp(-|z|) <= 1
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _softmax(z: Array) -> Array:
+def sigmoid_backward(dA: Array, Z: Array, A: Array) -> Array:
+    """``dZ = dA * sigma'(Z)``, where ``sigma'(Z) = A (1 - A)``."""
+    return dA * A * (1.0 - A)
+
+
+def tanh_backward(dA: Array, Z: Array, A: Array) -> Array:
+    """``dZ = dA * tanh'(Z)``, where ``tanh'(Z) = 1 - A^2``."""
+    return dA * (1.0 - A * A)
+
+
+def relu(z: Array) -> Array:
+    """``max(z, 0)``, entry by entry."""
+    return np.maximum(z, 0.0)
+
+
+def relu_backward(dA: Array, Z: Array, A: Array) -> Array:
+    """``dZ = dA`` where ``Z > 0``, and 0 elsewhere (``ReLU'(0) = 0``)."""
+    return dA * (Z > 0)
+
+
+def softmax(z: Array) -> Array:
+    """Row by row, ``exp(z_i) / sum_j exp(z_j)``; shifted by the row's maximum."""
     shifted = np.exp(z - z.max(axis=1, keepdims=True))
     return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def softmax_backward(dA: Array, Z: Array, A: Array) -> Array:
+    """Row by row, the Jacobian times ``dA``: ``(diag(a) - a a^T) dA``."""
+    return A * (dA - (dA * A).sum(axis=1, keepdims=True))
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
         Activation("identity", lambda z: z.copy(), lambda da, z, a: da.copy()),
-        Activation("sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 - a)),
-        Activation("tanh", np.tanh, lambda da, z, a: da * (1.0 - a * a)),
-        Activation("relu", lambda z: np.maximum(z, 0.0), lambda da, z, a: da * (z > 0)),
+        Activation("sigmoid", sigmoid, sigmoid_backward),
+        Activation("tanh", np.tanh, tanh_backward),
+        Activation("relu", relu, relu_backward),
         Activation(
             "leaky_relu",
             lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
             lambda da, z, a: da * np.where(z > 0, 1.0, LEAKY_SLOPE),
         ),
-        # Row-wise Jacobian-vector product: dZ = A * (dA - sum_j dA_j A_j), i.e. (diag(a) - a a^T) dA.
-        Activation(
-            "softmax",
-            _softmax,
-            lambda da, z, a: a * (da - (da * a).sum(axis=1, keepdims=True)),
-        ),
+        Activation("softmax", softmax, softmax_backward),
     )
 }
 
@@ -111,21 +132,36 @@ def _floored_log(a: Array) -> Array:
         return np.maximum(np.log(a), LOG_FLOOR)
 
 
-def _bce(a: Array, y: Array) -> Array:
+def sse(a: Array, y: Array) -> Array:
+    """Per example, the squared error summed over output units (no factor 1/2)."""
+    return ((a - y) ** 2).sum(axis=1)
+
+
+def sse_gradient(a: Array, y: Array) -> Array:
+    """``dL/da = 2 (a - y)``."""
+    return 2.0 * (a - y)
+
+
+def bce(a: Array, y: Array) -> Array:
+    """Per example, ``-[y log a + (1 - y) log(1 - a)]`` summed over output units."""
     return -(y * _floored_log(a) + (1.0 - y) * _floored_log(1.0 - a)).sum(axis=1)
 
 
-def _bce_gradient(a: Array, y: Array) -> Array:
-    # (1 - y) / (1 - a) - y / a over one denominator, which the floor keeps away from zero.
+def bce_gradient(a: Array, y: Array) -> Array:
+    """``dL/da = (1 - y) / (1 - a) - y / a``, over one denominator."""
+    # The floor keeps the denominator away from zero.
     return (a - y) / np.maximum(a * (1.0 - a), GRADIENT_FLOOR)
 
 
-def _bce_from_logits(z: Array, y: Array) -> Array:
+def bce_from_logits(z: Array, y: Array) -> Array:
+    """``bce(sigmoid(z), y)`` from the logit, without taking ``log(sigmoid(z))``."""
     # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - y z + log(1 + exp(-|z|))
-    return (np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))).sum(axis=1)
+    per_unit = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    return per_unit.sum(axis=1)
 
 
-def _softmax_ce_from_logits(z: Array, y: Array) -> Array:
+def softmax_ce_from_logits(z: Array, y: Array) -> Array:
+    """``-sum_i y_i log softmax(z)_i`` per example, by log-sum-exp."""
     shift = z.max(axis=1, keepdims=True)
     log_sum = np.log(np.exp(z - shift).sum(axis=1, keepdims=True)) + shift
     return -(y * (z - log_sum)).sum(axis=1)
@@ -134,7 +170,7 @@ def _softmax_ce_from_logits(z: Array, y: Array) -> Array:
 LOSSES: dict[str, Loss] = {
     rule.name: rule
     for rule in (
-        Loss("sse", lambda a, y: ((a - y) ** 2).sum(axis=1), lambda a, y: 2.0 * (a - y)),
+        Loss("sse", sse, sse_gradient),
         Loss(
             "mse",
             lambda a, y: ((a - y) ** 2).mean(axis=1),
@@ -142,17 +178,17 @@ LOSSES: dict[str, Loss] = {
         ),
         Loss(
             "bce",
-            _bce,
-            _bce_gradient,
+            bce,
+            bce_gradient,
             fused_activation="sigmoid",
-            per_example_from_logits=_bce_from_logits,
+            per_example_from_logits=bce_from_logits,
         ),
         Loss(
             "softmax_ce",
             lambda a, y: -(y * _floored_log(a)).sum(axis=1),
             lambda a, y: -y / np.maximum(a, GRADIENT_FLOOR),
             fused_activation="softmax",
-            per_example_from_logits=_softmax_ce_from_logits,
+            per_example_from_logits=softmax_ce_from_logits,
         ),
     )
 }
@@ -184,13 +220,15 @@ def dense_forward(a_prev: Array, W: Array, b: Array | None) -> tuple[Array, Dens
 def dense_backward(
     dz: Array, cache: DenseCache, input_gradient: bool = True
 ) -> tuple[Array | None, Array, Array | None]:
-    """``dA_prev = dZ W``, ``dW = dZ^T A_prev``, ``db = sum over examples of dZ``.
+    """``dA_prev = dZ W``, ``dW = dZ^T A_prev``, ``db`` = the sum of ``dZ``'s rows.
 
-    ``input_gradient=False`` skips ``dA_prev`` (``None``): below the first layer nothing reads
-    it, and it costs as much as ``dW``.
+    ``input_gradient=False`` skips ``dA_prev`` (``None``): below the first
+    layer nothing reads it, and it costs as much as ``dW``.
     """
     a_prev, W, has_bias = cache
-    return (dz @ W if input_gradient else None), dz.T @ a_prev, (dz.sum(axis=0) if has_bias else None)
+    dA_prev = dz @ W if input_gradient else None
+    db = dz.sum(axis=0) if has_bias else None
+    return dA_prev, dz.T @ a_prev, db
 
 
 # --------------------------------------------------------------------------- network passes
@@ -322,10 +360,11 @@ def backward(
     for index in range(len(layers) - 1, -1, -1):
         layer, record = layers[index], records[index]
         if index == len(layers) - 1 and fused:
-            dZ = scale * (record.A - Y)  # sigma' cancels the loss's division by A
+            dZ = scale * (record.A - Y)  # the slope cancels the loss's 1/A
         else:
             dZ = ACTIVATIONS[layer.activation].backward(dA, record.Z, record.A)
-        dA_prev, dW, db = dense_backward(dZ, record.cache, input_gradient=index > 0)
+        below = index > 0  # below the first layer, nothing reads dA_prev
+        dA_prev, dW, db = dense_backward(dZ, record.cache, below)
         grads.append(LayerGradients(dA, dZ, dW, db))
         if dA_prev is not None:  # None below the first layer, where the loop ends
             dA = dA_prev
@@ -333,13 +372,15 @@ def backward(
     return grads
 
 
-def sgd_step(layers: Sequence[Dense], grads: Sequence[LayerGradients], learning_rate: float) -> list[Dense]:
+def sgd_step(
+    layers: Sequence[Dense],
+    grads: Sequence[LayerGradients],
+    learning_rate: float,
+) -> list[Dense]:
     """Plain gradient descent: ``W <- W - lr dJ/dW`` and ``b <- b - lr dJ/db``."""
-    return [
-        Dense(
-            layer.W - learning_rate * g.dW,
-            None if layer.b is None or g.db is None else layer.b - learning_rate * g.db,
-            layer.activation,
-        )
-        for layer, g in zip(layers, grads, strict=True)
-    ]
+    updated = []
+    for layer, g in zip(layers, grads, strict=True):
+        W = layer.W - learning_rate * g.dW
+        b = None if layer.b is None or g.db is None else layer.b - learning_rate * g.db
+        updated.append(Dense(W, b, layer.activation))
+    return updated

@@ -21,7 +21,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
 PACKAGE_NAME = PACKAGE.name
-PACKAGES = ("numpy", "sympy", "mpmath", "jinja2", "click")
+PACKAGES = ("numpy", "sympy", "mpmath", "jinja2", "click", "pygments")
 
 
 def versions() -> dict[str, str]:

@@ -76,11 +76,19 @@ def moved(layers: Sequence, parameter: Parameter, by: float) -> list:
 
 
 def numerical_gradient(
-    core: ModuleType, layers: Sequence, X, Y, loss: str, reduction: str, parameter: Parameter, step: float
+    core: ModuleType,
+    layers: Sequence,
+    X,
+    Y,
+    loss: str,
+    reduction: str,
+    parameter: Parameter,
+    step: float,
 ) -> float:
     """The central difference of the core's loss in one parameter."""
 
     def J(at: list) -> float:
         return core.loss_value(at, core.forward(at, X), Y, loss, reduction)
 
-    return (J(moved(layers, parameter, step)) - J(moved(layers, parameter, -step))) / (2.0 * step)
+    up, down = J(moved(layers, parameter, step)), J(moved(layers, parameter, -step))
+    return (up - down) / (2.0 * step)

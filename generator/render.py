@@ -32,6 +32,7 @@ from generator.compute import Computation, CoreFailure, core_constant
 from generator.display import Formulas, Layout
 from generator.edition import DEFAULT_EPOCH, LICENCE, LICENCE_VERSION, Edition
 from generator.ledger import Ledger
+from generator.listings import Listings, style_definitions
 from generator.notation import Notation
 from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec, SpecText
@@ -215,6 +216,7 @@ def render_chapter(
     formulas = Formulas(notation, network)
     layout = Layout(notation)
     values = Values(spec, computation, ledger, formulas, layout)
+    listings = Listings(spec.name, {"core": computation.core})  # the source of the core that computed it
     claims = Claims(
         values.quantity_of,
         lambda q: Decimal(computation.value(q)),
@@ -232,8 +234,10 @@ def render_chapter(
         **formulas.template_functions(),
         "notation": notation,
         "layout": layout,
+        "listing": listings,
     }
     marked = _render(env, spec.template, context)
+    listings.check_references(provenance.strip(marked))
     return RenderedChapter(
         spec, marked, ledger, tuple(formulas.shown), tuple(values.steps), tuple(claims.made), tuple(claims.theorems)
     )
@@ -401,6 +405,7 @@ def render_book(
         **_notation_context(profiles or (notation,)),
         "symbols": symbol_list(notation),
         "edition": _edition_view(edition),
+        "listing_styles": style_definitions(),
     }
     return _render(env, "book.tex.j2", context)
 

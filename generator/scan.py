@@ -12,6 +12,9 @@ It reads a rendered chapter with its provenance marks (``generator.provenance``)
 * **values without their symbol**: a ledger value printed on its own may stand only in a table
   cell whose row label and column label (both generated) name it;
 * **mistakes out of place**: a formula shown as a mistake only inside a ``mistakes`` box.
+
+A listing of the core's source (``LISTING_ENVIRONMENT``, written by ``generator.listings``) is code:
+its digits are not printed numbers, and the scan skips it whole; a listing a template typed is refused.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ MATH_ENVIRONMENTS = frozenset(
 )
 TABLE_ENVIRONMENTS = frozenset({"tabular", "tabular*", "tabularx", "longtable"})
 MISTAKES_ENVIRONMENT = "mistakes"
+# A listing of the core's source (``generator.listings``): code, whose digits are no printed numbers.
+# The scan skips it whole; only generator code may open one.
+LISTING_ENVIRONMENT = "corelisting"
 # Arguments that are never values: references, lengths, names, and the explicit structural mark \st.
 BUILTIN_STRUCTURAL = {
     "st": (1,),
@@ -237,6 +243,12 @@ def scan(
                 spans = _arguments(text, after, 1)
                 if spans:
                     env = text[spans[0][0] + 1 : spans[0][1] - 1]
+                    if env == LISTING_ENVIRONMENT and name == "begin":
+                        if r.typed(i):
+                            r.report(i, "a listing typed by hand (listings come from listing(...), never from text)")
+                        closing = text.find(rf"\end{{{LISTING_ENVIRONMENT}}}", after)
+                        i = len(text) if closing < 0 else closing + len(rf"\end{{{LISTING_ENVIRONMENT}}}")
+                        continue
                     step = 1 if name == "begin" else -1
                     if env in MATH_ENVIRONMENTS:
                         math_envs += step

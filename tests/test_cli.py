@@ -21,6 +21,7 @@ def test_every_command_has_help() -> None:
         ("chapter", "Render and verify the chapter NAME"),
         ("check", "Writes no .tex, ledger or PDF"),
         ("list", "List the chapters in book order"),
+        ("run", "Run the chapter NAME's network through the core"),
     ]:
         result = invoke(command, "--help")
         assert result.exit_code == 0 and phrase in result.output, command

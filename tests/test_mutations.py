@@ -93,14 +93,10 @@ def broken_core(tmp_path: Path, old: str, new: str):
 @pytest.mark.parametrize(
     ("old", "new", "culprit"),
     [
-        (
-            '"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 - a)',
-            '"sigmoid", _sigmoid, lambda da, z, a: da * a * (1.0 + a)',
-            "error[out]_1 (example 1)",
-        ),
-        ("lambda da, z, a: da * (z > 0)", "lambda da, z, a: da * (z >= -1)", "error[hid]_2 (example 1)"),
-        ("lambda a, y: 2.0 * (a - y)),", "lambda a, y: (a - y)),", "activation_gradient[out]_1 (example 1)"),
-        ("else None), dz.T @ a_prev,", "else None), dz.T @ a_prev * 2,", "weight_gradient[hid]_1,1"),
+        ("return dA * A * (1.0 - A)", "return dA * A * (1.0 + A)", "error[out]_1 (example 1)"),
+        ("return dA * (Z > 0)", "return dA * (Z >= -1)", "error[hid]_2 (example 1)"),
+        ("return 2.0 * (a - y)", "return (a - y)", "activation_gradient[out]_1 (example 1)"),
+        ("return dA_prev, dz.T @ a_prev, db", "return dA_prev, dz.T @ a_prev * 2, db", "weight_gradient[hid]_1,1"),
     ],
 )
 def test_broken_derivative_in_a_copy_of_the_core_is_named(project, worked_spec, tmp_path, old, new, culprit) -> None:
@@ -129,7 +125,7 @@ MUTATED_PROJECTS = {
         r"$0.1$",
         "numeral '0.1' typed into maths",
     ),
-    "core": ("generator/core.py", "da * a * (1.0 - a)", "da * a * (1.0 + a)", "error[out]_1 (example 1): printed"),
+    "core": ("generator/core.py", "dA * A * (1.0 - A)", "dA * A * (1.0 + A)", "error[out]_1 (example 1): printed"),
     "formula": (
         "generator/formulas/catalogue/worked_example.py",
         '(Mul(scalar(2), Entry("a", (_k,)) - Entry("y", (_k,))),),\n        free={_k: "K"},',
