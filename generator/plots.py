@@ -86,13 +86,7 @@ def decision_maps(spec: ChapterSpec, point: Point) -> str:
         r"label style={font=\small}, title style={font=\small}]",
     ]
     lines += _grid_axis(spec, point, "a_grid", "before training", "")
-    lines += _grid_axis(
-        spec,
-        point,
-        "a_grid_trained",
-        "after training",
-        r"colorbar, colorbar style={width=2.5mm, font=\small}, ",
-    )
+    lines += _grid_axis(spec, point, "a_grid_trained", "after training", "")
     lines += [
         r"\end{groupplot}",
         r"\end{tikzpicture}",
