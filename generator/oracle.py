@@ -360,7 +360,9 @@ class Oracle:
         if self.spec.steps == 0:
             raise QuantityError(f"{self.spec.path} has no training.steps")
         if self._run is None:
-            self._run = HighPrecisionTraining(self.J, self._parameters(None), self.values, _exact(self.spec.learning_rate))
+            self._run = HighPrecisionTraining(
+                self.J, self._parameters(None), self.values, _exact(self.spec.learning_rate)
+            )
             self._run.run(self.spec.steps)
         return self._run
 
