@@ -400,7 +400,7 @@ class Oracle:
             output = at_origin.a[len(self.spec.layers), 1, 1].xreplace(fixed)
             function = sp.lambdify([*run.parameters, *shifts], output, modules="mpmath")
             points = range(1, self.spec.grid[2] + 1)
-            found = {}
+            found: dict[tuple[int, ...], Decimal] = {}
             with mpmath.workdps(WORKING_DIGITS):
                 parameters = run.points[self.spec.steps if trained else 0]
                 for i in points:
