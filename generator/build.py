@@ -365,7 +365,8 @@ def up_to_date(project: Project, key: str, store: Store) -> bool:
 
 
 def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
-    return [(c.spec.name, str(e.quantity), e.shown) for c in chapters for e in c.ledger.entries]
+    # A plot's coordinates are drawn, not printed as text: check_printed finds them in its source.
+    return [(c.spec.name, str(e.quantity), e.shown) for c in chapters for e in c.ledger.entries if not e.plotted]
 
 
 def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
@@ -405,7 +406,11 @@ def audit(project: Project, progress: Progress) -> None:
     for path in sorted(project.ledgers.glob("*.json")):
         try:
             entries = json.loads(path.read_text(encoding="utf-8"))["entries"]
-            printed += [(path.stem, str(entry["quantity"]), str(entry["shown"])) for entry in entries]
+            printed += [
+                (path.stem, str(entry["quantity"]), str(entry["shown"]))
+                for entry in entries
+                if not entry.get("plotted", False)  # drawn in a plot, not printed as text
+            ]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ProjectError(f"{path}: not a ledger ({error})") from None
     failures = missing_from_pdf(printed, pdf_text(project.pdf))

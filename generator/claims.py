@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from generator import gradcheck
+from generator.ledger import NUMBER_WORDS
 from generator.quantities import Quantity
 from generator.steps import Node, Ref, StepSyntaxError, evaluate, parse_expression, refs, source
 from generator.theorems import THEOREMS
@@ -82,6 +83,24 @@ def _passes(values: Values) -> str:
     )
 
 
+def _falls(values: Values) -> str:
+    # A sequence of losses, in the order of the steps: does each one lie below the one before?
+    return (
+        "falls from each point to the next"
+        if all(b < a for a, b in zip(values, values[1:], strict=False))
+        else "does not fall everywhere"
+    )
+
+
+def _classified(values: Values) -> str:
+    # (output, target) of each example of a single probability output: on the target's side of one half?
+    pairs = list(zip(values[::2], values[1::2], strict=True))
+    right = sum((output > Decimal(1) / 2) == (target > Decimal(1) / 2) for output, target in pairs)
+    if right == len(pairs):
+        return "every example"
+    return "no example" if right == 0 else f"{NUMBER_WORDS[right]} of the {NUMBER_WORDS[len(pairs)]} examples"
+
+
 RULES: dict[str, Callable[[Values], str]] = {
     "sign": _sign,
     "off_target": _off_target,
@@ -92,6 +111,8 @@ RULES: dict[str, Callable[[Values], str]] = {
     "kink": _kink,
     "verdict": _verdict,
     "passes": _passes,
+    "falls": _falls,
+    "classified": _classified,
 }
 
 
@@ -230,6 +251,26 @@ class Claims:
         for network in networks:
             terms += (Ref("max_rel_err", (), (("network", network),)), Ref("kinks", (), (("network", network),)))
         return self._claim("passes", (), says, terms)
+
+    def falls(self, *terms: str, says: str | None = None) -> str:
+        """Losses in the order of the steps: "falls from each point to the next" or "does not fall everywhere"."""
+        if len(terms) < 2:
+            raise self._fail("claim falls needs two terms or more")
+        return self._claim("falls", terms, says)
+
+    def classified(self, *outputs: str, says: str | None = None) -> str:
+        """How many examples a single probability output puts on its target's side of one half:
+        "every example", "no example" or "three of the four examples". Each output is
+        ``a[out,1,e=2]`` or ``a_trained[out,1,e=2]``; its target is the example's."""
+        extra: tuple[Node, ...] = ()
+        for output in outputs:
+            node = self._parse(output)
+            if not isinstance(node, Ref) or len(node.args) != 2 or node.args[1] != 1:
+                raise self._fail(f"claim classified: {output!r} is not the output a[out,1] of an example")
+            extra += (node, Ref("y", (1,), node.keywords))
+        if not extra:
+            raise self._fail("claim classified needs the outputs it speaks of")
+        return self._claim("classified", (), says, extra)
 
     def theorem(self, name: str) -> str:
         """A general statement of the prose, proved by the build (``generator.theorems``); prints nothing."""

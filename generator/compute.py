@@ -5,6 +5,7 @@ The core module is a parameter so that tests can run the pipeline with a deliber
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from types import ModuleType
@@ -12,11 +13,11 @@ from types import ModuleType
 import numpy as np
 
 from generator import core as default_core
-from generator import gradcheck
+from generator import gradcheck, training
 from generator.formulas import Env, NumpyOps, bind, fill, get_formula
 from generator.ledger import BOUND_MARGIN, format_fixed
 from generator.quantities import Quantity, QuantityError
-from generator.spec import ChapterSpec, SpecError
+from generator.spec import TRAINED, ChapterSpec, LayerSpec, SpecError
 
 
 def _array(rows: tuple[tuple[Decimal, ...], ...]) -> np.ndarray:
@@ -43,6 +44,8 @@ class Computation:
         Raises ``QuantityError`` when the chapter asks for something that does not exist; any
         other exception is a bug.
         """
+        if q.network == TRAINED:  # the network training gave, its weights exactly the float64 ones
+            return self._trained_computation.value(replace(q, network=None))
         if q.network is not None and q.network != self.spec.name:
             # The other chapter's network, checked with this chapter's finite-difference step.
             try:
@@ -136,7 +139,46 @@ class Computation:
                     else [p for p in gradcheck.parameters(self.layers) if q.layer is None or p[0] == n]
                 )
                 return max(gradcheck.relative_error(self._analytic(p), self._numerical(p)) for p in chosen)
+            case "trained_loss":
+                return self._trajectory.losses[self._steps_taken(idx[0] + 1)]
+            case "trained_output":
+                final = self._trajectory.networks[-1]
+                return float(training.outputs(self.core, final, self.X[e : e + 1])[0, idx[0]])
+            case "grid_output" | "trained_grid_output":
+                network = self.layers if q.kind == "grid_output" else self._trajectory.networks[-1]
+                point = np.array([[float(self.spec.grid_coordinate(i + 1)) for i in idx]], dtype=np.float64)
+                return float(training.outputs(self.core, network, point)[0, 0])
         raise QuantityError(f"the core does not know the quantity kind {q.kind!r}")
+
+    def _steps_taken(self, s: int) -> int:
+        if not 1 <= s <= self.spec.steps:
+            raise QuantityError(f"there is no step {s}: {self.spec.path} trains for training.steps = {self.spec.steps}")
+        return s
+
+    @functools.cached_property
+    def _trajectory(self) -> training.Trajectory:
+        """The core's training run: training.steps steps of gradient descent on the whole batch."""
+        if self.spec.steps == 0:
+            raise QuantityError(f"{self.spec.path} has no training.steps")
+        rate = float(self.spec.learning_rate)
+        spec = self.spec
+        return training.train(self.core, self.layers, self.X, self.Y, spec.loss, spec.reduction, rate, spec.steps)
+
+    @functools.cached_property
+    def _trained_computation(self) -> Computation:
+        """This computation for the trained network: its weights are the float64 ones, as exact decimals."""
+        final = self._trajectory.networks[-1]
+        layers = tuple(
+            LayerSpec(
+                layer.name,
+                layer.activation,
+                tuple(tuple(Decimal(float(w)) for w in row) for row in trained.W),
+                None if trained.b is None else tuple(Decimal(float(b)) for b in trained.b),
+                layer.label,
+            )
+            for layer, trained in zip(self.spec.layers, final, strict=True)
+        )
+        return compute(replace(self.spec, layers=layers), self.core)
 
     def _count(self, name: str, only: int | None) -> int:
         """A count, from the core's arrays: of the network, or of layer ``only``."""
@@ -153,6 +195,8 @@ class Computation:
             "backward_multiply_adds": sum(layer.W.size * (1 if n == 0 else 2) for n, layer in layers),
             "examples": self.X.shape[0],
             "difference_passes": 2 * (weights + biases),  # two forward passes per parameter
+            "training_steps": self.spec.steps,
+            "record_every": self.spec.record_every,  # the steps between two points of the loss curve
         }
         if name not in counts:
             raise QuantityError(f"no count called {name!r} (counts: {', '.join(counts)})")

@@ -99,6 +99,9 @@ class Entry:
     words: bool = False  # a count printed as a word ("two")
     # The result of a displayed step: the quantities the step works it out from (None otherwise).
     worked_from: tuple[Quantity, ...] | None = None
+    # Drawn as a coordinate of a plot (``\plotvalue{text}``), not printed as text: the PDF's text
+    # does not show it, the plot's source does.
+    plotted: bool = False
 
     @property
     def shown(self) -> str:
@@ -122,6 +125,7 @@ class Ledger:
         line: int,
         in_example: bool = False,
         words: bool = False,
+        plotted: bool = False,
     ) -> Entry:
         printed = BY_NAME[quantity.kind].printed
         if printed == "bound":
@@ -133,7 +137,15 @@ class Ledger:
         else:
             text = format_fixed(value, decimals)
         entry = Entry(
-            quantity, float(value), text, decimals, template, line, in_example, words and printed == "integer"
+            quantity,
+            float(value),
+            text,
+            decimals,
+            template,
+            line,
+            in_example,
+            words and printed == "integer",
+            plotted=plotted,
         )
         self.entries.append(entry)
         return entry

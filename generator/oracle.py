@@ -18,11 +18,12 @@ from decimal import Decimal
 import mpmath
 import sympy as sp
 
+from generator.exact_training import HighPrecisionTraining
 from generator.formulas import Env, SympyOps, bind, fill, get_formula
 from generator.ledger import format_fixed
 from generator.precise import PreciseEvaluator
 from generator.quantities import Quantity, QuantityError
-from generator.spec import ChapterSpec
+from generator.spec import TRAINED, ChapterSpec, LayerSpec
 
 # Activations with a kink at zero, named here again: the oracle shares no code with the core.
 KINKED = ("relu", "leaky_relu")
@@ -154,6 +155,9 @@ class Oracle:
         self.J: sp.Expr = total if spec.reduction == "sum" else total / len(per_example)
         self._evaluate = PreciseEvaluator(self.values, DIGITS)
         self._derivatives: dict[sp.Symbol, sp.Expr] = {}
+        self._run: HighPrecisionTraining | None = None
+        self._trained: Oracle | None = None
+        self._grid: dict[str, dict[tuple[int, ...], Decimal]] = {}
 
     def _dJ(self, symbol: sp.Symbol) -> sp.Expr:
         """dJ/d``symbol`` as an expression, differentiated once per symbol."""
@@ -257,6 +261,8 @@ class Oracle:
 
     def value(self, q: Quantity) -> Decimal:
         """The exact value of ``q`` to ``DIGITS`` significant digits."""
+        if q.network == TRAINED:  # the trained network, its weights from the high-precision run
+            return self._trained_oracle().value(replace(q, network=None))
         if q.network is not None and q.network != self.spec.name:
             other = replace(self.spec.network_spec(q.network), step=self.spec.step)
             return Oracle(other).value(replace(q, network=None))
@@ -338,7 +344,71 @@ class Oracle:
             case "relative_error_bound":  # one parameter, or the largest over a layer or the network
                 chosen = [self._parameter(n, q.index)] if q.index else self._parameters(n if q.layer else None)
                 return max(self._relative_error(p) for p in chosen)
+            case "trained_loss":
+                if not 1 <= q.index[0] <= spec.steps:
+                    raise QuantityError(f"there is no step {q.index[0]}: training.steps = {spec.steps}")
+                return self._training().loss(q.index[0])
+            case "trained_output":
+                output = self.a[len(spec.layers), e, q.index[0]]
+                return self._training().evaluate([output], spec.steps)[0]
+            case "grid_output" | "trained_grid_output":
+                return self._grid_outputs(q.kind == "trained_grid_output")[q.index]
         raise QuantityError(f"the oracle does not know the quantity kind {q.kind!r}")
+
+    def _training(self) -> HighPrecisionTraining:
+        """The training run, once per oracle: gradient descent on the loss, in high precision."""
+        if self.spec.steps == 0:
+            raise QuantityError(f"{self.spec.path} has no training.steps")
+        if self._run is None:
+            self._run = HighPrecisionTraining(
+                self.J, self._parameters(None), self.values, _exact(self.spec.learning_rate)
+            )
+            self._run.run(self.spec.steps)
+        return self._run
+
+    def _trained_oracle(self) -> Oracle:
+        """An oracle of the trained network: the spec's layers with the run's final weights (50 digits)."""
+        if self._trained is None:
+            trained = self._training().parameter_values(self.spec.steps)
+            layers = tuple(
+                LayerSpec(
+                    layer.name,
+                    layer.activation,
+                    tuple(tuple(trained[w] for w in row) for row in self.W[n]),
+                    None if layer.biases is None else tuple(trained[b] for b in self.b[n]),
+                    layer.label,
+                )
+                for n, layer in enumerate(self.spec.layers)
+            )
+            self._trained = Oracle(replace(self.spec, layers=layers))
+        return self._trained
+
+    def _grid_outputs(self, trained: bool) -> dict[tuple[int, ...], Decimal]:
+        """The first output at every point of the training grid, before or after training: the network
+        built again by this oracle's own forward rules on one example at the origin, its input shift
+        symbols moved to each grid point, its parameters at the run's first or last point."""
+        if self.spec.grid is None:
+            raise QuantityError(f"{self.spec.path} has no training.grid")
+        key = "after" if trained else "before"
+        if key not in self._grid:
+            zero = (Decimal(0),) * self.spec.input_size
+            outputs = (Decimal(0),) * self.spec.layers[-1].size
+            at_origin = Oracle(replace(self.spec, inputs=(zero,), targets=(outputs,)))
+            shifts = [at_origin.x_shift[1, j] for j in range(1, self.spec.input_size + 1)]
+            run = self._training()
+            fixed = {s: v for s, v in at_origin.values.items() if s not in run.parameters and s not in shifts}
+            output = at_origin.a[len(self.spec.layers), 1, 1].xreplace(fixed)
+            function = sp.lambdify([*run.parameters, *shifts], output, modules="mpmath")
+            points = range(1, self.spec.grid[2] + 1)
+            found: dict[tuple[int, ...], Decimal] = {}
+            with mpmath.workdps(WORKING_DIGITS):
+                parameters = run.points[self.spec.steps if trained else 0]
+                for i in points:
+                    for j in points:
+                        x = [_mp(_exact(self.spec.grid_coordinate(n))) for n in (i, j)]
+                        found[i, j] = Decimal(mpmath.nstr(function(*parameters, *x), DIGITS))
+            self._grid[key] = found
+        return self._grid[key]
 
     def _count(self, name: str, only: int | None) -> int:
         """A count, from the oracle's own symbols of the spec's network: of it, or of layer ``only``."""
@@ -355,6 +425,8 @@ class Oracle:
             "backward_multiply_adds": sum(len(row) * (1 if n == 1 else 2) for n in layers for row in self.W[n - 1]),
             "examples": len(self.spec.inputs),
             "difference_passes": 2 * (weights + biases),
+            "training_steps": self.spec.steps,
+            "record_every": self.spec.record_every,  # the steps between two points of the loss curve
         }
         if name not in counts:
             raise QuantityError(f"no count called {name!r}")

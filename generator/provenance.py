@@ -28,6 +28,7 @@ VALUES = frozenset({BARE_VALUE, LABELLED_VALUE})
 ROW_LABEL = "row"  # names the quantity of a table row (its layer, indices, example)
 COLUMN_LABEL = "column"  # names the quantity kind (and layer) of a table column
 MISTAKE = "mistake"  # a formula shown as a mistake: only inside a mistakes box
+PLOTTED = "plotted"  # a ledger value drawn as a coordinate of a plot whose axes name it
 
 
 def generated(text: str) -> str:

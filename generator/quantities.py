@@ -24,7 +24,8 @@ OracleKind = Literal["exact", "high precision"]
 # How a call's parameters map to a quantity: a layer name, indices counted from one (``k`` a unit of
 # the layer, ``t`` an input to it, ``j`` an input to the network), an example, a formula's name,
 # any number of indices (``index``), and another chapter's network (``network``).
-INDEX_PARAMETERS = ("k", "t", "j")
+# ``s`` a number of training steps (from one), ``gx`` and ``gy`` a point of the training grid (from one).
+INDEX_PARAMETERS = ("k", "t", "j", "s", "gx", "gy")
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,46 @@ KINDS: tuple[Kind, ...] = (
         prose=True,
     ),
 )
+
+# Training (the training chapter): the trajectory of full-batch gradient descent over training.steps
+# steps. The oracle re-runs it in high precision (mpmath, gradients by sympy.diff of the loss): exact
+# arithmetic over hundreds of steps is too slow, and the float64 run differs from the exact one by
+# far less than half a unit of the printed places (the spec's precision says why for its values).
+TRAINING_KINDS: tuple[Kind, ...] = (
+    Kind(
+        "trained_loss",
+        "J_at",
+        ("s",),
+        "the loss of the batch after s steps of full-batch gradient descent",
+        oracle="high precision",
+        symbol=r"\cost",
+    ),
+    Kind(
+        "trained_output",
+        "a_trained",
+        ("layer", "k", "example"),
+        "the activation of unit k for an example after training.steps steps of gradient descent",
+        per_example=True,
+        oracle="high precision",
+        symbol=r"	rained{{ctentry{{{layer}}}{{{k}}}}}",
+        symbol_in_batch=r"	rained{{\Actentry{{{layer}}}{{{e}}}{{{k}}}}}",
+    ),
+    Kind(
+        "grid_output",
+        "a_grid",
+        ("gx", "gy"),
+        "the network's first output at grid point (gx, gy) of training.grid, before training",
+        oracle="high precision",
+    ),
+    Kind(
+        "trained_grid_output",
+        "a_grid_trained",
+        ("gx", "gy"),
+        "the network's first output at grid point (gx, gy) of training.grid, after training.steps steps",
+        oracle="high precision",
+    ),
+)
+KINDS += TRAINING_KINDS
 
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 BY_CALL: dict[str, Kind] = {kind.call: kind for kind in KINDS}

@@ -55,9 +55,14 @@ KEYS = {
     "layer": ("name", "label", "activation", "weights", "biases"),
     "data": ("inputs", "targets"),
     "loss": ("name", "reduction"),
-    "training": ("learning_rate", "hand_decimals"),
+    "training": ("learning_rate", "hand_decimals", "steps", "record_every", "grid"),
     "gradient_check": ("step", "networks"),
 }
+
+
+# The network after ``training.steps`` steps of gradient descent, named like another chapter's network
+# (``network="trained"``): the gradient check runs on it.
+TRAINED = "trained"
 
 
 def printable(character: str) -> bool:
@@ -124,15 +129,30 @@ class ChapterSpec:
     # The gradient check: its finite-difference step and the other chapters whose networks it runs on.
     step: Decimal | None = None
     check_networks: tuple[ChapterSpec, ...] = ()
+    # Training (optional): how many steps of full-batch gradient descent, the steps between two
+    # recorded losses, and the square grid of inputs the trained network is drawn on: (low, high,
+    # points per side), each coordinate low + i (high - low) / (points - 1), an exact decimal.
+    steps: int = 0
+    record_every: int = 0
+    grid: tuple[Decimal, Decimal, int] | None = None
 
     def network_spec(self, name: str | None) -> ChapterSpec:
         """This spec (``name`` None or its own) or the checked network of chapter ``name``."""
-        if name is None or name == self.name:
-            return self
+        if name is None or name == self.name or (name == TRAINED and self.steps > 0):
+            return self  # the trained network has the same layers, with the weights training gave
         for other in self.check_networks:
             if other.name == name:
                 return other
         raise QuantityError(f"{self.path} does not check the network of {name!r} (gradient_check.networks)")
+
+    def grid_coordinate(self, i: int) -> Decimal:
+        """The ``i``-th coordinate (from 1) of the training grid, on either axis."""
+        if self.grid is None:
+            raise QuantityError(f"{self.path} has no training.grid")
+        low, high, points = self.grid
+        if not 1 <= i <= points:
+            raise QuantityError(f"there is no grid point {i}: the grid has {points} per side (counted from 1)")
+        return low + (high - low) * (i - 1) / (points - 1)
 
     def decimals(self, kind: str, layer: str | None = None) -> int | None:
         """The places a number of ``kind`` (of ``layer``) is printed with, or None if the spec gives none."""
@@ -321,6 +341,29 @@ def _gradient_check(read: _Reader, data: dict[str, Any], path: Path, follow: boo
     return step, tuple(networks)
 
 
+def _training(read: _Reader, training: dict[str, Any]) -> tuple[int, int, tuple[Decimal, Decimal, int] | None]:
+    """The optional training keys: steps, record_every (dividing steps) and grid = [low, high, points]."""
+    steps = read.integer(training.get("steps", 0), "training.steps", 0, 10_000)
+    every = read.integer(training.get("record_every", steps or 1), "training.record_every", 1, 10_000)
+    if steps and steps % every:
+        raise read.fail("training.record_every", f"{every} does not divide training.steps = {steps}")
+    if "grid" not in training:
+        return steps, every if steps else 0, None
+    raw = training["grid"]
+    if not steps:
+        raise read.fail("training.grid", "a grid draws the trained network: give training.steps too")
+    if not isinstance(raw, list) or len(raw) != 3:
+        raise read.fail("training.grid", f"expected [low, high, points], got {raw!r}")
+    low, high = read.number(raw[0], "training.grid[0]"), read.number(raw[1], "training.grid[1]")
+    points = read.integer(raw[2], "training.grid[2]", 2, 64)
+    if not low < high:
+        raise read.fail("training.grid", f"low {low} is not below high {high}")
+    spacing = (high - low) / (points - 1)
+    if spacing * (points - 1) != high - low or spacing != spacing.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
+        raise read.fail("training.grid", f"the spacing (high - low) / (points - 1) = {spacing} is not an exact decimal")
+    return steps, every, (low, high, points)
+
+
 def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
     """Parse and validate one chapter spec (with ``follow``, also the specs its gradient check names)."""
     read = _Reader(path)
@@ -413,6 +456,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
             precision[kind] = read.integer(value, f"precision.{kind}", 0, MAX_DECIMALS)
 
     step, check_networks = _gradient_check(read, data, path, follow)
+    steps, record_every, grid = _training(read, training)
     for i, layer in enumerate(layers):
         read.printed_exactly(layer.weights, "weight", precision, f"network.layers[{i}].weights", layer.name)
         if layer.biases is not None:
@@ -447,4 +491,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         hand_decimals=read.integer(training.get("hand_decimals", 2), "training.hand_decimals", 0, MAX_DECIMALS),
         step=step,
         check_networks=check_networks,
+        steps=steps,
+        record_every=record_every,
+        grid=grid,
     )

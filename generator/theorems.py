@@ -89,6 +89,21 @@ def _precision_against_thresholds() -> str | None:
     return None
 
 
+def _xor_not_separable() -> str | None:
+    """No single unit w1 x1 + w2 x2 + c separates XOR: the margins it would need positive, at (0, 1)
+    and (1, 0), minus those it would need not positive, at (0, 0) and (1, 1), sum to zero for every
+    w1, w2, c; a sum of two positive numbers minus two that are not positive is positive."""
+    w1, w2, c = sp.symbols("w1 w2 c", real=True)
+
+    def margin(x1: int, x2: int) -> sp.Expr:
+        return w1 * x1 + w2 * x2 + c
+
+    combination = margin(0, 1) + margin(1, 0) - margin(0, 0) - margin(1, 1)
+    if sp.expand(combination) != 0:
+        return f"the combination of the four margins is {sp.expand(combination)}, not zero"
+    return None
+
+
 THEOREMS: dict[str, Theorem] = {
     t.name: t
     for t in (
@@ -122,6 +137,12 @@ THEOREMS: dict[str, Theorem] = {
             r"below the rule of thumb's first threshold in double precision ($\varepsilon = 2^{-52}$), "
             r"and above it in single precision ($\varepsilon = 2^{-23}$).",
             _precision_against_thresholds,
+        ),
+        Theorem(
+            "xor_not_linearly_separable",
+            r"No unit $\sigma(w_1 x_1 + w_2 x_2 + c)$ gives an output above one half at $(0, 1)$ and "
+            r"$(1, 0)$ and not above one half at $(0, 0)$ and $(1, 1)$: the four margins combine to zero.",
+            _xor_not_separable,
         ),
     )
 }

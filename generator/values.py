@@ -26,7 +26,7 @@ import functools
 import json
 from typing import Any
 
-from generator import provenance
+from generator import plots, provenance
 from generator.compute import Computation, CoreFailure
 from generator.display import Formulas, Layout
 from generator.ledger import Entry, Ledger
@@ -131,7 +131,7 @@ class Values:
                     )
         return quantity
 
-    def _record(self, quantity: Quantity, words: bool = False) -> Entry:
+    def _record(self, quantity: Quantity, words: bool = False, plotted: bool = False) -> Entry:
         template, line = template_location()
         spec = self._spec
         style = BY_NAME[quantity.kind].printed
@@ -148,7 +148,7 @@ class Values:
         except Exception as error:  # the core itself failed: a failed check of this chapter, no traceback
             raise CoreFailure(spec.name, str(quantity), error, f"{template}:{line}") from None
         decimals = places if style == "fixed" and places is not None else 0
-        return self._ledger.record(quantity, value, decimals, template, line, self._in_example, words)
+        return self._ledger.record(quantity, value, decimals, template, line, self._in_example, words, plotted)
 
     @staticmethod
     def _number(entry: Entry, role: str) -> str:
@@ -397,6 +397,37 @@ class Values:
         caption = caller() if caller is not None else ""
         closing = rf"}}\label{{{label}}}" + "\n" + r"\end{figure}"
         return provenance.generated("\n".join(lines)) + caption + provenance.generated(closing)
+
+    # ------------------------------------------------------------------ plots
+
+    def _plot_point(self, call: str, *args: Any, **kwargs: Any) -> str:
+        """A plot's coordinate: a ledger value, recorded as drawn (``\\plotvalue{text}``)."""
+        quantity = self._quantity(_kind(call), args, kwargs)
+        entry = self._record(quantity, plotted=True)
+        return provenance.role(provenance.PLOTTED, _key(quantity), rf"\plotvalue{{{entry.text}}}")
+
+    def _plot_figure(self, body: str, label: str, caller: Any) -> str:
+        """A figure of generated pgfplots code; the call block's body is its caption."""
+        opening = "\n".join([r"\begin{figure}[htbp]", r"\centering", body, r"\caption{"])
+        caption = caller() if caller is not None else ""
+        closing = rf"}}\label{{{label}}}" + "\n" + r"\end{figure}"
+        return provenance.generated(opening) + caption + provenance.generated(closing)
+
+    def loss_figure(self, label: str, caller: Any = None) -> str:
+        """The loss curve of the training run: the loss before training and every
+        ``training.record_every`` steps after, each point a ledger value."""
+        try:
+            return self._plot_figure(plots.loss_curve(self._spec, self._plot_point), label, caller)
+        except ValueError as error:
+            raise RenderError(*template_location(), str(error)) from None
+
+    def boundary_figure(self, label: str, caller: Any = None) -> str:
+        """The network's first output on the training grid before and after training, as colour
+        maps with the examples marked by their target, each value a ledger value."""
+        try:
+            return self._plot_figure(plots.decision_maps(self._spec, self._plot_point), label, caller)
+        except ValueError as error:
+            raise RenderError(*template_location(), str(error)) from None
 
     def result(self, formula: str, call: str, layer: str | None = None) -> Tex:
         """A checked formula, then ``=`` and the matrix it computes on this network; the formula's

@@ -165,16 +165,17 @@ def check_constants(ledger: Ledger) -> list[Failure]:
     ]
 
 
-_NUM = re.compile(r"\\num(?:word)?\{([^{}]*)\}")
+_NUM = re.compile(r"\\(num(?:word)?|plotvalue)\{([^{}]*)\}")
 
 
 def check_printed(rendered: RenderedChapter) -> list[Failure]:
-    """Every ledger text stands in the chapter's LaTeX as recorded (``\\num{text}``), as often as recorded."""
-    on_page = Counter(_NUM.findall(rendered.tex))
+    """Every ledger text stands in the chapter's LaTeX as recorded (``\\num{text}``, or
+    ``\\plotvalue{text}`` for a plot's coordinate), as often as recorded."""
+    on_page = Counter((macro == "plotvalue", text) for macro, text in _NUM.findall(rendered.tex))
     failures = []
     for entry in rendered.ledger.entries:
-        if on_page[entry.shown] > 0:
-            on_page[entry.shown] -= 1
+        if on_page[entry.plotted, entry.shown] > 0:
+            on_page[entry.plotted, entry.shown] -= 1
         else:
             failures.append(
                 Failure(
