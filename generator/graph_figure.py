@@ -28,9 +28,9 @@ GATE_LABELS = {
 GRAPH_STYLES = [
     r"    gate/.style={circle, draw=black!70, fill=blue!6, thick, minimum size=8mm, inner sep=0pt, font=\small},",
     r"    leaf/.style={inner sep=1pt, font=\small},",
-    r"    name/.style={font=\footnotesize, text=black!70},",
-    r"    forward/.style={font=\scriptsize, text=green!35!black, above, sloped, inner sep=1.5pt},",
-    r"    backward/.style={font=\scriptsize, text=red!65!black, below, sloped, inner sep=1.5pt},",
+    r"    nodename/.style={font=\footnotesize, text=black!70},",
+    r"    forward/.style={font=\scriptsize, text=green!35!black, above=1pt, pos=0.45, fill=white, inner sep=0.5pt},",
+    r"    backward/.style={font=\scriptsize, text=red!65!black, below=1pt, pos=0.45, fill=white, inner sep=0.5pt},",
     r"    link/.style={->, >=stealth, thick, draw=black!55}]",
 ]
 
@@ -75,7 +75,7 @@ def graph_lines(spec: ChapterSpec, graph: GraphSpec, value: Value, spacing: floa
             lines.append(rf"\node[leaf] (g-{node.name}) at {where} {{${node_symbol(node.name)}$}};")
         else:
             lines.append(rf"\node[gate] (g-{node.name}) at {where} {{{GATE_LABELS[node.op]}}};")
-            lines.append(rf"\node[name, above=0pt of g-{node.name}] {{${node_symbol(node.name)}$}};")
+            lines.append(rf"\node[nodename, above=0pt of g-{node.name}] {{${node_symbol(node.name)}$}};")
     for node in graph.nodes:
         for source in dict.fromkeys(node.inputs):
             forward = value(quantity("graph_value", source))
