@@ -38,7 +38,7 @@ GRAPH_STYLES = [
 def node_symbol(name: str) -> str:
     """A node's name as it prints: ``\\graphnode{w_{1}}`` for ``w1``."""
     stem = name.rstrip("0123456789")
-    return rf"\graphnode{{{stem}_{{{name[len(stem):]}}}}}" if stem != name else rf"\graphnode{{{name}}}"
+    return rf"\graphnode{{{stem}_{{{name[len(stem) :]}}}}}" if stem != name else rf"\graphnode{{{name}}}"
 
 
 def _columns(graph: GraphSpec) -> dict[str, int]:

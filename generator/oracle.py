@@ -192,7 +192,9 @@ class Oracle:
                 else:
                     arguments = []
                     for source in node.inputs:
-                        edge = shifts.setdefault((source, node.name), sp.Symbol(f"edge_{name}_{source}_{node.name}", real=True))
+                        edge = shifts.setdefault(
+                            (source, node.name), sp.Symbol(f"edge_{name}_{source}_{node.name}", real=True)
+                        )
                         arguments.append(expressions[source] + edge)
                     own = _gate(node.op, arguments)
                 expressions[node.name] = own + shifts[node.name]

@@ -416,7 +416,8 @@ def _graphs(read: _Reader, data: dict[str, Any]) -> tuple[GraphSpec, ...]:
             node_name = read.string(item, "name", f"{where}.name")
             if not NODE_NAME.match(node_name):
                 raise read.fail(
-                    f"{where}.name", f"{node_name!r}: a node name is a lower-case letter, then up to seven letters or digits"
+                    f"{where}.name",
+                    f"{node_name!r}: a node name is a lower-case letter, then up to seven letters or digits",
                 )
             if any(node.name == node_name for node in nodes):
                 raise read.fail(f"{where}.name", f"{node_name!r} is used by an earlier node")

@@ -116,7 +116,9 @@ class Values:
                 name = f"{given['graph']}.{given['node']}"
                 if "user" in given:
                     if given["node"] not in graph.node(str(given["user"])).inputs:
-                        raise QuantityError(f"node {given['user']!r} of graph {graph.name!r} does not read {given['node']!r}")
+                        raise QuantityError(
+                            f"node {given['user']!r} of graph {graph.name!r} does not read {given['node']!r}"
+                        )
                     name += f".{given['user']}"
         except QuantityError as error:
             raise RenderError(template, line, str(error)) from None
@@ -560,7 +562,7 @@ class Values:
 def _subscripted(node: str) -> str:
     """A graph node's name as it prints: its trailing digits as a subscript (``w1`` as ``w_{1}``)."""
     stem = node.rstrip("0123456789")
-    return f"{stem}_{{{node[len(stem):]}}}" if stem != node else node
+    return f"{stem}_{{{node[len(stem) :]}}}" if stem != node else node
 
 
 def _kind(call: str) -> Kind:

@@ -30,7 +30,9 @@ def test_list_shows_the_chapters(project) -> None:
     """`handbook list` prints each chapter's name, source and title."""
     result = invoke("list", "--root", str(project.root))
     assert result.exit_code == 0
-    assert result.output.split()[:3] == ["worked-example", "note", "001"]
+    first, second = result.output.splitlines()[:2]
+    assert first.split()[0] == "chain-rule"
+    assert second.split()[:3] == ["worked-example", "note", "001"]
 
 
 def test_check_prints_one_line_per_stage_and_writes_no_output(project_copy) -> None:

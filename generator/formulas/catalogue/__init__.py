@@ -1,6 +1,7 @@
 """The catalogue: every formula of the book, one module per chapter that first shows it.
 
-``chain_rule`` (the opening chapter), ``worked_example`` (with the Conventions), ``matrix_form`` (note 000), ``linear_layer`` (note 003),
+``chain_rule`` (the opening chapter),
+``worked_example`` (with the Conventions), ``matrix_form`` (note 000), ``linear_layer`` (note 003),
 ``three_layer`` (note 002), ``four_equations``, ``softmax_cross_entropy`` (note 004) and
 ``gradient_checking``; ``sigmoid_cross_entropy`` is the subject that notes 000 and 002 share. Each
 module keeps its models beside its formulas and names its chapter (``CHAPTER``).

@@ -14,7 +14,19 @@ import sympy as sp
 
 from generator import core_graph
 from generator.formulas.formula import Formula
-from generator.formulas.language import Entry, Env, Maximum, Mul, NumpyOps, PositiveCases, Q, Sum, SympyOps, plain_symbol, scalar
+from generator.formulas.language import (
+    Entry,
+    Env,
+    Maximum,
+    Mul,
+    NumpyOps,
+    PositiveCases,
+    Q,
+    Sum,
+    SympyOps,
+    plain_symbol,
+    scalar,
+)
 from generator.formulas.model import Model, Sizes, random_sizes
 
 CHAPTER = "chain-rule"
