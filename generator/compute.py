@@ -124,8 +124,11 @@ class Computation:
                 return evaluate_graph(graph).gradients[node]
             case "graph_edge_gradient":
                 graph, node = self._graph_node(q)
-                user = (q.name or "").split(".")[2]
-                return evaluate_graph(graph).edges[node, user]
+                edges = evaluate_graph(graph).edges
+                user = (q.name or "").split(".")[2:]
+                if not user or (node, user[0]) not in edges:
+                    raise QuantityError(f"{q}: name an edge as graph.node.user, where the user reads the node")
+                return edges[node, user[0]]
             case "count":
                 return float(self._count(q.name or "", n if q.layer is not None else None))
             case "constant":
@@ -151,7 +154,10 @@ class Computation:
 
     def _graph_node(self, q: Quantity) -> tuple[GraphSpec, str]:
         """The graph and the node a graph quantity names (``name`` is ``graph.node``)."""
-        graph_name, node, *_ = (q.name or "").split(".")
+        parts = (q.name or "").split(".")
+        if len(parts) < 2:
+            raise QuantityError(f"{q}: a graph quantity is named graph.node")
+        graph_name, node = parts[:2]
         graph = self.spec.graph(graph_name)
         graph.node(node)
         return graph, node

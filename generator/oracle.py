@@ -373,18 +373,12 @@ class Oracle:
                 return self._central_difference(self._parameter(n, q.index))
             case "relative_error":
                 return self._relative_error(self._parameter(n, q.index))
-            case "graph_value" | "graph_gradient" | "graph_edge_gradient":
-                graph, node, *user = (q.name or "").split(".")
-                self.spec.graph(graph).node(node)
-                expressions, shifts, evaluate = self._graph(graph)
-                output = expressions[self.spec.graph(graph).output]
-                if q.kind == "graph_value":
-                    return evaluate(expressions[node])
-                if q.kind == "graph_gradient":
-                    return evaluate(sp.diff(output, shifts[node]))
-                if (node, user[0]) not in shifts:
-                    raise QuantityError(f"node {user[0]!r} of graph {graph!r} does not read {node!r}")
-                return evaluate(sp.diff(output, shifts[node, user[0]]))
+            case "graph_value":
+                return self._graph_quantity(q)
+            case "graph_gradient":
+                return self._graph_quantity(q)
+            case "graph_edge_gradient":
+                return self._graph_quantity(q)
             case "count":
                 return Decimal(self._count(q.name or "", n if q.layer is not None else None))
             case "constant":
@@ -398,6 +392,20 @@ class Oracle:
                 chosen = [self._parameter(n, q.index)] if q.index else self._parameters(n if q.layer else None)
                 return max(self._relative_error(p) for p in chosen)
         raise QuantityError(f"the oracle does not know the quantity kind {q.kind!r}")
+
+    def _graph_quantity(self, q: Quantity) -> Decimal:
+        """A node's value, the output's gradient at a node, or what it sends back along one edge, exactly."""
+        graph, node, *user = (q.name or "").split(".")
+        self.spec.graph(graph).node(node)
+        expressions, shifts, evaluate = self._graph(graph)
+        output = expressions[self.spec.graph(graph).output]
+        if q.kind == "graph_value":
+            return evaluate(expressions[node])
+        if q.kind == "graph_gradient":
+            return evaluate(sp.diff(output, shifts[node]))
+        if not user or (node, user[0]) not in shifts:
+            raise QuantityError(f"{q}: name an edge as graph.node.user, where the user reads the node")
+        return evaluate(sp.diff(output, shifts[node, user[0]]))
 
     def _count(self, name: str, only: int | None) -> int:
         """A count, from the oracle's own symbols of the spec's network: of it, or of layer ``only``."""

@@ -57,7 +57,7 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
     result = invoke("chapter", "no-such", "--root", str(project_copy.root))
     assert result.exit_code == 2
     assert (
-        "no chapter called 'no-such' (chapters: worked-example, matrix-form, linear-layer, three-layer, "
+        "no chapter called 'no-such' (chapters: chain-rule, worked-example, matrix-form, linear-layer, three-layer, "
         "four-equations, softmax-cross-entropy, gradient-checking)" in result.output
     )
 

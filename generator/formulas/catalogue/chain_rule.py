@@ -2,17 +2,19 @@
 rules of the gates of a computational graph (add, multiply, max, and a branch).
 
 The exact models use undefined functions (the rules hold for any differentiable function); the
-numeric models hold each rule to the graph core (``generator.core_graph``) on random graphs.
+numeric models hold each rule to the graph core (``generator.core_graph``) on random graphs. The
+graph core is imported only when a numeric model runs: the oracle reads this catalogue and shares
+no code with either core.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from generator import core_graph
 from generator.formulas.formula import Formula
 from generator.formulas.language import (
     Entry,
@@ -40,8 +42,19 @@ def _pd(of: str, wrt: str) -> str:
     return rf"\pd{{{_n(of)}}}{{{_n(wrt)}}}"
 
 
-def _run(nodes: list[core_graph.Node], output: str) -> core_graph.Evaluated:
-    return core_graph.evaluate(nodes, output)
+def _graph_core() -> ModuleType:
+    """The graph core, imported where a numeric model runs (never by the oracle)."""
+    import generator.core_graph
+
+    return generator.core_graph
+
+
+def _node(name: str, op: str, inputs: tuple[str, ...] = (), value: float | None = None) -> Any:
+    return _graph_core().Node(name, op, inputs, value)
+
+
+def _run(nodes: list[Any], output: str) -> Any:
+    return _graph_core().evaluate(nodes, output)
 
 
 # --------------------------------------------------------------------------- one path and several
@@ -74,7 +87,7 @@ def _single_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) ->
     """x -> u = g(x) -> f = h(u) on the graph core, two random gates of one input."""
     g, h = (str(rng.choice(_UNARY)) for _ in range(2))
     x = float(rng.normal(0, 1))
-    nodes = [core_graph.Node("x", "input", (), x), core_graph.Node("u", g, ("x",)), core_graph.Node("f", h, ("u",))]
+    nodes = [_node("x", "input", (), x), _node("u", g, ("x",)), _node("f", h, ("u",))]
     whole, inner = _run(nodes, "f"), _run(nodes, "u")
     values = {"df_dx": whole.gradients["x"], "df_du": whole.gradients["u"], "du_dx": inner.gradients["x"]}
     return Env(NumpyOps(), values)
@@ -109,11 +122,11 @@ def _paths_exact(sizes: Sizes) -> Env:
 def _paths_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     """x feeds p random gates u_i; f multiplies and adds them up (a random tree over the u_i)."""
     p = sizes["p"]
-    nodes = [core_graph.Node("x", "input", (), float(rng.normal(0, 1)))]
-    nodes += [core_graph.Node(f"u{i}", str(rng.choice(_UNARY)), ("x",)) for i in range(p)]
+    nodes = [_node("x", "input", (), float(rng.normal(0, 1)))]
+    nodes += [_node(f"u{i}", str(rng.choice(_UNARY)), ("x",)) for i in range(p)]
     top = "u0"
     for i in range(1, p):
-        nodes.append(core_graph.Node(f"c{i}", str(rng.choice(("add", "mul", "max"))), (top, f"u{i}")))
+        nodes.append(_node(f"c{i}", str(rng.choice(("add", "mul", "max"))), (top, f"u{i}")))
         top = f"c{i}"
     whole = _run(nodes, top)
     values = {
@@ -179,11 +192,11 @@ def _gate_model(op: str) -> Model:
     def numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
         u, v, c = (float(x) for x in rng.normal(0, 1, 3))
         nodes = [
-            core_graph.Node("u", "input", (), u),
-            core_graph.Node("v", "input", (), v),
-            core_graph.Node("c", "input", (), c),
-            core_graph.Node("g", op, ("u", "v")),
-            core_graph.Node("f", "mul", ("g", "c")),
+            _node("u", "input", (), u),
+            _node("v", "input", (), v),
+            _node("c", "input", (), c),
+            _node("g", op, ("u", "v")),
+            _node("f", "mul", ("g", "c")),
         ]
         run = _run(nodes, "f")
         values = {
@@ -224,12 +237,12 @@ def _branch_exact(sizes: Sizes) -> Env:
 def _branch_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -> Env:
     """u feeds two random gates g and h (each with an input of its own), and f joins them."""
     nodes = [
-        core_graph.Node("u", "input", (), float(rng.normal(0, 1))),
-        core_graph.Node("s", "input", (), float(rng.normal(0, 1))),
-        core_graph.Node("t", "input", (), float(rng.normal(0, 1))),
-        core_graph.Node("g", str(rng.choice(("add", "mul"))), ("u", "s")),
-        core_graph.Node("h", str(rng.choice(("add", "mul"))), ("t", "u")),
-        core_graph.Node("f", str(rng.choice(("add", "mul"))), ("g", "h")),
+        _node("u", "input", (), float(rng.normal(0, 1))),
+        _node("s", "input", (), float(rng.normal(0, 1))),
+        _node("t", "input", (), float(rng.normal(0, 1))),
+        _node("g", str(rng.choice(("add", "mul"))), ("u", "s")),
+        _node("h", str(rng.choice(("add", "mul"))), ("t", "u")),
+        _node("f", str(rng.choice(("add", "mul"))), ("g", "h")),
     ]
     whole = _run(nodes, "f")
     values = {
