@@ -13,11 +13,11 @@ from types import ModuleType
 import numpy as np
 
 from generator import core as default_core
-from generator import gradcheck, training
+from generator import core_graph, gradcheck, training
 from generator.formulas import Env, NumpyOps, bind, fill, get_formula
 from generator.ledger import BOUND_MARGIN, format_fixed
 from generator.quantities import Quantity, QuantityError
-from generator.spec import TRAINED, ChapterSpec, LayerSpec, SpecError
+from generator.spec import TRAINED, ChapterSpec, GraphSpec, LayerSpec, SpecError
 
 
 def _array(rows: tuple[tuple[Decimal, ...], ...]) -> np.ndarray:
@@ -118,6 +118,19 @@ class Computation:
             case "relative_error":
                 parameter = self._parameter(n, idx)
                 return gradcheck.relative_error(self._analytic(parameter), self._numerical(parameter))
+            case "graph_value":
+                graph, node = self._graph_node(q)
+                return evaluate_graph(graph).values[node]
+            case "graph_gradient":
+                graph, node = self._graph_node(q)
+                return evaluate_graph(graph).gradients[node]
+            case "graph_edge_gradient":
+                graph, node = self._graph_node(q)
+                edges = evaluate_graph(graph).edges
+                user = (q.name or "").split(".")[2:]
+                if not user or (node, user[0]) not in edges:
+                    raise QuantityError(f"{q}: name an edge as graph.node.user, where the user reads the node")
+                return edges[node, user[0]]
             case "count":
                 return float(self._count(q.name or "", n if q.layer is not None else None))
             case "constant":
@@ -179,6 +192,16 @@ class Computation:
             for layer, trained in zip(self.spec.layers, final, strict=True)
         )
         return compute(replace(self.spec, layers=layers), self.core)
+
+    def _graph_node(self, q: Quantity) -> tuple[GraphSpec, str]:
+        """The graph and the node a graph quantity names (``name`` is ``graph.node``)."""
+        parts = (q.name or "").split(".")
+        if len(parts) < 2:
+            raise QuantityError(f"{q}: a graph quantity is named graph.node")
+        graph_name, node = parts[:2]
+        graph = self.spec.graph(graph_name)
+        graph.node(node)
+        return graph, node
 
     def _count(self, name: str, only: int | None) -> int:
         """A count, from the core's arrays: of the network, or of layer ``only``."""
@@ -310,12 +333,27 @@ class CoreFailure(Exception):
         super().__init__(f"chapter {chapter}: {self.message}")
 
 
+@functools.cache
+def evaluate_graph(graph: GraphSpec) -> core_graph.Evaluated:
+    """A spec's computational graph run forward and backward by the graph core (float64)."""
+    nodes = [
+        core_graph.Node(node.name, node.op, node.inputs, None if node.value is None else float(node.value))
+        for node in graph.nodes
+    ]
+    return core_graph.evaluate(nodes, graph.output)
+
+
 def compute(spec: ChapterSpec, core: ModuleType = default_core) -> Computation:
     """Forward, loss, backward and one SGD step of the spec's network on the spec's batch.
 
     Input the core refuses (``CoreError``) is bad input in the spec: it is named with the spec's file.
     Any other exception of the core is a failed check of the chapter (``CoreFailure``).
     """
+    for g, graph in enumerate(spec.graphs):
+        try:
+            evaluate_graph(graph)
+        except core_graph.GraphError as error:
+            raise SpecError(spec.path, f"graphs[{g}]", f"the graph core refuses it: {error}") from None
     try:
         return _compute(spec, core)
     except core.CoreError as error:

@@ -70,6 +70,27 @@ def _per_example_loss(name: str, a: list[sp.Expr], y: list[sp.Rational]) -> sp.E
     raise ValueError(f"the oracle does not know the loss {name!r}")
 
 
+def _gate(op: str, x: list[sp.Expr]) -> sp.Expr:
+    """A graph operation as a SymPy expression (max is the second input on a tie, where its gradient goes)."""
+    if op == "add":
+        return x[0] + x[1]
+    if op == "mul":
+        return x[0] * x[1]
+    if op == "max":
+        return sp.Piecewise((x[0], x[0] > x[1]), (x[1], True))
+    if op == "neg":
+        return -x[0]
+    if op == "inc":
+        return x[0] + 1
+    if op == "exp":
+        return sp.exp(x[0])
+    if op == "inv":
+        return 1 / x[0]
+    if op == "sigmoid":
+        return 1 / (1 + sp.exp(-x[0]))
+    raise ValueError(f"the oracle does not know the graph operation {op!r}")
+
+
 def _exact(value: Decimal) -> sp.Rational:
     return sp.Rational(str(value))
 
@@ -158,6 +179,32 @@ class Oracle:
         self._run: HighPrecisionTraining | None = None
         self._trained: Oracle | None = None
         self._grid: dict[str, dict[tuple[int, ...], Decimal]] = {}
+        self._graphs: dict[str, tuple[dict[str, sp.Expr], dict[object, sp.Symbol], PreciseEvaluator]] = {}
+
+    def _graph(self, name: str) -> tuple[dict[str, sp.Expr], dict[object, sp.Symbol], PreciseEvaluator]:
+        """A computational graph of the spec built in SymPy: each node's expression with a shift symbol
+        added at the node (keyed by its name) and on each edge into a user (keyed ``(node, user)``),
+        so that the output's derivative in a shift is the gradient at that node or along that edge."""
+        if name not in self._graphs:
+            graph = self.spec.graph(name)
+            expressions: dict[str, sp.Expr] = {}
+            shifts: dict[object, sp.Symbol] = {}
+            for node in graph.nodes:  # the spec orders every input before the nodes that read it
+                shifts[node.name] = sp.Symbol(f"graph_{name}_{node.name}", real=True)
+                if node.op == "input":
+                    own = _exact(node.value if node.value is not None else Decimal(0))
+                else:
+                    arguments = []
+                    for source in node.inputs:
+                        edge = shifts.setdefault(
+                            (source, node.name), sp.Symbol(f"edge_{name}_{source}_{node.name}", real=True)
+                        )
+                        arguments.append(expressions[source] + edge)
+                    own = _gate(node.op, arguments)
+                expressions[node.name] = own + shifts[node.name]
+            evaluate = PreciseEvaluator(dict.fromkeys(shifts.values(), sp.Integer(0)), DIGITS)
+            self._graphs[name] = (expressions, shifts, evaluate)
+        return self._graphs[name]
 
     def _dJ(self, symbol: sp.Symbol) -> sp.Expr:
         """dJ/d``symbol`` as an expression, differentiated once per symbol."""
@@ -332,6 +379,12 @@ class Oracle:
                 return self._central_difference(self._parameter(n, q.index))
             case "relative_error":
                 return self._relative_error(self._parameter(n, q.index))
+            case "graph_value":
+                return self._graph_quantity(q)
+            case "graph_gradient":
+                return self._graph_quantity(q)
+            case "graph_edge_gradient":
+                return self._graph_quantity(q)
             case "count":
                 return Decimal(self._count(q.name or "", n if q.layer is not None else None))
             case "constant":
@@ -409,6 +462,20 @@ class Oracle:
                         found[i, j] = Decimal(mpmath.nstr(function(*parameters, *x), DIGITS))
             self._grid[key] = found
         return self._grid[key]
+
+    def _graph_quantity(self, q: Quantity) -> Decimal:
+        """A node's value, the output's gradient at a node, or what it sends back along one edge, exactly."""
+        graph, node, *user = (q.name or "").split(".")
+        self.spec.graph(graph).node(node)
+        expressions, shifts, evaluate = self._graph(graph)
+        output = expressions[self.spec.graph(graph).output]
+        if q.kind == "graph_value":
+            return evaluate(expressions[node])
+        if q.kind == "graph_gradient":
+            return evaluate(sp.diff(output, shifts[node]))
+        if not user or (node, user[0]) not in shifts:
+            raise QuantityError(f"{q}: name an edge as graph.node.user, where the user reads the node")
+        return evaluate(sp.diff(output, shifts[node, user[0]]))
 
     def _count(self, name: str, only: int | None) -> int:
         """A count, from the oracle's own symbols of the spec's network: of it, or of layer ``only``."""

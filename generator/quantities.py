@@ -23,7 +23,8 @@ OracleKind = Literal["exact", "high precision"]
 # above it), an "integer" (a count) or "exact" (a constant, as the code holds it).
 # How a call's parameters map to a quantity: a layer name, indices counted from one (``k`` a unit of
 # the layer, ``t`` an input to it, ``j`` an input to the network), an example, a formula's name,
-# any number of indices (``index``), and another chapter's network (``network``).
+# any number of indices (``index``), and another chapter's network (``network``); a node of a
+# computational graph is named by its graph and its own name (``graph``, ``node``);
 # ``s`` a number of training steps (from one), ``gx`` and ``gy`` a point of the training grid (from one).
 INDEX_PARAMETERS = ("k", "t", "j", "s", "gx", "gy")
 
@@ -34,7 +35,8 @@ class Kind:
 
     name: str
     call: str  # templates ask for it as v.<call>(...)
-    parameters: tuple[str, ...]  # "layer", "k", "t", "j", "example", "name", "*index", "network", "layer?"
+    parameters: tuple[str, ...]  # "layer", "k", "t", "j", "example", "name", "*index", "network", "layer?",
+    # "graph", "node"
     meaning: str
     per_example: bool = False
     printed: Printed = "fixed"
@@ -52,8 +54,16 @@ class Kind:
     vector: str = ""
     gradient_of: str = ""
 
-    def entry_symbol(self, layer: str | None, index: tuple[int, ...], example: int | None, batch: bool) -> str:
-        """The LaTeX of one entry: ``\\weightentry{out}{1}{2}``, ``\\Actentry{hid}{2}{1}``."""
+    def entry_symbol(
+        self,
+        layer: str | None,
+        index: tuple[int, ...],
+        example: int | None,
+        batch: bool,
+        graph: dict[str, str] | None = None,
+    ) -> str:
+        """The LaTeX of one entry: ``\\weightentry{out}{1}{2}``, ``\\Actentry{hid}{2}{1}``; a graph's
+        node prints by the names in ``graph``: ``node``, ``output`` (its graph's) and ``user``."""
         template = self.symbol_in_batch if batch and self.symbol_in_batch else self.symbol
         if not template:
             raise QuantityError(f"the quantity kind {self.name!r} has no symbol of its own")
@@ -63,7 +73,7 @@ class Kind:
         if "*index" in self.parameters and index:  # a parameter of the gradient check: a weight (k, t) or a bias (k)
             kind = "weight" if len(index) == 2 else "bias"
             names["parameter"] = BY_NAME[kind].entry_symbol(layer, index, None, False)  # type: ignore[assignment]
-        return template.format(layer=layer, e=example, **names)
+        return template.format(layer=layer, e=example, **names, **(graph or {}))
 
     @property
     def signature(self) -> inspect.Signature:
@@ -340,6 +350,28 @@ KINDS: tuple[Kind, ...] = (
         ("layer", "k", "t"),
         "a weight after one SGD step with that gradient",
         symbol=r"\rounded{{\updated{{\weightentry{{{layer}}}{{{k}}}{{{t}}}}}}}",
+    ),
+    Kind(
+        "graph_value",
+        "node",
+        ("graph", "node"),
+        "the value of a node of a computational graph ([[graphs]] of the spec)",
+        symbol=r"\graphnode{{{node}}}",
+    ),
+    Kind(
+        "graph_gradient",
+        "grad",
+        ("graph", "node"),
+        "the gradient of a computational graph's output with respect to one of its nodes",
+        symbol=r"\pd{{\graphnode{{{output}}}}}{{\graphnode{{{node}}}}}",
+    ),
+    Kind(
+        "graph_edge_gradient",
+        "edge_grad",
+        ("graph", "node", "user"),
+        "what the gradient of a graph's output sends back to a node along its edge into one user: "
+        "the user's gradient times the user's local derivative in the node",
+        symbol=r"\pd{{\graphnode{{{output}}}}}{{\graphnode{{{user}}}}}\pd{{\graphnode{{{user}}}}}{{\graphnode{{{node}}}}}",
     ),
     Kind(
         "count",

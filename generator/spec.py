@@ -49,7 +49,7 @@ VALUE_KINDS = {
 }
 # Every key a spec may hold, by table: an unknown key is a mistake, not a comment.
 KEYS = {
-    "": ("chapter", "network", "data", "loss", "training", "precision", "gradient_check"),
+    "": ("chapter", "network", "data", "loss", "training", "precision", "gradient_check", "graphs"),
     "chapter": ("title", "template", "order", "source"),
     "network": ("inputs", "layers"),
     "layer": ("name", "label", "activation", "weights", "biases"),
@@ -57,7 +57,13 @@ KEYS = {
     "loss": ("name", "reduction"),
     "training": ("learning_rate", "hand_decimals", "steps", "record_every", "grid"),
     "gradient_check": ("step", "networks"),
+    "graph": ("name", "output", "nodes"),
+    "node": ("name", "op", "inputs", "value"),
 }
+# The operations of a computational graph ([[graphs]]) and how many inputs each takes, named here
+# again: the spec (read by the oracle) shares no code with the graph evaluator of the core.
+GRAPH_OPERATIONS = {"input": 0, "add": 2, "mul": 2, "max": 2, "neg": 1, "inc": 1, "exp": 1, "inv": 1, "sigmoid": 1}
+NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 
 
 # The network after ``training.steps`` steps of gradient descent, named like another chapter's network
@@ -107,6 +113,32 @@ class LayerSpec:
 
 
 @dataclass(frozen=True)
+class NodeSpec:
+    """One node of a computational graph: its operation, the nodes it reads, and (an input) its value."""
+
+    name: str
+    op: str
+    inputs: tuple[str, ...] = ()
+    value: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    """A computational graph of scalars: its nodes (every input before its users) and its output."""
+
+    name: str
+    nodes: tuple[NodeSpec, ...]
+    output: str
+
+    def node(self, name: str) -> NodeSpec:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        known = ", ".join(node.name for node in self.nodes)
+        raise QuantityError(f"graph {self.name!r} has no node {name!r} (nodes: {known})")
+
+
+@dataclass(frozen=True)
 class ChapterSpec:
     """Everything one chapter needs: text settings, network, data, loss, training and precision."""
 
@@ -135,6 +167,17 @@ class ChapterSpec:
     steps: int = 0
     record_every: int = 0
     grid: tuple[Decimal, Decimal, int] | None = None
+
+    # Computational graphs of scalars ([[graphs]]), evaluated by the graph core and the oracle.
+    graphs: tuple[GraphSpec, ...] = ()
+
+    def graph(self, name: str) -> GraphSpec:
+        """The graph called ``name`` (``QuantityError`` if the spec declares none such)."""
+        for graph in self.graphs:
+            if graph.name == name:
+                return graph
+        known = ", ".join(graph.name for graph in self.graphs) or "none"
+        raise QuantityError(f"{self.path} has no graph {name!r} (graphs: {known})")
 
     def network_spec(self, name: str | None) -> ChapterSpec:
         """This spec (``name`` None or its own) or the checked network of chapter ``name``."""
@@ -364,6 +407,91 @@ def _training(read: _Reader, training: dict[str, Any]) -> tuple[int, int, tuple[
     return steps, every, (low, high, points)
 
 
+def _graph_order(read: _Reader, field: str, nodes: list[NodeSpec]) -> tuple[NodeSpec, ...]:
+    """The nodes with every input before the nodes that read it; a cycle is named with its path."""
+    by_name = {node.name: node for node in nodes}
+    done: list[NodeSpec] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "open":
+            cycle = " -> ".join((*path[path.index(name) :], name))
+            raise read.fail(f"{field}.nodes", f"a cycle: {cycle} (a node may not depend on itself)")
+        state[name] = "open"
+        for source in by_name[name].inputs:
+            visit(source, (*path, name))
+        state[name] = "done"
+        done.append(by_name[name])
+
+    for node in nodes:
+        visit(node.name, ())
+    return tuple(done)
+
+
+def _graphs(read: _Reader, data: dict[str, Any]) -> tuple[GraphSpec, ...]:
+    """The optional [[graphs]]: each a name, nodes (name, op, inputs, an input's value) and an output."""
+    if "graphs" not in data:
+        return ()
+    raw_graphs = data["graphs"]
+    if not isinstance(raw_graphs, list) or not raw_graphs:
+        raise read.fail("graphs", "expected at least one [[graphs]] table")
+    graphs: list[GraphSpec] = []
+    for g, raw in enumerate(raw_graphs):
+        field = f"graphs[{g}]"
+        if not isinstance(raw, dict):
+            raise read.fail(field, "expected a table")
+        read.known_keys(raw, "graph", field)
+        name = read.string(raw, "name", f"{field}.name")
+        if not LAYER_NAME.match(name):
+            raise read.fail(f"{field}.name", f"{name!r}: a graph name is lower-case letters only")
+        if any(graph.name == name for graph in graphs):
+            raise read.fail(f"{field}.name", f"{name!r} is used by an earlier graph")
+        raw_nodes = read.require(raw, "nodes", f"{field}.nodes")
+        if not isinstance(raw_nodes, list) or not raw_nodes:
+            raise read.fail(f"{field}.nodes", "expected a non-empty list of nodes")
+        nodes: list[NodeSpec] = []
+        for i, item in enumerate(raw_nodes):
+            where = f"{field}.nodes[{i}]"
+            if not isinstance(item, dict):
+                raise read.fail(where, "expected a table {name = ..., op = ..., ...}")
+            read.known_keys(item, "node", where)
+            node_name = read.string(item, "name", f"{where}.name")
+            if not NODE_NAME.match(node_name):
+                raise read.fail(
+                    f"{where}.name",
+                    f"{node_name!r}: a node name is a lower-case letter, then up to seven letters or digits",
+                )
+            if any(node.name == node_name for node in nodes):
+                raise read.fail(f"{where}.name", f"{node_name!r} is used by an earlier node")
+            op = read.choice(item, "op", f"{where}.op", tuple(GRAPH_OPERATIONS))
+            inputs = item.get("inputs", [])
+            if not isinstance(inputs, list) or not all(isinstance(source, str) for source in inputs):
+                raise read.fail(f"{where}.inputs", f"expected a list of node names, got {inputs!r}")
+            if len(inputs) != GRAPH_OPERATIONS[op]:
+                raise read.fail(f"{where}.inputs", f"{op} takes {GRAPH_OPERATIONS[op]} inputs, not {len(inputs)}")
+            value = None
+            if op == "input":
+                value = read.number(read.require(item, "value", f"{where}.value"), f"{where}.value")
+            elif "value" in item:
+                raise read.fail(f"{where}.value", f"only an input has a value; {op} computes its own")
+            nodes.append(NodeSpec(node_name, op, tuple(inputs), value))
+        names = {node.name for node in nodes}
+        for i, node in enumerate(nodes):
+            for j, source in enumerate(node.inputs):
+                if source not in names:
+                    raise read.fail(
+                        f"{field}.nodes[{i}].inputs[{j}]",
+                        f"no node called {source!r} in graph {name!r} (nodes: {', '.join(sorted(names))})",
+                    )
+        output = read.string(raw, "output", f"{field}.output", default=nodes[-1].name)
+        if output not in names:
+            raise read.fail(f"{field}.output", f"no node called {output!r} in graph {name!r}")
+        graphs.append(GraphSpec(name, _graph_order(read, field, nodes), output))
+    return tuple(graphs)
+
+
 def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
     """Parse and validate one chapter spec (with ``follow``, also the specs its gradient check names)."""
     read = _Reader(path)
@@ -457,6 +585,12 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
 
     step, check_networks = _gradient_check(read, data, path, follow)
     steps, record_every, grid = _training(read, training)
+    graphs = _graphs(read, data)
+    for g, graph in enumerate(graphs):
+        for node in graph.nodes:
+            if node.value is not None:
+                i = next(i for i, item in enumerate(data["graphs"][g]["nodes"]) if item["name"] == node.name)
+                read.printed_exactly(node.value, "graph_value", precision, f"graphs[{g}].nodes[{i}].value")
     for i, layer in enumerate(layers):
         read.printed_exactly(layer.weights, "weight", precision, f"network.layers[{i}].weights", layer.name)
         if layer.biases is not None:
@@ -494,4 +628,5 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         steps=steps,
         record_every=record_every,
         grid=grid,
+        graphs=graphs,
     )

@@ -26,7 +26,7 @@ import functools
 import json
 from typing import Any
 
-from generator import plots, provenance
+from generator import graph_figure, plots, provenance
 from generator.compute import Computation, CoreFailure
 from generator.display import Formulas, Layout
 from generator.ledger import Entry, Ledger
@@ -110,6 +110,16 @@ class Values:
             network_spec = spec.network_spec(network)
             if layer is not None:
                 network_spec.layer_number(layer)
+            if "graph" in given:  # a node of a computational graph, "graph.node", or an edge, "graph.node.user"
+                graph = spec.graph(str(given["graph"]))
+                graph.node(str(given["node"]))
+                name = f"{given['graph']}.{given['node']}"
+                if "user" in given:
+                    if given["node"] not in graph.node(str(given["user"])).inputs:
+                        raise QuantityError(
+                            f"node {given['user']!r} of graph {graph.name!r} does not read {given['node']!r}"
+                        )
+                    name += f".{given['user']}"
         except QuantityError as error:
             raise RenderError(template, line, str(error)) from None
         if kind.name in PER_EXAMPLE:
@@ -161,6 +171,11 @@ class Values:
         example: int | str | None = example_letter if example_letter is not None else quantity.example
         try:
             label = self._spec.network_spec(quantity.network).label(quantity.layer)
+            if "graph" in kind.parameters:  # a graph's node prints by its name (and its graph's output)
+                graph, node, *user = (quantity.name or "").split(".")
+                names = {"node": _subscripted(node), "output": _subscripted(self._spec.graph(graph).output)}
+                names["user"] = _subscripted(user[0]) if user else ""
+                return kind.entry_symbol(None, (), None, False, names)
             return kind.entry_symbol(label, quantity.index, example, batch)  # type: ignore[arg-type]
         except QuantityError as error:
             raise RenderError(*template_location(), str(error)) from None
@@ -406,18 +421,11 @@ class Values:
         entry = self._record(quantity, plotted=True)
         return provenance.role(provenance.PLOTTED, _key(quantity), rf"\plotvalue{{{entry.text}}}")
 
-    def _plot_figure(self, body: str, label: str, caller: Any) -> str:
-        """A figure of generated pgfplots code; the call block's body is its caption."""
-        opening = "\n".join([r"\begin{figure}[htbp]", r"\centering", body, r"\caption{"])
-        caption = caller() if caller is not None else ""
-        closing = rf"}}\label{{{label}}}" + "\n" + r"\end{figure}"
-        return provenance.generated(opening) + caption + provenance.generated(closing)
-
     def loss_figure(self, label: str, caller: Any = None) -> str:
         """The loss curve of the training run: the loss before training and every
         ``training.record_every`` steps after, each point a ledger value."""
         try:
-            return self._plot_figure(plots.loss_curve(self._spec, self._plot_point), label, caller)
+            return self._figure([plots.loss_curve(self._spec, self._plot_point)], label, caller)
         except ValueError as error:
             raise RenderError(*template_location(), str(error)) from None
 
@@ -425,9 +433,47 @@ class Values:
         """The network's first output on the training grid before and after training, as colour
         maps with the examples marked by their target, each value a ledger value."""
         try:
-            return self._plot_figure(plots.decision_maps(self._spec, self._plot_point), label, caller)
+            return self._figure([plots.decision_maps(self._spec, self._plot_point)], label, caller)
         except ValueError as error:
             raise RenderError(*template_location(), str(error)) from None
+
+    def _figure(self, lines: list[str], label: str, caller: Any) -> str:
+        """A ``figure`` around generated TikZ; the call block's body is its caption (the template's text)."""
+        head = "\n".join([r"\begin{figure}[htbp]", r"\centering", *lines, r"\caption{"])
+        caption = caller() if caller is not None else ""
+        closing = rf"}}\label{{{label}}}" + "\n" + r"\end{figure}"
+        return provenance.generated(head) + caption + provenance.generated(closing)
+
+    def _drawn_value(self, quantity: Quantity) -> str:
+        """A number on a drawing, beside the node or arrow that names it."""
+        return self._number(self._record(quantity), provenance.LABELLED_VALUE)
+
+    def graph_figure(self, graph: str, label: str, spacing: float = 2.1, rise: float = 1.3, caller: Any = None) -> str:
+        """A computational graph of the spec (``[[graphs]]``), every edge with its forward value and what
+        the backward pass sends along it (``generator.graph_figure``); the call block's body is its caption."""
+        try:
+            chosen = self._spec.graph(graph)
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
+        lines = graph_figure.graph_lines(self._spec, chosen, self._drawn_value, spacing, rise)
+        return self._figure(lines, label, caller)
+
+    def graph_expression(self, graph: str, node: str | None = None, expand: bool = True) -> Tex:
+        """``node = expression``: a node of a spec's graph (its output by default) written out from the
+        graph's own nodes, in terms of its inputs (``expand``) or of the nodes it reads."""
+        try:
+            chosen = self._spec.graph(graph)
+            name = node or chosen.output
+            text, _ = graph_figure.expression(chosen, name, expand)
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
+        return Tex(f"{graph_figure.node_symbol(name)} = {text}")
+
+    def backward_figure(self, label: str, caller: Any = None) -> str:
+        """The chapter's network with its backward pass: each unit's activation gradient and error term,
+        the arrows reversed, each with its weight (example one); the call block's body is its caption."""
+        lines = graph_figure.backward_flow_lines(self._spec, self._drawn_value, self._symbol_of)
+        return self._figure(lines, label, caller)
 
     def result(self, formula: str, call: str, layer: str | None = None) -> Tex:
         """A checked formula, then ``=`` and the matrix it computes on this network; the formula's
@@ -535,6 +581,12 @@ class Values:
     def example_end(self) -> Tex:
         self._in_example = False
         return Tex("")
+
+
+def _subscripted(node: str) -> str:
+    """A graph node's name as it prints: its trailing digits as a subscript (``w1`` as ``w_{1}``)."""
+    stem = node.rstrip("0123456789")
+    return f"{stem}_{{{node[len(stem) :]}}}" if stem != node else node
 
 
 def _kind(call: str) -> Kind:

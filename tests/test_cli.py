@@ -31,7 +31,9 @@ def test_list_shows_the_chapters(project) -> None:
     """`handbook list` prints each chapter's name, source and title."""
     result = invoke("list", "--root", str(project.root))
     assert result.exit_code == 0
-    assert result.output.split()[:3] == ["worked-example", "note", "001"]
+    first, second = result.output.splitlines()[:2]
+    assert first.split()[0] == "chain-rule"
+    assert second.split()[:3] == ["worked-example", "note", "001"]
 
 
 def test_check_prints_one_line_per_stage_and_writes_no_output(project_copy) -> None:
@@ -56,7 +58,7 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
     result = invoke("chapter", "no-such", "--root", str(project_copy.root))
     assert result.exit_code == 2
     assert (
-        "no chapter called 'no-such' (chapters: worked-example, matrix-form, linear-layer, three-layer, "
+        "no chapter called 'no-such' (chapters: chain-rule, worked-example, matrix-form, linear-layer, three-layer, "
         "four-equations, softmax-cross-entropy, gradient-checking)" in result.output
     )
 

@@ -1,5 +1,6 @@
 """The catalogue: every formula of the book, one module per chapter that first shows it.
 
+``chain_rule`` (the opening chapter),
 ``worked_example`` (with the Conventions), ``matrix_form`` (note 000), ``linear_layer`` (note 003),
 ``three_layer`` (note 002), ``four_equations``, ``softmax_cross_entropy`` (note 004) and
 ``gradient_checking``; ``sigmoid_cross_entropy`` is the subject that notes 000 and 002 share. Each
@@ -11,6 +12,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from generator.formulas.catalogue import (
+    chain_rule,
     four_equations,
     gradient_checking,
     linear_layer,
@@ -22,6 +24,7 @@ from generator.formulas.catalogue import (
 from generator.formulas.formula import OWN_LETTERS, TRANSPOSED, Formula
 
 CHAPTERS: tuple[ModuleType, ...] = (
+    chain_rule,
     worked_example,
     matrix_form,
     linear_layer,

@@ -63,6 +63,12 @@ EXAMPLE_SYMBOLS = {
     "dJ_da": gradient_symbol(r"\cost", _a, pd(r"\cost", r"\actentry{out}{%0}")),
     "da_dz": plain_symbol("", pd(r"\actentry{out}{%0}", r"\preactentry{out}{%0}")),
     "dz_dW": plain_symbol("", pd(r"\preactentry{out}{%0}", r"\weightentry{out}{%0}{%1}")),
+    # The hidden layer by the sum over paths (chapter chain-rule): one path through each output.
+    "W": _W,
+    "delta_out": notation_symbol("err", "out", entry=r"\errentry{out}{%0}", superscripted=True),
+    "delta_hid": notation_symbol("err", "hid", entry=r"\errentry{hid}{%0}", superscripted=True),
+    "dz_da": plain_symbol("", pd(r"\preactentry{out}{%0}", r"\actentry{hid}{%1}")),
+    "da_dz_hid": plain_symbol("", pd(r"\actentry{hid}{%0}", r"\preactentry{hid}{%0}")),
 }
 
 
@@ -85,6 +91,21 @@ def _example_exact(sizes: Sizes) -> Env:
         "d": d,
         "t": t,
     }
+    # The error terms as derivatives of the loss in free pre-activations, put back at their values.
+    z_hid, zh, zo, ah = V * x, matrix("zh", d, 1), matrix("zo", t, 1), matrix("ah", d, 1)
+
+    def loss_from_output(pre: sp.Matrix) -> sp.Expr:
+        return sum(binary_cross_entropy(sigmoid(pre[k]), y[k]) for k in range(t))
+
+    values.update(
+        {
+            "W": W,
+            "delta_out": at(gradient(loss_from_output(zo), zo), zo, z),
+            "delta_hid": at(gradient(loss_from_output(W * zh.applyfunc(sigmoid)), zh), zh, z_hid),
+            "dz_da": {(k, j): sp.diff((W * ah)[k], ah[j]) for k in range(t) for j in range(d)},
+            "da_dz_hid": z_hid.applyfunc(lambda v: sp.diff(sigmoid(free[0]), free[0]).subs(free[0], v)),
+        }
+    )
     return Env(SympyOps(), values)
 
 
@@ -115,6 +136,21 @@ def _example_numeric(sizes: Sizes, rng: np.random.Generator, core: ModuleType) -
         "d": d,
         "t": t,
     }
+    dz_da = {}
+    for k in range(t):  # the core's derivative of z_k in the hidden activations
+        unit = np.zeros((1, t))
+        unit[0, k] = 1.0
+        dA_k = core.dense_backward(unit, out.cache)[0]
+        dz_da.update({(k, j): dA_k[0, j] for j in range(d)})
+    values.update(
+        {
+            "W": layers[1].W,
+            "delta_out": column(grads[1].dZ),
+            "delta_hid": column(grads[0].dZ),
+            "dz_da": dz_da,
+            "da_dz_hid": column(activation.backward(np.ones_like(hid.Z), hid.Z, hid.A)),
+        }
+    )
     return Env(NumpyOps(), values)
 
 
@@ -284,6 +320,23 @@ FORMULAS = (
             Mul(_a_k - _y_k, Entry("a_hid", (_j,))),
         ),
         free={_k: "t", _j: "d"},
+    ),
+    Formula(
+        "logistic_hidden_paths",
+        LOGISTIC_EXAMPLE,
+        Entry("delta_hid", (_j,)),
+        (
+            Sum(_k, "t", Mul(Mul(Entry("delta_out", (_k,)), Entry("dz_da", (_k, _j))), Entry("da_dz_hid", (_j,)))),
+            Sum(
+                _k,
+                "t",
+                Mul(
+                    Mul(Entry("delta_out", (_k,)), Entry("W", (_k, _j))),
+                    Mul(Entry("a_hid", (_j,)), Complement(Entry("a_hid", (_j,)))),
+                ),
+            ),
+        ),
+        free={_j: "d"},
     ),
     Formula(
         "logistic_loss",
