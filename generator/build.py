@@ -369,7 +369,7 @@ def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
     return [(c.spec.name, str(e.quantity), e.shown) for c in chapters for e in c.ledger.entries if not e.plotted]
 
 
-def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
+def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress, whole_book: bool = True) -> bytes:
     """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes.
 
     The typeset PDF must show every ledger text (its text read back with pdftotext) and pass the layout
@@ -383,7 +383,10 @@ def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progr
             pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch)
             built = pdf.read_bytes()
             failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
-            layout = [Failure(LAYOUT, str(problem).replace(str(folder), str(keep))) for problem in check_layout(folder)]
+            layout = [
+                Failure(LAYOUT, str(problem).replace(str(folder), str(keep)))
+                for problem in check_layout(folder, whole_book=whole_book)
+            ]
         finally:
             workspace.replace_folder(folder, keep)  # the sources and TeX's log stay for the reader
     if failures:
@@ -462,7 +465,7 @@ def build_chapter(
             store_verdicts(project, checked, progress)
             progress(f"write    {tex}")
             return tex
-        built = typeset_into(project, checked, project.tex / f"chapter-{name}", progress)
+        built = typeset_into(project, checked, project.tex / f"chapter-{name}", progress, whole_book=False)
         write_ledgers(project, checked)
         target = project.build / f"{name}{project.suffix}.pdf"
         write_atomic(target, built)

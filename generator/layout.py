@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +41,10 @@ class Problem:
         return f"{self.where}: {self.message}"
 
 
-def overfull_boxes(log: str, folder: Path, limit: float = OVERFULL_LIMIT) -> list[Problem]:
-    """Every box in ``log`` more than ``limit`` points too wide, with the file and line TeX names."""
-    problems = []
+def _in_files(log: str, pattern: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """Each match of ``pattern`` in TeX's log with the file TeX was reading (from the log's parentheses)."""
     stack: list[str] = []
-    for match in re.finditer(r"\(|\)|Overfull \\hbox[^\n]*", log):
+    for match in re.finditer(r"\(|\)|" + pattern, log):
         token = match.group()
         if token == "(":
             opened = _FILE.match(log, match.start())
@@ -53,17 +53,33 @@ def overfull_boxes(log: str, folder: Path, limit: float = OVERFULL_LIMIT) -> lis
             if stack:
                 stack.pop()
         else:
-            found = _OVERFULL.match(token)
-            if found and float(found.group("amount")) > limit:
-                line = found.group("first") or found.group("line") or found.group("align") or "?"
-                current = next((name for name in reversed(stack) if name.endswith(".tex")), "handbook.tex")
-                shown = folder / current.removeprefix("./")
-                problems.append(
-                    Problem(
-                        f"{shown}:{line}", f"runs {found.group('amount')}pt into the margin (more than {limit:g}pt)"
-                    )
-                )
-        match.end()
+            yield next((name for name in reversed(stack) if name.endswith(".tex")), "handbook.tex"), match
+
+
+def overfull_boxes(log: str, folder: Path, limit: float = OVERFULL_LIMIT) -> list[Problem]:
+    """Every box in ``log`` more than ``limit`` points too wide, with the file and line TeX names."""
+    problems = []
+    for current, match in _in_files(log, r"Overfull \\hbox[^\n]*"):
+        found = _OVERFULL.match(match.group())
+        if found and float(found.group("amount")) > limit:
+            line = found.group("first") or found.group("line") or found.group("align") or "?"
+            shown = folder / current.removeprefix("./")
+            problems.append(
+                Problem(f"{shown}:{line}", f"runs {found.group('amount')}pt into the margin (more than {limit:g}pt)")
+            )
+    return problems
+
+
+def undefined_references(log: str, folder: Path) -> list[Problem]:
+    """Every cross-reference or citation that TeX printed as ?? (its label or key is defined nowhere)."""
+    pattern = r"LaTeX Warning: (?:Reference|Citation) `[^']*' on page \d+ undefined on input line \d+"
+    problems = []
+    for current, match in _in_files(log, pattern):
+        found = re.match(r"LaTeX Warning: (\w+) `([^']*)' on page \d+ undefined on input line (\d+)", match.group())
+        assert found is not None  # the pattern above matched
+        kind, name, line = found.groups()
+        shown = folder / current.removeprefix("./")
+        problems.append(Problem(f"{shown}:{line}", f"{kind.lower()} {name!r} is undefined (printed as ??)"))
     return problems
 
 
@@ -196,13 +212,22 @@ def _roman(text: str) -> int:
     return total
 
 
-def check_layout(folder: Path, stem: str = "handbook", pdf: Path | None = None) -> list[Problem]:
+def check_layout(
+    folder: Path, stem: str = "handbook", pdf: Path | None = None, whole_book: bool = True
+) -> list[Problem]:
     """Every layout defect of the book typeset in ``folder`` (its log, table of contents and PDF).
 
-    ``pdf`` is the PDF when it has moved out of the folder (a published book).
+    ``pdf`` is the PDF when it has moved out of the folder (a published book). A chapter typeset
+    alone (not ``whole_book``) may point to chapters it does not hold: its references are not checked.
     """
     log = (folder / f"{stem}.log").read_text(errors="replace")
     toc = (folder / f"{stem}.toc").read_text(errors="replace")
     entries = contents(toc)
     pages = page_texts(pdf or folder / f"{stem}.pdf")
-    return overfull_boxes(log, folder) + headings_at_the_foot(pages, entries) + wrong_running_heads(pages, entries)
+    references = undefined_references(log, folder) if whole_book else []
+    return (
+        overfull_boxes(log, folder)
+        + references
+        + headings_at_the_foot(pages, entries)
+        + wrong_running_heads(pages, entries)
+    )

@@ -83,3 +83,19 @@ def test_a_head_cut_short_must_begin_its_chapters_title() -> None:
         "page 3: the running head 'Chapter 1. A wrong . . . 3' does not name its chapter 'A worked example'",
         "page 4: the running head 'Chapter 1. . . . 4' does not name its chapter 'A worked example'",
     ]
+
+
+def test_an_undefined_reference_is_named_with_its_file_and_line(tmp_path) -> None:
+    """A \\cref or \\cite that TeX prints as ?? is a defect, placed in the file that made it."""
+    from generator.layout import undefined_references
+
+    log = (
+        "(./handbook.tex (./chapters/chain-rule.tex\n"
+        "LaTeX Warning: Reference `app:verification' on page 1 undefined on input line 45.\n"
+        ")\nLaTeX Warning: Citation `nobody' on page 3 undefined on input line 7.\n)"
+    )
+    assert [str(p) for p in undefined_references(log, tmp_path)] == [
+        f"{tmp_path}/chapters/chain-rule.tex:45: reference 'app:verification' is undefined (printed as ??)",
+        f"{tmp_path}/handbook.tex:7: citation 'nobody' is undefined (printed as ??)",
+    ]
+    assert undefined_references("LaTeX Warning: There were undefined references.", tmp_path) == []
