@@ -23,7 +23,8 @@ OracleKind = Literal["exact", "high precision"]
 # above it), an "integer" (a count) or "exact" (a constant, as the code holds it).
 # How a call's parameters map to a quantity: a layer name, indices counted from one (``k`` a unit of
 # the layer, ``t`` an input to it, ``j`` an input to the network), an example, a formula's name,
-# any number of indices (``index``), and another chapter's network (``network``).
+# any number of indices (``index``), and another chapter's network or a variant of this chapter's
+# network that an exercise asks about, ``variant_<seed>`` (``network``).
 INDEX_PARAMETERS = ("k", "t", "j")
 
 
@@ -94,7 +95,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "input",
         "x",
-        ("j", "example"),
+        ("j", "example", "network?"),
         "input j of an example",
         per_example=True,
         symbol=r"\inputentry{{{j}}}",
@@ -105,7 +106,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "target",
         "y",
-        ("k", "example"),
+        ("k", "example", "network?"),
         "target k of an example (one per output unit)",
         per_example=True,
         symbol=r"\targetentry{{{k}}}",
@@ -116,7 +117,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "weight",
         "W",
-        ("layer", "k", "t"),
+        ("layer", "k", "t", "network?"),
         "the weight into unit k of the layer from its input t",
         symbol=r"\weightentry{{{layer}}}{{{k}}}{{{t}}}",
         matrix="weight",
@@ -124,7 +125,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "bias",
         "b",
-        ("layer", "k"),
+        ("layer", "k", "network?"),
         "the bias of unit k of the layer",
         symbol=r"\biasentry{{{layer}}}{{{k}}}",
         vector="bias",
@@ -140,7 +141,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "preactivation",
         "z",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the pre-activation of unit k",
         per_example=True,
         symbol=r"\preactentry{{{layer}}}{{{k}}}",
@@ -151,7 +152,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "activation",
         "a",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the activation of unit k",
         per_example=True,
         symbol=r"\actentry{{{layer}}}{{{k}}}",
@@ -171,7 +172,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "activation_gradient",
         "dA",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the gradient of the loss with respect to unit k's activation",
         per_example=True,
         symbol=_pd(r"\actentry{{{layer}}}{{{k}}}"),
@@ -183,7 +184,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "error",
         "delta",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the error term of unit k: the gradient of the loss with respect to its pre-activation",
         per_example=True,
         symbol=r"\errentry{{{layer}}}{{{k}}}",
@@ -194,7 +195,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "weight_gradient",
         "dW",
-        ("layer", "k", "t"),
+        ("layer", "k", "t", "network?"),
         "the gradient of the loss with respect to a weight",
         symbol=_pd(r"\weightentry{{{layer}}}{{{k}}}{{{t}}}"),
         matrix="weight",
@@ -203,7 +204,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "bias_gradient",
         "db",
-        ("layer", "k"),
+        ("layer", "k", "network?"),
         "the gradient of the loss with respect to a bias",
         symbol=_pd(r"\biasentry{{{layer}}}{{{k}}}"),
         vector="bias",

@@ -31,6 +31,7 @@ from generator.claims import Claim, Claims
 from generator.compute import Computation, CoreFailure, core_constant
 from generator.display import Formulas, Layout
 from generator.edition import DEFAULT_EPOCH, LICENCE, LICENCE_VERSION, Edition
+from generator.exercises.view import ExerciseView
 from generator.ledger import Ledger
 from generator.notation import Notation
 from generator.quantities import Quantity, QuantityError
@@ -232,6 +233,7 @@ def render_chapter(
         **formulas.template_functions(),
         "notation": notation,
         "layout": layout,
+        "exercises": ExerciseView(spec, values, formulas, layout),
     }
     marked = _render(env, spec.template, context)
     return RenderedChapter(
