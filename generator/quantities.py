@@ -23,7 +23,8 @@ OracleKind = Literal["exact", "high precision"]
 # above it), an "integer" (a count) or "exact" (a constant, as the code holds it).
 # How a call's parameters map to a quantity: a layer name, indices counted from one (``k`` a unit of
 # the layer, ``t`` an input to it, ``j`` an input to the network), an example, a formula's name,
-# any number of indices (``index``), and another chapter's network (``network``); a node of a
+# any number of indices (``index``), and another chapter's network or a variant of this chapter's
+# network that an exercise asks about, ``variant_<seed>`` (``network``); a node of a
 # computational graph is named by its graph and its own name (``graph``, ``node``);
 # ``s`` a number of training steps (from one), ``gx`` and ``gy`` a point of the training grid (from one).
 INDEX_PARAMETERS = ("k", "t", "j", "s", "gx", "gy")
@@ -105,7 +106,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "input",
         "x",
-        ("j", "example"),
+        ("j", "example", "network?"),
         "input j of an example",
         per_example=True,
         symbol=r"\inputentry{{{j}}}",
@@ -116,7 +117,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "target",
         "y",
-        ("k", "example"),
+        ("k", "example", "network?"),
         "target k of an example (one per output unit)",
         per_example=True,
         symbol=r"\targetentry{{{k}}}",
@@ -127,7 +128,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "weight",
         "W",
-        ("layer", "k", "t"),
+        ("layer", "k", "t", "network?"),
         "the weight into unit k of the layer from its input t",
         symbol=r"\weightentry{{{layer}}}{{{k}}}{{{t}}}",
         matrix="weight",
@@ -135,7 +136,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "bias",
         "b",
-        ("layer", "k"),
+        ("layer", "k", "network?"),
         "the bias of unit k of the layer",
         symbol=r"\biasentry{{{layer}}}{{{k}}}",
         vector="bias",
@@ -151,7 +152,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "preactivation",
         "z",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the pre-activation of unit k",
         per_example=True,
         symbol=r"\preactentry{{{layer}}}{{{k}}}",
@@ -162,7 +163,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "activation",
         "a",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the activation of unit k",
         per_example=True,
         symbol=r"\actentry{{{layer}}}{{{k}}}",
@@ -182,7 +183,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "activation_gradient",
         "dA",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the gradient of the loss with respect to unit k's activation",
         per_example=True,
         symbol=_pd(r"\actentry{{{layer}}}{{{k}}}"),
@@ -194,7 +195,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "error",
         "delta",
-        ("layer", "k", "example"),
+        ("layer", "k", "example", "network?"),
         "the error term of unit k: the gradient of the loss with respect to its pre-activation",
         per_example=True,
         symbol=r"\errentry{{{layer}}}{{{k}}}",
@@ -205,7 +206,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "weight_gradient",
         "dW",
-        ("layer", "k", "t"),
+        ("layer", "k", "t", "network?"),
         "the gradient of the loss with respect to a weight",
         symbol=_pd(r"\weightentry{{{layer}}}{{{k}}}{{{t}}}"),
         matrix="weight",
@@ -214,7 +215,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "bias_gradient",
         "db",
-        ("layer", "k"),
+        ("layer", "k", "network?"),
         "the gradient of the loss with respect to a bias",
         symbol=_pd(r"\biasentry{{{layer}}}{{{k}}}"),
         vector="bias",

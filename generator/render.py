@@ -31,6 +31,7 @@ from generator.claims import Claim, Claims
 from generator.compute import Computation, CoreFailure, core_constant
 from generator.display import Formulas, Layout
 from generator.edition import DEFAULT_EPOCH, LICENCE, LICENCE_VERSION, Edition
+from generator.exercises.view import ExerciseView
 from generator.ledger import Ledger
 from generator.listings import Listings, style_definitions
 from generator.notation import Notation
@@ -235,6 +236,7 @@ def render_chapter(
         "notation": notation,
         "layout": layout,
         "listing": listings,
+        "exercises": ExerciseView(spec, values, formulas, layout),
     }
     marked = _render(env, spec.template, context)
     listings.check_references(provenance.strip(marked))

@@ -49,7 +49,7 @@ VALUE_KINDS = {
 }
 # Every key a spec may hold, by table: an unknown key is a mistake, not a comment.
 KEYS = {
-    "": ("chapter", "network", "data", "loss", "training", "precision", "gradient_check", "graphs"),
+    "": ("chapter", "network", "data", "loss", "training", "precision", "gradient_check", "graphs", "exercises"),
     "chapter": ("title", "template", "order", "source"),
     "network": ("inputs", "layers"),
     "layer": ("name", "label", "activation", "weights", "biases"),
@@ -59,6 +59,7 @@ KEYS = {
     "gradient_check": ("step", "networks"),
     "graph": ("name", "output", "nodes"),
     "node": ("name", "op", "inputs", "value"),
+    "exercises": ("seed", "compute", "derive", "shapes", "mistake"),
 }
 # The operations of a computational graph ([[graphs]]) and how many inputs each takes, named here
 # again: the spec (read by the oracle) shares no code with the graph evaluator of the core.
@@ -69,6 +70,12 @@ NODE_NAME = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 # The network after ``training.steps`` steps of gradient descent, named like another chapter's network
 # (``network="trained"``): the gradient check runs on it.
 TRAINED = "trained"
+# The kinds of exercise a chapter may ask for ([exercises]), in the order they are printed, and how
+# many a chapter holds in all.
+EXERCISE_KINDS = ("compute", "derive", "shapes", "mistake")
+EXERCISES_PER_CHAPTER = (4, 8)
+# A variant of the chapter's network for an exercise is addressed as ``variant_<seed>``.
+VARIANT_PREFIX = "variant_"
 
 
 def printable(character: str) -> bool:
@@ -139,6 +146,15 @@ class GraphSpec:
 
 
 @dataclass(frozen=True)
+class ExerciseSettings:
+    """The [exercises] table: the seed, and per kind how many (derive may name its formulas)."""
+
+    seed: int
+    # (kind, how many, formulas named by the spec for derive, else ()), in EXERCISE_KINDS order
+    plan: tuple[tuple[str, int, tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True)
 class ChapterSpec:
     """Everything one chapter needs: text settings, network, data, loss, training and precision."""
 
@@ -179,10 +195,17 @@ class ChapterSpec:
         known = ", ".join(graph.name for graph in self.graphs) or "none"
         raise QuantityError(f"{self.path} has no graph {name!r} (graphs: {known})")
 
+    exercises: ExerciseSettings | None = None
+
     def network_spec(self, name: str | None) -> ChapterSpec:
-        """This spec (``name`` None or its own) or the checked network of chapter ``name``."""
+        """This spec (``name`` None or its own), the checked network of chapter ``name``, the trained
+        network, or the variant ``variant_<seed>`` of this chapter's network that an exercise asks about."""
         if name is None or name == self.name or (name == TRAINED and self.steps > 0):
             return self  # the trained network has the same layers, with the weights training gave
+        if name.startswith(VARIANT_PREFIX):
+            from generator.exercises import variant_network  # the generator reads specs: imported late
+
+            return variant_network(self, name)
         for other in self.check_networks:
             if other.name == name:
                 return other
@@ -492,6 +515,34 @@ def _graphs(read: _Reader, data: dict[str, Any]) -> tuple[GraphSpec, ...]:
     return tuple(graphs)
 
 
+def _exercises(read: _Reader, data: dict[str, Any]) -> ExerciseSettings | None:
+    """The optional [exercises] table: a seed and how many exercises of each kind."""
+    if "exercises" not in data:
+        return None
+    table = read.table(data, "exercises", "exercises")
+    read.known_keys(table, "exercises", "exercises")
+    seed = read.integer(read.require(table, "seed", "exercises.seed"), "exercises.seed", 0, 2**31 - 1)
+    plan = []
+    for kind in EXERCISE_KINDS:
+        value = table.get(kind, 0)
+        field = f"exercises.{kind}"
+        if kind == "derive" and isinstance(value, list):
+            if not value or not all(isinstance(name, str) and name for name in value):
+                raise read.fail(field, f"expected a count or a non-empty list of formula names, got {value!r}")
+            if len(set(value)) != len(value):
+                raise read.fail(field, "a formula is named twice: answers must differ")
+            plan.append((kind, len(value), tuple(value)))
+        else:
+            plan.append((kind, read.integer(value, field, 0, EXERCISES_PER_CHAPTER[1]), ()))
+    total = sum(count for _, count, _ in plan)
+    low, high = EXERCISES_PER_CHAPTER
+    if not low <= total <= high:
+        raise read.fail("exercises", f"{total} exercises in all; a chapter has {low} to {high}")
+    if sum(1 for _, count, _ in plan if count) < 2:
+        raise read.fail("exercises", "exercises of one kind only; ask for at least two kinds")
+    return ExerciseSettings(seed, tuple(plan))
+
+
 def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
     """Parse and validate one chapter spec (with ``follow``, also the specs its gradient check names)."""
     read = _Reader(path)
@@ -607,7 +658,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
             f"{template!r} is not the name of a file under templates/"
             f"{TEMPLATE_FOLDER}/ (such as worked_example.tex.j2)",
         )
-    return ChapterSpec(
+    spec = ChapterSpec(
         path=path,
         name=name,
         title=SpecText(read.text(chapter, "title", "chapter.title")),
@@ -629,4 +680,10 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         record_every=record_every,
         grid=grid,
         graphs=graphs,
+        exercises=_exercises(read, data),
     )
+    if spec.exercises is not None:
+        from generator.exercises import chapter_exercises  # the generator reads specs: imported late
+
+        chapter_exercises(spec)  # a kind the chapter cannot have is a SpecError naming its field
+    return spec

@@ -305,9 +305,13 @@ class Values:
 
     # ------------------------------------------------------------------ matrices
 
-    def _grid(self, kind: Kind, layer: str | None) -> tuple[str, list[list[Quantity]]]:
-        """A whole quantity's name and its entries by row, as this profile stores it."""
-        spec = self._spec
+    def _grid(self, kind: Kind, layer: str | None, network: str | None = None) -> tuple[str, list[list[Quantity]]]:
+        """A whole quantity's name and its entries by row, as this profile stores it (of the network
+        ``network``: another chapter's, or a variant of this chapter's for an exercise)."""
+        try:
+            spec = self._spec.network_spec(network)
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
         units = (
             spec.layers[spec.layer_number(layer) - 1].size
             if layer is not None
@@ -319,15 +323,19 @@ class Values:
         if kind.matrix == "weight" and layer is not None:
             fan_in = len(spec.layers[spec.layer_number(layer) - 1].weights[0])
             rows = [
-                [Quantity(kind.name, layer, None, (k, t)) for t in range(1, fan_in + 1)] for k in range(1, units + 1)
+                [Quantity(kind.name, layer, None, (k, t), None, network) for t in range(1, fan_in + 1)]
+                for k in range(1, units + 1)
             ]
             name, flipped = "weight", self._layout.flipped("weight")
         elif kind.per_example and examples > 1 and kind.matrix:
-            rows = [[Quantity(kind.name, layer, e, (k,)) for k in range(1, units + 1)] for e in range(1, examples + 1)]
+            rows = [
+                [Quantity(kind.name, layer, e, (k,), None, network) for k in range(1, units + 1)]
+                for e in range(1, examples + 1)
+            ]
             name, flipped = kind.matrix, self._layout.flipped(kind.matrix)
         elif kind.vector:
             example = 1 if kind.per_example else None
-            rows = [[Quantity(kind.name, layer, example, (k,))] for k in range(1, units + 1)]
+            rows = [[Quantity(kind.name, layer, example, (k,), None, network)] for k in range(1, units + 1)]
             return gradient(rf"\{kind.vector}{argument}"), rows
         else:
             raise RenderError(*template_location(), f"{kind.usage()} has no matrix or vector to print")
@@ -340,10 +348,10 @@ class Values:
         lines = [" & ".join(self._number(self._record(q), role) for q in row) for row in rows]
         return "\\begin{pmatrix}\n" + " \\\\\n".join(lines) + "\n\\end{pmatrix}"
 
-    def _matrix(self, kind: Kind, layer: str | None = None, inline: bool = False) -> Tex:
+    def _matrix(self, kind: Kind, layer: str | None = None, inline: bool = False, network: str | None = None) -> Tex:
         """``name = (values)``: a whole matrix or vector and its name, from one call; ``inline`` prints a
-        vector as the transpose of a row, ``(0.5, 1)^T``."""
-        name, rows = self._grid(kind, layer)
+        vector as the transpose of a row, ``(0.5, 1)^T``; ``network`` as for ``_grid``."""
+        name, rows = self._grid(kind, layer, network)
         if inline:
             if any(len(row) != 1 for row in rows):
                 raise RenderError(*template_location(), f"{kind.usage()}: only a vector prints inline")

@@ -1,0 +1,165 @@
+"""Exercises: the generator of variants (generator/exercises), its rules, the [exercises] table
+and the answers linked both ways."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from generator.compute import compute
+from generator.exercises import chapter_exercises, generate, variant_network, variant_spec
+from generator.exercises.generate import KINK_MARGIN, VARIANT_PREFIX
+from generator.formulas import FORMULAS
+from generator.ledger import format_fixed
+from generator.oracle import Oracle
+from generator.quantities import Quantity
+from generator.spec import EXERCISE_KINDS, EXERCISES_PER_CHAPTER, SpecError, load_spec
+from tests.helpers import render_checked
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "chapters").glob("*.toml"))
+SPECS = {path.stem: load_spec(path) for path in CHAPTERS}
+GOOD = (ROOT / "chapters" / "worked-example.toml").read_text()
+
+
+def _printed(spec, q: Quantity, value: float) -> Decimal:
+    places = spec.decimals(q.kind, q.layer)
+    assert places is not None, q
+    return Decimal(format_fixed(value, places))
+
+
+def _compute_exercises():
+    for name, spec in SPECS.items():
+        for exercise in chapter_exercises(spec):
+            if exercise.kind == "compute":
+                yield pytest.param(spec, exercise, id=f"{name}-{exercise.number}")
+
+
+def test_every_chapter_has_four_to_eight_exercises_of_several_kinds() -> None:
+    """Each chapter asks for four to eight exercises, of at least two kinds, numbered from one."""
+    low, high = EXERCISES_PER_CHAPTER
+    for name, spec in SPECS.items():
+        exercises = chapter_exercises(spec)
+        assert low <= len(exercises) <= high, name
+        assert len({e.kind for e in exercises}) >= 2, name
+        assert [e.number for e in exercises] == list(range(1, len(exercises) + 1)), name
+        assert "compute" in {e.kind for e in exercises}, name
+
+
+@pytest.mark.parametrize("kind", EXERCISE_KINDS)
+def test_generate_is_a_pure_function_of_spec_kind_and_seed(kind: str) -> None:
+    """The same spec, kind and seed give the same exercise; the seed matters for a compute variant."""
+    spec = SPECS["softmax-cross-entropy"]
+    assert generate(spec, kind, 1234) == generate(spec, kind, 1234)
+    if kind == "compute":
+        assert generate(spec, kind, 1234).network != generate(spec, kind, 99999).network
+
+
+def test_a_variant_is_built_from_the_spec_and_its_seed_alone() -> None:
+    """``variant_<seed>`` resolves, through the spec, to the variant that the seed draws."""
+    spec = SPECS["worked-example"]
+    assert spec.network_spec(f"{VARIANT_PREFIX}77") == variant_spec(spec, 77) == variant_network(spec, "variant_77")
+
+
+@pytest.mark.parametrize("spec, exercise", list(_compute_exercises()))
+def test_compute_variants_keep_the_rules(spec, exercise) -> None:
+    """A compute variant: numbers of one or two decimals; no ReLU-type unit at its kink; no weight
+    or bias whose gradient vanishes in print; the answer equal in print to no given number."""
+    variant = spec.network_spec(exercise.network)
+    assert [layer.activation for layer in variant.layers] == [layer.activation for layer in spec.layers]
+    numbers = [v for layer in variant.layers for row in layer.weights for v in row]
+    numbers += [v for layer in variant.layers for v in layer.biases or ()]
+    assert all(-v.as_tuple().exponent <= 2 for v in numbers)
+    assert all(-v.as_tuple().exponent <= 1 for row in variant.inputs for v in row)
+    core = compute(variant)
+    for n, layer in enumerate(variant.layers):
+        if layer.activation in ("relu", "leaky_relu"):
+            assert (abs(core.records[n].Z) >= KINK_MARGIN).all(), layer.name
+    for layer in variant.layers:
+        for k in range(1, layer.size + 1):
+            for t in range(1, len(layer.weights[0]) + 1):
+                q = Quantity("weight_gradient", layer.name, None, (k, t))
+                assert _printed(variant, q, core.value(q)) != 0, q
+    answer = _printed(variant, exercise.asks, core.value(dataclasses.replace(exercise.asks, network=None)))
+    given = numbers + [v for row in (*variant.inputs, *variant.targets) for v in row]
+    assert answer not in given
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_answers_differ_between_the_questions_of_a_chapter(name: str) -> None:
+    """No two compute answers of a chapter print alike; no formula or shape is asked twice."""
+    spec = SPECS[name]
+    exercises = chapter_exercises(spec)
+    answers = []
+    for e in exercises:
+        if e.kind == "compute":
+            variant = spec.network_spec(e.network)
+            plain = dataclasses.replace(e.asks, network=None)
+            answers.append(_printed(variant, e.asks, compute(variant).value(plain)))
+    assert len(answers) == len(set(answers))
+    formulas = [e.formula for e in exercises if e.formula]
+    assert len(formulas) == len(set(formulas))
+    shapes = [(e.form, e.layer) for e in exercises if e.kind == "shapes"]
+    assert len(shapes) == len(set(shapes))
+
+
+def test_the_oracle_recomputes_a_variant_from_the_spec() -> None:
+    """The oracle's exact value of a compute answer on its variant agrees with the core's."""
+    spec = SPECS["three-layer"]
+    exercise = next(e for e in chapter_exercises(spec) if e.kind == "compute")
+    exact = Oracle(spec).value(exercise.asks)
+    core = compute(spec).value(exercise.asks)
+    assert abs(float(exact) - core) < 1e-12
+
+
+def test_derive_and_mistake_exercises_use_the_catalogue() -> None:
+    """A derive exercise asks for a checked result; a mistake exercise shows a formula marked wrong."""
+    for spec in SPECS.values():
+        for e in chapter_exercises(spec):
+            if e.kind == "derive":
+                assert FORMULAS[e.formula].kind == "result"
+            if e.kind == "mistake":
+                assert FORMULAS[e.formula].kind == "wrong"
+
+
+BAD_TABLES = [
+    ("seed = 101", "seed = -1", "exercises.seed", "out of range"),
+    ("compute = 2", "compute = 9", "exercises.compute", "out of range"),
+    ("compute = 2\nderive = 1\nshapes = 1\nmistake = 1\n", "compute = 4\n", "exercises", "one kind only"),
+    ("compute = 2", "compute = 8", "exercises", "a chapter has"),
+    ("compute = 2", "compute = 2\nhints = 1", "exercises.hints", "unknown key"),
+    ("derive = 1", 'derive = ["sigmoid_derivative", "sigmoid_derivative"]', "exercises.derive", "named twice"),
+    ("derive = 1", 'derive = ["no_such_formula"]', "exercises.derive", "not a checked result"),
+    ("derive = 1", 'derive = ["wrong_dW_index_swapped"]', "exercises.derive", "not a checked result"),
+    ("derive = 1", 'derive = ["softmax_ce_vector"]', "exercises.derive", "holds for a network"),
+    ("formula = 4\n", "", "exercises.mistake", "no wrong formula"),
+]
+
+
+@pytest.mark.parametrize("old, new, field, problem", BAD_TABLES)
+def test_a_bad_exercises_table_is_a_spec_error(tmp_path: Path, old: str, new: str, field: str, problem: str) -> None:
+    """A malformed or impossible [exercises] table is refused naming the file and the field."""
+    assert old in GOOD, old
+    path = tmp_path / "worked-example.toml"
+    path.write_text(GOOD.replace(old, new, 1))
+    with pytest.raises(SpecError) as error:
+        load_spec(path)
+    assert error.value.field.startswith(field)
+    assert problem in str(error.value)
+    assert str(path) in str(error.value)
+
+
+def test_exercises_and_answers_link_both_ways(project) -> None:
+    """Every exercise names its answer's label and every answer its exercise's, in the chapter's LaTeX;
+    the answers are kept for the appendix."""
+    rendered = render_checked(project, "worked-example")
+    for e in chapter_exercises(SPECS["worked-example"]):
+        ex, ans = f"ex:worked-example:{e.number}", f"ans:worked-example:{e.number}"
+        assert rf"\exercisehead{{{ex}}}{{{ans}}}" in rendered.tex
+        assert rf"\answerhead{{{ex}}}{{{ans}}}" in rendered.tex
+    assert rendered.tex.count(r"\begin{exerciseanswer}") == len(chapter_exercises(SPECS["worked-example"])) + 1
+    variants = {e.quantity.network for e in rendered.ledger.entries if e.quantity.network}
+    assert variants and all(v.startswith(VARIANT_PREFIX) for v in variants)
