@@ -25,7 +25,7 @@ from generator.cache import Store
 from generator.compute import Computation, CoreFailure, compute
 from generator.edition import Edition, EditionError, load_edition
 from generator.formulas import RELATIVE as FORMULA_TOLERANCE
-from generator.layout import check_layout
+from generator.layout import check_layout, labels_in
 from generator.ledger import Ledger
 from generator.notation import DEFAULT as DEFAULT_NOTATION
 from generator.notation import Notation, load_notation, profile_names
@@ -369,13 +369,15 @@ def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
     return [(c.spec.name, str(e.quantity), e.shown) for c in chapters for e in c.ledger.entries if not e.plotted]
 
 
-def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress, whole_book: bool = True) -> bytes:
+def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
     """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes.
 
     The typeset PDF must show every ledger text (its text read back with pdftotext) and pass the layout
     checks (``generator.layout``: no overfull box, no heading at a page's foot, right running heads), or
     nothing is published.
     """
+    # A book of some chapters (one typeset alone) may point to the others: their labels are known.
+    elsewhere = labels_in(project.templates)
     with workspace.fresh_folder(project.build, project.notation) as folder:
         book = write_sources(checked, folder)
         checkpoint("typeset")
@@ -385,7 +387,7 @@ def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progr
             failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
             layout = [
                 Failure(LAYOUT, str(problem).replace(str(folder), str(keep)))
-                for problem in check_layout(folder, whole_book=whole_book)
+                for problem in check_layout(folder, elsewhere=elsewhere)
             ]
         finally:
             workspace.replace_folder(folder, keep)  # the sources and TeX's log stay for the reader
@@ -465,7 +467,7 @@ def build_chapter(
             store_verdicts(project, checked, progress)
             progress(f"write    {tex}")
             return tex
-        built = typeset_into(project, checked, project.tex / f"chapter-{name}", progress, whole_book=False)
+        built = typeset_into(project, checked, project.tex / f"chapter-{name}", progress)
         write_ledgers(project, checked)
         target = project.build / f"{name}{project.suffix}.pdf"
         write_atomic(target, built)

@@ -70,14 +70,18 @@ def overfull_boxes(log: str, folder: Path, limit: float = OVERFULL_LIMIT) -> lis
     return problems
 
 
-def undefined_references(log: str, folder: Path) -> list[Problem]:
-    """Every cross-reference or citation that TeX printed as ?? (its label or key is defined nowhere)."""
+def undefined_references(log: str, folder: Path, elsewhere: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every cross-reference or citation that TeX printed as ??, except references to ``elsewhere``:
+    labels that a part of the book left out of this copy defines (a chapter typeset alone, a book
+    of some chapters)."""
     pattern = r"LaTeX Warning: (?:Reference|Citation) `[^']*' on page \d+ undefined on input line \d+"
     problems = []
     for current, match in _in_files(log, pattern):
         found = re.match(r"LaTeX Warning: (\w+) `([^']*)' on page \d+ undefined on input line (\d+)", match.group())
         assert found is not None  # the pattern above matched
         kind, name, line = found.groups()
+        if kind == "Reference" and name in elsewhere:
+            continue
         shown = folder / current.removeprefix("./")
         problems.append(Problem(f"{shown}:{line}", f"{kind.lower()} {name!r} is undefined (printed as ??)"))
     return problems
@@ -213,21 +217,28 @@ def _roman(text: str) -> int:
 
 
 def check_layout(
-    folder: Path, stem: str = "handbook", pdf: Path | None = None, whole_book: bool = True
+    folder: Path, stem: str = "handbook", pdf: Path | None = None, elsewhere: frozenset[str] = frozenset()
 ) -> list[Problem]:
     """Every layout defect of the book typeset in ``folder`` (its log, table of contents and PDF).
 
-    ``pdf`` is the PDF when it has moved out of the folder (a published book). A chapter typeset
-    alone (not ``whole_book``) may point to chapters it does not hold: its references are not checked.
+    ``pdf`` is the PDF when it has moved out of the folder (a published book); ``elsewhere`` the
+    labels of parts left out of this copy, which its references may name.
     """
     log = (folder / f"{stem}.log").read_text(errors="replace")
     toc = (folder / f"{stem}.toc").read_text(errors="replace")
     entries = contents(toc)
     pages = page_texts(pdf or folder / f"{stem}.pdf")
-    references = undefined_references(log, folder) if whole_book else []
     return (
         overfull_boxes(log, folder)
-        + references
+        + undefined_references(log, folder, elsewhere)
         + headings_at_the_foot(pages, entries)
         + wrong_running_heads(pages, entries)
     )
+
+
+def labels_in(templates: Path) -> frozenset[str]:
+    """Every label the templates under ``templates`` define in their own text (``\\label{name}``)."""
+    found: set[str] = set()
+    for path in templates.rglob("*.j2"):
+        found.update(re.findall(r"\\label\{([^}<%]+)\}", path.read_text(errors="replace")))
+    return frozenset(found)

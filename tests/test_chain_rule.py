@@ -205,7 +205,7 @@ def test_bad_graphs_name_file_field_and_problem(tmp_path, old, new, field, probl
 
 def test_a_graph_the_core_cannot_evaluate_is_bad_input(tmp_path) -> None:
     """A graph that divides by zero is refused as bad input naming its graph, not a crash."""
-    path = tmp_path / "zero.toml"
+    path = tmp_path / "chain-rule.toml"  # the chapter's name: its exercises ask its catalogue
     path.write_text(
         GOOD.replace('{ name = "x", op = "input", value = 3 }', '{ name = "x", op = "input", value = 0 }').replace(
             '{ name = "p", op = "mul", inputs = ["x", "y"] }', '{ name = "p", op = "inv", inputs = ["x"] }'

@@ -206,7 +206,9 @@ CASES: dict[str, Case] = {
     "bare number": template_line("<< 0.5 >>", "the number 0.5 reached the page without the ledger"),
     "unknown formula": template_line("<< formula('nope') >>", "no formula called 'nope'"),
     "precision missing": template_line("<< v.dx(1) >>", "has no precision.input_gradient"),
-    "wrong number of arguments": template_line("<< v.z() >>", "v.z(layer, k, example=1): missing a required argument"),
+    "wrong number of arguments": template_line(
+        "<< v.z() >>", "v.z(layer, k, example=1, network=None): missing a required argument"
+    ),
     # Notation profiles.
     "profile that does not exist": Case(
         nothing, ("notation/nope.toml", "no notation profile 'nope'"), ("build", "--notation", "nope")
