@@ -457,6 +457,8 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
 
     step, check_networks = _gradient_check(read, data, path, follow)
     steps, record_every, grid = _training(read, training)
+    if grid is not None and input_size != 2:
+        raise read.fail("training.grid", f"a grid is drawn over two inputs; this network has {input_size}")
     for i, layer in enumerate(layers):
         read.printed_exactly(layer.weights, "weight", precision, f"network.layers[{i}].weights", layer.name)
         if layer.biases is not None:
