@@ -10,8 +10,8 @@ loss curve and the grid's coordinates, both from the spec, and the axes' styles.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from generator.spec import ChapterSpec

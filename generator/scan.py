@@ -243,7 +243,9 @@ def scan(
             name = word.group()
             after = i + 1 + len(name)
             if name == PLOT_VALUE_MACRO and r.typed(i) and i >= r.body_start:  # the preamble defines it
-                r.report(i, "a plotted value typed by hand (a plot's coordinates come from v.*_figure, never from text)")
+                r.report(
+                    i, "a plotted value typed by hand (a plot's coordinates come from v.*_figure, never from text)"
+                )
             if in_math and group is not None:
                 if name in r.quantity_macros and name not in STRUCTURAL_MACROS:
                     group.symbols = True

@@ -172,7 +172,7 @@ def test_two_plotted_values_exchanged_in_the_tex_fail(rendered) -> None:
     first = cells[0]
     second = next(e for e in cells if e.text != first.text)
     pattern = re.compile(r"\\plotvalue\{[^{}]*\}")
-    positions = [m for m in pattern.finditer(rendered.marked)]
+    positions = list(pattern.finditer(rendered.marked))
     plotted = [e for e in rendered.ledger.entries if e.plotted]
     a, b = positions[plotted.index(first)], positions[plotted.index(second)]
     marked = (
