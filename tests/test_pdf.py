@@ -85,7 +85,9 @@ BUILD_VOCABULARY = ("ledger", "oracle", "profile", "generator/", ".py", "templat
 def test_no_build_vocabulary_reaches_the_reader(built_book) -> None:
     """The chapters, conventions and appendices speak to readers: no word of the build machinery."""
     _, pdf = built_book
-    text = " ".join(pdf_text(pdf).lower().split())
+    # A listing's caption names the file its code comes from: that is for readers too.
+    lines = [line for line in pdf_text(pdf).splitlines() if not line.startswith("Listing ")]
+    text = " ".join(" ".join(lines).lower().split())
     assert [word for word in BUILD_VOCABULARY if word in text] == []
 
 
