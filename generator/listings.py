@@ -37,16 +37,19 @@ from pygments import highlight
 from pygments.formatters import LatexFormatter
 from pygments.lexers import PythonLexer
 
-from generator import core, gradcheck
+from generator import core, gradcheck, training
 from generator.scan import LISTING_ENVIRONMENT
 from generator.tex import RenderError, Tex, escape_tex, template_location
 
 # The modules a template may list from, by the name it uses; ``core`` may be replaced by the core
 # that computed the chapter (a test's broken copy shows its own source).
-MODULES: dict[str, ModuleType] = {"core": core, "gradcheck": gradcheck}
+MODULES: dict[str, ModuleType] = {"core": core, "gradcheck": gradcheck, "training": training}
 # Pygments' colour scheme: readable in print, comments in italics.
 STYLE = "default"
 _LABEL = re.compile(r"\\label\{([^{}]*)\}")
+# The widest line a listing prints within the text width (\small typewriter). TeX reports no overfull
+# box for a Verbatim line, so a longer one would run into the margin unseen: it is a render error.
+MAX_COLUMNS = 88
 
 
 def _formatter() -> LatexFormatter:
@@ -128,6 +131,12 @@ class Listings:
             raise fail(f"{_shown_file(module)} has no function {function!r} (it has: {known})")
         if isinstance(implements, str) or not implements or not all(isinstance(x, str) for x in implements):
             raise fail('say which equations it implements: implements=["eq:..."], the labels of this chapter')
+        wide = [n for n, text in enumerate(source.splitlines(), start=1) if len(text.expandtabs()) > MAX_COLUMNS]
+        if wide:
+            raise fail(
+                f"line {wide[0]} of the function is wider than {MAX_COLUMNS} characters and would run into the "
+                f"margin: break it in {_shown_file(module)}"
+            )
         if any(listed.name == name for listed in self.shown):
             raise fail("this chapter lists that function already")
         listing = Listing(name, _shown_file(module), source, tuple(implements), template, line)

@@ -420,8 +420,8 @@ TRAINING_KINDS: tuple[Kind, ...] = (
         "the activation of unit k for an example after training.steps steps of gradient descent",
         per_example=True,
         oracle="high precision",
-        symbol=r"	rained{{ctentry{{{layer}}}{{{k}}}}}",
-        symbol_in_batch=r"	rained{{\Actentry{{{layer}}}{{{e}}}{{{k}}}}}",
+        symbol=r"\trained{{\actentry{{{layer}}}{{{k}}}}}",
+        symbol_in_batch=r"\trained{{\Actentry{{{layer}}}{{{e}}}{{{k}}}}}",
     ),
     Kind(
         "grid_output",

@@ -11,7 +11,9 @@ It reads a rendered chapter with its provenance marks (``generator.provenance``)
   network is a checked formula, a step or a labelled value, all generated;
 * **values without their symbol**: a ledger value printed on its own may stand only in a table
   cell whose row label and column label (both generated) name it;
-* **mistakes out of place**: a formula shown as a mistake only inside a ``mistakes`` box.
+* **mistakes out of place**: a formula shown as a mistake only inside a ``mistakes`` box;
+* **plotted values out of place**: a ledger value drawn as a plot's coordinate only inside the
+  axes of a pgfplots picture, and ``\\plotvalue`` never typed by hand.
 
 A listing of the core's source (``LISTING_ENVIRONMENT``, written by ``generator.listings``) is code:
 its digits are not printed numbers, and the scan skips it whole; a listing a template typed is refused.
@@ -48,6 +50,11 @@ MISTAKES_ENVIRONMENT = "mistakes"
 # A listing of the core's source (``generator.listings``): code, whose digits are no printed numbers.
 # The scan skips it whole; only generator code may open one.
 LISTING_ENVIRONMENT = "corelisting"
+# The axes of a pgfplots picture: a ledger value drawn as a coordinate (``\\plotvalue{...}``,
+# ``provenance.PLOTTED``) must stand inside one, where pgfplots reads it as a number and the axes and
+# the caption say what it is; anywhere else it would print as a bare number without its symbol.
+PLOT_ENVIRONMENTS = frozenset({"axis", "groupplot", "semilogxaxis", "semilogyaxis", "loglogaxis"})
+PLOT_VALUE_MACRO = "plotvalue"
 # Arguments that are never values: references, lengths, names, and the explicit structural mark \st.
 BUILTIN_STRUCTURAL = {
     "st": (1,),
@@ -196,6 +203,8 @@ def scan(
     math_envs = table_envs = mistake_envs = 0
     inline = display = False
     table_stack: list[int] = []  # where each open table starts
+    plot_stack: list[int] = []  # where each open pgfplots axis starts
+    plots: list[tuple[int, int]] = []
     mistake_spans: list[tuple[int, int]] = []
     tables: list[tuple[int, int]] = []
     mistake_start = -1
@@ -233,6 +242,10 @@ def scan(
                 continue
             name = word.group()
             after = i + 1 + len(name)
+            if name == PLOT_VALUE_MACRO and r.typed(i) and i >= r.body_start:  # the preamble defines it
+                r.report(
+                    i, "a plotted value typed by hand (a plot's coordinates come from v.*_figure, never from text)"
+                )
             if in_math and group is not None:
                 if name in r.quantity_macros and name not in STRUCTURAL_MACROS:
                     group.symbols = True
@@ -257,6 +270,11 @@ def scan(
                         elif step == -1 and math_envs == 0:
                             close_group(group)
                             group = None
+                    if env in PLOT_ENVIRONMENTS:
+                        if step == 1:
+                            plot_stack.append(i)
+                        elif plot_stack:
+                            plots.append((plot_stack.pop(), i))
                     if env in TABLE_ENVIRONMENTS:
                         table_envs += step
                         if step == 1:
@@ -345,6 +363,16 @@ def scan(
                     "formula, a step or a labelled value: v.eq.*)",
                 )
     _check_roles(r, tables, mistake_spans)
+    for mark in r.roles:
+        if mark.name == provenance.PLOTTED and not any(s <= mark.position <= e for s, e in plots):
+            r.violations.append(
+                Violation(
+                    mark.template,
+                    mark.line,
+                    "a plotted value outside the axes of a plot (it would print as a bare number)",
+                    r.context(mark.position),
+                )
+            )
     return r.violations
 
 

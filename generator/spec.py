@@ -636,6 +636,8 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
 
     step, check_networks = _gradient_check(read, data, path, follow)
     steps, record_every, grid = _training(read, training)
+    if grid is not None and input_size != 2:
+        raise read.fail("training.grid", f"a grid is drawn over two inputs; this network has {input_size}")
     graphs = _graphs(read, data)
     for g, graph in enumerate(graphs):
         for node in graph.nodes:

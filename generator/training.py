@@ -24,9 +24,16 @@ class Trajectory:
 
 
 def train(
-    core: ModuleType, layers: Sequence, X: np.ndarray, Y: np.ndarray, loss: str, reduction: str, rate: float, steps: int
+    core: ModuleType,
+    layers: Sequence,
+    X: np.ndarray,
+    Y: np.ndarray,
+    loss: str,
+    reduction: str,
+    rate: float,
+    steps: int,
 ) -> Trajectory:
-    """``steps`` steps of gradient descent on the whole batch: W <- W - rate dJ/dW, b likewise."""
+    """``steps`` steps of full-batch gradient descent: W <- W - rate dJ/dW, b too."""
     networks, losses = [list(layers)], []
     for _ in range(steps + 1):
         network = networks[-1]

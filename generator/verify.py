@@ -169,13 +169,19 @@ _NUM = re.compile(r"\\(num(?:word)?|plotvalue)\{([^{}]*)\}")
 
 
 def check_printed(rendered: RenderedChapter) -> list[Failure]:
-    """Every ledger text stands in the chapter's LaTeX as recorded (``\\num{text}``, or
-    ``\\plotvalue{text}`` for a plot's coordinate), as often as recorded."""
-    on_page = Counter((macro == "plotvalue", text) for macro, text in _NUM.findall(rendered.tex))
+    """Every ledger text stands in the chapter's LaTeX as recorded (``\\num{text}``), as often as
+    recorded; a plot's coordinates (``\\plotvalue{text}``) each at its own place: the chapter's
+    plotted texts, in the order the LaTeX draws them, are the plotted entries in the order the ledger
+    recorded them (a plot writes each coordinate as it records it), so that no value of a plot can be
+    changed, or two exchanged, without the check naming it."""
+    found = _NUM.findall(rendered.tex)
+    on_page = Counter(text for macro, text in found if macro != "plotvalue")
     failures = []
     for entry in rendered.ledger.entries:
-        if on_page[entry.plotted, entry.shown] > 0:
-            on_page[entry.plotted, entry.shown] -= 1
+        if entry.plotted:
+            continue
+        if on_page[entry.shown] > 0:
+            on_page[entry.shown] -= 1
         else:
             failures.append(
                 Failure(
@@ -185,6 +191,27 @@ def check_printed(rendered: RenderedChapter) -> list[Failure]:
                     f"({entry.template}:{entry.line})",
                 )
             )
+    drawn = [text for macro, text in found if macro == "plotvalue"]
+    plotted = [entry for entry in rendered.ledger.entries if entry.plotted]
+    for n, entry in enumerate(plotted):
+        text = drawn[n] if n < len(drawn) else None
+        if text != entry.shown:
+            where = "draws no value there" if text is None else f"draws {text!r} there"
+            failures.append(
+                Failure(
+                    rendered.spec.name,
+                    f"{entry.quantity}: the ledger records the plotted text {entry.shown!r} as coordinate "
+                    f"{n + 1} of the chapter's plots, but the chapter's LaTeX {where} "
+                    f"({entry.template}:{entry.line})",
+                )
+            )
+    if len(drawn) > len(plotted):
+        failures.append(
+            Failure(
+                rendered.spec.name,
+                f"the chapter's LaTeX draws {len(drawn)} plotted values, the ledger records {len(plotted)}",
+            )
+        )
     return failures
 
 

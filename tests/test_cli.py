@@ -59,7 +59,7 @@ def test_unknown_chapter_is_bad_input(project_copy) -> None:
     assert result.exit_code == 2
     assert (
         "no chapter called 'no-such' (chapters: chain-rule, worked-example, matrix-form, linear-layer, three-layer, "
-        "four-equations, softmax-cross-entropy, gradient-checking)" in result.output
+        "four-equations, softmax-cross-entropy, gradient-checking, training)" in result.output
     )
 
 

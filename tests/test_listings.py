@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import copy_sources
 
-from generator import core, dependencies, gradcheck, provenance
+from generator import core, dependencies, gradcheck, provenance, training
 from generator.build import Project, book_key, compute_chapters, load_chapters, select
 from generator.cli import main
-from generator.listings import Listings, function_source, style_definitions
+from generator.listings import MAX_COLUMNS, Listings, function_source, style_definitions
 from generator.notation import load_notation
 from generator.render import RenderError, make_environment, render_chapter
 from generator.run import SECTIONS
@@ -57,7 +57,7 @@ def test_every_chapter_lists_core_functions_with_their_real_source(sources) -> N
         assert names, f"{spec.name} shows no listing"
         for name in names:
             function = name.replace(r"\_", "_")
-            module = core if hasattr(core, function) else gradcheck
+            module = next(m for m in (core, gradcheck, training) if function_source(m, function) is not None)
             source = inspect.getsource(getattr(module, function))
             assert function_source(module, function) == source
             body = chapter.tex.split(rf"\texttt{{{name}}}", 1)[1].split(rf"\end{{{LISTING_ENVIRONMENT}}}", 1)[0]
@@ -80,7 +80,7 @@ def test_a_listing_cites_the_equations_it_implements_and_is_labelled() -> None:
     ("call", "problem"),
     [
         ('"core.no_such_function", implements=["eq:a"]', "generator/core.py has no function 'no_such_function'"),
-        ('"numpy.exp", implements=["eq:a"]', "MODULE one of core, gradcheck"),
+        ('"numpy.exp", implements=["eq:a"]', "MODULE one of core, gradcheck, training"),
         ('"core.sigmoid_backward"', "say which equations it implements"),
         ('"core.sigmoid_backward", implements=["eq:nowhere"]', "implements eq:nowhere, which this chapter"),
     ],
@@ -98,6 +98,20 @@ def test_a_bad_listing_names_the_template_line(sources, tmp_path, call: str, pro
         render(project, "worked-example")
     assert (error.value.template, error.value.line) == ("chapters/worked_example.tex.j2", number)
     assert problem in error.value.problem
+
+
+def test_a_listed_line_wider_than_the_page_is_a_render_error(tmp_path) -> None:
+    """A listed function with a line wider than MAX_COLUMNS fails to render, naming the line: TeX would not say."""
+    wide = "def wide():\n    return " + "1 + " * 30 + "1\n"
+    path = tmp_path / "wide_module.py"
+    path.write_text(wide)
+    module = load_copy(path, "wide_module")
+    assert len(wide.splitlines()[1]) > MAX_COLUMNS
+    with pytest.raises(RenderError, match=rf"line 2 of the function is wider than {MAX_COLUMNS} characters"):
+        Listings("ch", {"wide": module})("wide.wide", implements=["eq:a"])
+    narrow = tmp_path / "narrow_module.py"
+    narrow.write_text("def narrow():\n    return " + "1 + " * 10 + "1\n")
+    assert "narrow" in Listings("ch", {"narrow": load_copy(narrow, "narrow_module")})("narrow.narrow", ["eq:a"])
 
 
 def test_a_listed_function_gone_from_the_core_fails_the_build_with_exit_2(tmp_path) -> None:
@@ -210,6 +224,7 @@ def parse_table(output: str) -> list[tuple[str, str, str]]:
         "four-equations",
         "softmax-cross-entropy",
         "gradient-checking",
+        "training",
     ],
 )
 def test_handbook_run_prints_the_ledgers_numbers(sources, name: str) -> None:

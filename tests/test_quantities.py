@@ -16,15 +16,11 @@ from generator.spec import PRECISION_KINDS, load_spec
 
 
 def match_cases(function) -> set[str]:
-    """The string patterns of the ``match`` statements in ``function``'s source."""
+    """The string patterns of the ``match`` statements in ``function``'s source (``case "a" | "b"`` gives both)."""
     tree = ast.parse(inspect.cleandoc("\n" + inspect.getsource(function)))
-    return {
-        case.pattern.value.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Match)
-        for case in node.cases
-        if isinstance(case.pattern, ast.MatchValue)
-    }
+    patterns = [case.pattern for node in ast.walk(tree) if isinstance(node, ast.Match) for case in node.cases]
+    patterns += [p for pattern in patterns if isinstance(pattern, ast.MatchOr) for p in pattern.patterns]
+    return {pattern.value.value for pattern in patterns if isinstance(pattern, ast.MatchValue)}
 
 
 def test_compute_and_the_oracle_dispatch_on_exactly_the_kinds_of_the_table() -> None:
@@ -78,6 +74,14 @@ def test_every_kind_has_the_same_value_in_the_core_and_the_oracle(project, kind:
     if kind.startswith("graph_"):  # a node of the opening chapter's graphs: z branches into q and r
         spec = load_spec(project.chapters / "chain-rule.toml", follow=False)
         q = Quantity(kind, name="gates.z.r" if kind == "graph_edge_gradient" else "gates.z")
+    elif kind in {k.name for k in quantities.TRAINING_KINDS}:  # a value of the training chapter's run
+        spec = load_spec(project.chapters / "training.toml", follow=False)
+        q = {
+            "trained_loss": Quantity(kind, index=(10,)),
+            "trained_output": Quantity(kind, "out", 2, (1,)),
+            "grid_output": Quantity(kind, index=(2, 3)),
+            "trained_grid_output": Quantity(kind, index=(2, 3)),
+        }[kind]
     core_value = compute.compute(spec).value(q)
     exact = Oracle(spec).value(q)
     if kind in quantities.HIGH_PRECISION:

@@ -115,3 +115,37 @@ def test_a_mistake_outside_its_box_is_a_violation() -> None:
     assert scan(hand(r"\begin{mistakes}$") + mistake + hand(r"$\end{mistakes}"), STRUCTURAL) == []
     (violation,) = scan(hand("$") + mistake + hand("$"), STRUCTURAL)
     assert "outside a mistakes box" in violation.what
+
+
+def _plotted(text: str = r"\plotvalue{0.71}") -> str:
+    """A ledger value as a plot draws it: generated, marked as plotted."""
+    return provenance.generated(provenance.role(provenance.PLOTTED, '{"quantity": "J"}', text))
+
+
+def test_a_plotted_value_inside_the_axes_of_a_plot_passes() -> None:
+    """A plotted value inside a pgfplots axis (or groupplot) environment is no violation."""
+    for env in ("axis", "groupplot"):
+        picture = (
+            provenance.generated(rf"\begin{{tikzpicture}}\begin{{{env}}}\addplot coordinates {{(0,")
+            + _plotted()
+            + provenance.generated(rf")}};\end{{{env}}}\end{{tikzpicture}}")
+        )
+        assert scan(hand("the loss falls:\n") + picture, STRUCTURAL) == []
+
+
+def test_a_plotted_value_outside_the_axes_of_a_plot_is_a_violation() -> None:
+    """A plotted value in prose, in maths or in a tikzpicture without axes is reported: it would print bare."""
+    for where in (
+        hand("the loss is ") + _plotted() + hand(" here"),
+        hand("$") + _plotted() + hand("$"),
+        provenance.generated(r"\begin{tikzpicture}\node at (0,0) {") + _plotted() + provenance.generated(r"};"),
+    ):
+        (violation,) = scan(where + provenance.generated(r"\end{tikzpicture}"), STRUCTURAL)
+        assert "outside the axes of a plot" in violation.what
+
+
+def test_plotvalue_typed_by_hand_is_a_violation() -> None:
+    """A template that types \\plotvalue itself is reported, even with no digit in it."""
+    picture = hand(r"\begin{axis}\addplot coordinates {(\steps,\plotvalue{\loss})};\end{axis}")
+    (violation,) = scan(picture, STRUCTURAL)
+    assert "plotted value typed by hand" in violation.what
