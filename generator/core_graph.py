@@ -115,7 +115,9 @@ def topological_order(nodes: Sequence[Node]) -> tuple[str, ...]:
 
 
 def evaluate(nodes: Sequence[Node], output: str) -> Evaluated:
-    """Forward in topological order, then backward from ``output`` (its gradient in itself is one)."""
+    """Forward in topological order, then backward from ``output``.
+
+    The output's gradient in itself is one."""
     by_name = {node.name: node for node in nodes}
     if output not in by_name:
         raise GraphError(f"the output {output!r} is no node of the graph")
@@ -130,9 +132,12 @@ def evaluate(nodes: Sequence[Node], output: str) -> Evaluated:
             continue
         gate = GATES.get(node.op)
         if gate is None:
-            raise GraphError(f"node {name!r}: unknown operation {node.op!r} (known: {', '.join(OPERATIONS)})")
+            known = ", ".join(OPERATIONS)
+            problem = f"unknown operation {node.op!r} (known: {known})"
+            raise GraphError(f"node {name!r}: {problem}")
         if len(node.inputs) != gate.arity:
-            raise GraphError(f"node {name!r}: {node.op} takes {gate.arity} inputs, not {len(node.inputs)}")
+            problem = f"{node.op} takes {gate.arity} inputs, not {len(node.inputs)}"
+            raise GraphError(f"node {name!r}: {problem}")
         values[name] = gate.forward([values[source] for source in node.inputs])
 
     gradients = dict.fromkeys(order, 0.0)
@@ -143,8 +148,10 @@ def evaluate(nodes: Sequence[Node], output: str) -> Evaluated:
         if node.op == INPUT:
             continue
         inputs = [values[source] for source in node.inputs]
-        for source, slope in zip(node.inputs, GATES[node.op].local(inputs, values[name]), strict=True):
+        slopes = GATES[node.op].local(inputs, values[name])
+        for source, slope in zip(node.inputs, slopes, strict=True):
             sent = gradients[name] * slope  # the chain rule along one edge
             edges[source, name] = edges.get((source, name), 0.0) + sent
-            gradients[source] += sent  # a branch: what comes back along each edge adds up
+            # a branch: what comes back along each edge adds up
+            gradients[source] += sent
     return Evaluated(order, values, gradients, output, edges)

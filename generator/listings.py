@@ -37,13 +37,13 @@ from pygments import highlight
 from pygments.formatters import LatexFormatter
 from pygments.lexers import PythonLexer
 
-from generator import core, gradcheck, training
+from generator import core, core_graph, gradcheck, training
 from generator.scan import LISTING_ENVIRONMENT
 from generator.tex import RenderError, Tex, escape_tex, template_location
 
 # The modules a template may list from, by the name it uses; ``core`` may be replaced by the core
 # that computed the chapter (a test's broken copy shows its own source).
-MODULES: dict[str, ModuleType] = {"core": core, "gradcheck": gradcheck, "training": training}
+MODULES: dict[str, ModuleType] = {"core": core, "core_graph": core_graph, "gradcheck": gradcheck, "training": training}
 # Pygments' colour scheme: readable in print, comments in italics.
 STYLE = "default"
 _LABEL = re.compile(r"\\label\{([^{}]*)\}")

@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 from helpers import copy_sources
 
-from generator import core, dependencies, gradcheck, provenance, training
+from generator import core, dependencies, provenance
 from generator.build import Project, book_key, compute_chapters, load_chapters, select
 from generator.cli import main
-from generator.listings import MAX_COLUMNS, Listings, function_source, style_definitions
+from generator.listings import MAX_COLUMNS, MODULES, Listings, function_source, style_definitions
 from generator.notation import load_notation
 from generator.render import RenderError, make_environment, render_chapter
 from generator.run import SECTIONS
@@ -57,7 +57,7 @@ def test_every_chapter_lists_core_functions_with_their_real_source(sources) -> N
         assert names, f"{spec.name} shows no listing"
         for name in names:
             function = name.replace(r"\_", "_")
-            module = next(m for m in (core, gradcheck, training) if function_source(m, function) is not None)
+            module = next(m for m in MODULES.values() if function_source(m, function) is not None)
             source = inspect.getsource(getattr(module, function))
             assert function_source(module, function) == source
             body = chapter.tex.split(rf"\texttt{{{name}}}", 1)[1].split(rf"\end{{{LISTING_ENVIRONMENT}}}", 1)[0]
@@ -80,7 +80,7 @@ def test_a_listing_cites_the_equations_it_implements_and_is_labelled() -> None:
     ("call", "problem"),
     [
         ('"core.no_such_function", implements=["eq:a"]', "generator/core.py has no function 'no_such_function'"),
-        ('"numpy.exp", implements=["eq:a"]', "MODULE one of core, gradcheck, training"),
+        ('"numpy.exp", implements=["eq:a"]', "MODULE one of core, core_graph, gradcheck, training"),
         ('"core.sigmoid_backward"', "say which equations it implements"),
         ('"core.sigmoid_backward", implements=["eq:nowhere"]', "implements eq:nowhere, which this chapter"),
     ],
@@ -253,7 +253,7 @@ def test_handbook_run_of_an_unknown_chapter_exits_2_with_one_line(sources) -> No
     result = CliRunner().invoke(main, ["run", "no-such-chapter", "--root", str(sources.root)])
     assert result.exit_code == 2
     (line,) = result.output.strip().splitlines()
-    assert line.startswith("error: no chapter called 'no-such-chapter' (chapters: worked-example")
+    assert line.startswith("error: no chapter called 'no-such-chapter' (chapters: chain-rule, worked-example")
 
 
 def test_handbook_run_is_in_the_help_and_the_readme() -> None:
