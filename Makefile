@@ -12,7 +12,7 @@ NOTATION ?= default
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH
 
-.PHONY: help setup python-setup tex-setup pdf test check chapter bench clean
+.PHONY: help setup python-setup tex-setup pdf test check chapter sheets bench clean
 
 help:
 	@echo "make pdf              build build/handbook.pdf (sets everything up first)"
@@ -21,6 +21,8 @@ help:
 	@echo "make test PYTEST_ARGS=--thorough   the same with many more random property cases"
 	@echo "make check            render and verify every chapter, without TeX"
 	@echo "make chapter NAME=n   render and verify one chapter (PDF=1 also typesets it alone)"
+	@echo "make sheets NAME=s COUNT=n        problem sheets sheets/s.toml for n students: build/sheets/s/"
+	@echo "make sheets NAME=s ROSTER=f.csv   the same for the students of a roster (columns id, name)"
 	@echo "make bench            print the benchmark tables (bench/README.md)"
 	@echo "make setup            virtual environment, editable install, TeX when missing"
 	@echo "make clean            remove build/"
@@ -60,6 +62,10 @@ chapter: python-setup
 	@test -n "$(NAME)" || { echo "usage: make chapter NAME=<chapter> (see: $(BIN)/handbook list)"; exit 2; }
 	$(if $(PDF),@tools/ensure-debian-packages.sh)
 	@$(BIN)/handbook chapter $(NAME) --notation $(NOTATION) $(if $(PDF),--pdf); $(STATUS)
+
+sheets: setup
+	@test -n "$(NAME)" || { echo "usage: make sheets NAME=<sheet> COUNT=<n> | ROSTER=<file.csv> (sheets: ls sheets/)"; exit 2; }
+	@$(BIN)/handbook sheets $(NAME) --notation $(NOTATION) $(if $(ROSTER),--roster $(ROSTER)) $(if $(COUNT),--count $(COUNT)); $(STATUS)
 
 # glibc returns freed large arrays to the OS and page-faults fresh ones in: raising the mmap
 # threshold lets NumPy reuse them, as PyTorch's caching allocator does (bench/README.md).

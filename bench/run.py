@@ -31,7 +31,7 @@ from generator.build import Project, check, load_chapters, store_verdicts, write
 from generator.parallel import available_jobs  # noqa: E402
 from generator.typeset import typeset  # noqa: E402
 
-SOURCES = ("chapters", "templates", "notation", "generator")
+SOURCES = ("chapters", "templates", "notation", "generator", "sheets")
 
 
 def median_seconds(run, repeats: int) -> float:
@@ -209,6 +209,31 @@ def table_growth() -> None:
     print()
 
 
+def table_sheets() -> None:
+    """Problem sheets for a class: seconds per stage for 20, 60 and 120 students, cold (empty build/)."""
+    from generator.sheets import make_sheets, numbered_students
+
+    jobs = available_jobs()
+    print("4. Problem sheets (sheets/example.toml) for a class: seconds per stage, cold (empty build/),")
+    print(f"   verification on {jobs} process(es) and TeX {jobs} document(s) at a time, as `make sheets` does.")
+    print(
+        f"{'students':>8} {'draw':>6} {'render':>7} {'verify':>7} {'typeset':>8} {'split':>6} "
+        f"{'total':>7} {'per student':>12}"
+    )
+    for students in (20, 60, 120):
+        with tempfile.TemporaryDirectory() as folder:
+            project = copy_project(Path(folder), jobs)
+            start = time.perf_counter()
+            made = make_sheets(project, "example", numbered_students(students), lambda line: None)
+            total = time.perf_counter() - start
+        t = made.timings
+        print(
+            f"{students:>8} {t['draw']:6.1f} {t['render']:7.1f} {t['verify']:7.1f} {t['typeset']:8.1f} "
+            f"{t['publish']:6.1f} {total:7.1f} {total / students:12.2f}"
+        )
+    print()
+
+
 if __name__ == "__main__":
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
@@ -217,3 +242,4 @@ if __name__ == "__main__":
     table_core_against_torch()
     table_build_stages()
     table_growth()
+    table_sheets()

@@ -212,6 +212,45 @@ def run_command(name: str, root: Path) -> None:
     _run(show, root)
 
 
+@main.command("sheets")
+@click.argument("name")
+@click.option("--count", type=int, metavar="N", help="Make sheets for N students with ids 001 ... N and no names.")
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.csv",
+    help="Make a sheet for each student of a CSV with the columns id and name (one student per row).",
+)
+@root_option
+@notation_option
+@jobs_option
+@wait_option
+def sheets_command(
+    name: str, count: int | None, roster: Path | None, root: Path, notation: str, jobs: int, no_wait: bool
+) -> None:
+    """Make the problem sheets sheets/NAME.toml for a class: a variant per student, every answer checked.
+
+    Writes build/sheets/NAME/: students/ID.pdf (a student's questions), keys/ID.pdf (that student's
+    answer key), instructor-key.pdf (every student's answers in one table) and answers.csv (for a
+    marking script). A student's variant depends only on the sheet's seed and the student's id.
+    Every number is checked as the book's are; if a check fails, nothing is written and the message
+    names the student and the question. Give --count or --roster.
+    """
+
+    def make() -> None:
+        from generator import sheets  # imported here: the other commands do not need pypdf
+
+        try:
+            if (count is None) == (roster is None):
+                raise sheets.SheetInputError("give either --count N or --roster FILE.csv (one of them)")
+            students = sheets.numbered_students(count) if count is not None else sheets.read_roster(roster)  # type: ignore[arg-type]
+            sheets.make_sheets(Project(root, notation, jobs), name, students, _progress, wait=not no_wait)
+        except sheets.SheetInputError as error:
+            raise ProjectError(str(error)) from None
+
+    _run(make, root)
+
+
 @main.command("list")
 @root_option
 def list_command(root: Path) -> None:

@@ -48,11 +48,13 @@ class Computation:
             return self._trained_computation.value(replace(q, network=None))
         if q.network is not None and q.network != self.spec.name:
             # The other chapter's network, checked with this chapter's finite-difference step.
-            try:
-                other = compute(replace(self.spec.network_spec(q.network), step=self.spec.step), self.core)
-            except SpecError as error:
-                raise QuantityError(str(error)) from None
-            return other.value(replace(q, network=None))
+            if q.network not in self._others:  # computed once, however many of its numbers are printed
+                try:
+                    other = compute(replace(self.spec.network_spec(q.network), step=self.spec.step), self.core)
+                except SpecError as error:
+                    raise QuantityError(str(error)) from None
+                self._others[q.network] = other
+            return self._others[q.network].value(replace(q, network=None))
         spec = self.spec
         idx = tuple(i - 1 for i in q.index)
         e = (q.example or 1) - 1
@@ -176,6 +178,11 @@ class Computation:
         rate = float(self.spec.learning_rate)
         spec = self.spec
         return training.train(self.core, self.layers, self.X, self.Y, spec.loss, spec.reduction, rate, spec.steps)
+
+    @functools.cached_property
+    def _others(self) -> dict[str, Computation]:
+        """The computations of the other networks this one's quantities name (checked networks, variants)."""
+        return {}
 
     @functools.cached_property
     def _trained_computation(self) -> Computation:

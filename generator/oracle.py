@@ -124,6 +124,7 @@ class Oracle:
 
     def __init__(self, spec: ChapterSpec) -> None:
         self.spec = spec
+        self._others: dict[str, Oracle] = {}
         self._loss_function: tuple[list[sp.Symbol], Callable] | None = None
         self._is_smooth: bool | None = None
         self.values: dict[sp.Symbol, sp.Expr] = {}
@@ -311,8 +312,9 @@ class Oracle:
         if q.network == TRAINED:  # the trained network, its weights from the high-precision run
             return self._trained_oracle().value(replace(q, network=None))
         if q.network is not None and q.network != self.spec.name:
-            other = replace(self.spec.network_spec(q.network), step=self.spec.step)
-            return Oracle(other).value(replace(q, network=None))
+            if q.network not in self._others:  # built once, however many of its numbers are checked
+                self._others[q.network] = Oracle(replace(self.spec.network_spec(q.network), step=self.spec.step))
+            return self._others[q.network].value(replace(q, network=None))
         spec = self.spec
         e = q.example or 1
         n = spec.layer_number(q.layer) if q.layer is not None else 0

@@ -14,6 +14,7 @@ The environment is fit for LaTeX: ``<< expr >>``, ``<% stmt %>`` and ``<# commen
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -98,10 +99,20 @@ def make_environment(templates: Path) -> jinja2.Environment:
         finalize=_finalize,
         extensions=[_LineTags],
     )
+    env.filters["chomp"] = chomp
     env.globals.update(
         idx=idx, dim=dim, gradient_check_rule=gradient_check_rule(), gradient_check_at_kink=gradcheck.AT_A_KINK
     )
     return env
+
+
+_LAST_NEWLINE = re.compile(f"\n((?:{provenance.TAG_OPEN}[^{provenance.TAG_CLOSE}]*{provenance.TAG_CLOSE})?)\\Z")
+
+
+def chomp(text: str) -> str:
+    """A macro's output without its last newline (``<< parts.question(e) | chomp >>`` on a line of its
+    own then adds no blank line)."""
+    return _LAST_NEWLINE.sub(r"\1", str(text))
 
 
 def gradient_check_rule() -> list[tuple[Tex | None, str]]:
@@ -212,6 +223,19 @@ def render_chapter(
     env: jinja2.Environment, spec: ChapterSpec, computation: Computation, notation: Notation
 ) -> RenderedChapter:
     """Render one chapter's template with its ledger-backed values, steps and claims."""
+    return render_in_chapter(env, spec, computation, notation, spec.template)
+
+
+def render_in_chapter(
+    env: jinja2.Environment,
+    spec: ChapterSpec,
+    computation: Computation,
+    notation: Notation,
+    template: str,
+    extra: dict[str, Any] | None = None,
+) -> RenderedChapter:
+    """Render ``template`` with everything a chapter's template sees (and ``extra``): a chapter, or a
+    piece printed about a chapter's networks elsewhere, such as a problem sheet's question."""
     ledger = Ledger(spec.name)
     network = frozenset({layer.activation for layer in spec.layers} | {spec.loss})
     formulas = Formulas(notation, network)
@@ -237,8 +261,9 @@ def render_chapter(
         "layout": layout,
         "listing": listings,
         "exercises": ExerciseView(spec, values, formulas, layout),
+        **(extra or {}),
     }
-    marked = _render(env, spec.template, context)
+    marked = _render(env, template, context)
     listings.check_references(provenance.strip(marked))
     return RenderedChapter(
         spec, marked, ledger, tuple(formulas.shown), tuple(values.steps), tuple(claims.made), tuple(claims.theorems)

@@ -26,7 +26,7 @@ import functools
 import json
 from typing import Any
 
-from generator import graph_figure, plots, provenance
+from generator import graph_figure, network_picture, plots, provenance
 from generator.compute import Computation, CoreFailure
 from generator.display import Formulas, Layout
 from generator.ledger import Entry, Ledger
@@ -363,11 +363,63 @@ class Values:
         """A drawing of the chapter's network (a ``figure``; the call block's body is its caption):
         inputs, each arrow with its weight, each unit with its bias where it has one and, with
         ``activations``, its activation. Code places every value beside its symbol."""
-        spec = self._spec
+        lines = self._network_lines(None, activations)
+        head = "\n".join([r"\begin{figure}[htbp]", r"\centering", *lines, r"\caption{"])
+        # The caption is the template's own text: it stays marked as such, for the scan.
+        caption = caller() if caller is not None else ""
+        closing = rf"}}\label{{{label}}}" + "\n" + r"\end{figure}"
+        return provenance.generated(head) + caption + provenance.generated(closing)
+
+    def network_drawing(self, network: str | None = None, activations: bool = True) -> Tex:
+        """The drawing of ``network_figure``, centred, not floating, in LaTeX's picture mode (fast
+        enough for a class's sheets, ``generator.network_picture``): of the chapter's network or of
+        another it checks (``network``, such as an exercise's variant)."""
+        try:
+            spec = self._spec.network_spec(network)
+        except QuantityError as error:
+            raise RenderError(*template_location(), str(error)) from None
+
+        def value(quantity: Quantity) -> str:
+            return self._number(self._record(quantity), provenance.LABELLED_VALUE)
+
+        inputs = [
+            network_picture.Unit(
+                0,
+                y,
+                rf"$\inputentry{{{t}}}$",
+                (value(Quantity("input", None, 1, (t,), network=network)),),
+                t == 1,
+                "input",
+            )
+            for t, y in enumerate(network_picture.heights(spec.input_size), start=1)
+        ]
+        columns = [inputs]
+        for number, layer in enumerate(spec.layers, start=1):
+            column = []
+            for k, y in enumerate(network_picture.heights(layer.size), start=1):
+                labels = []
+                if activations:
+                    labels.append(value(Quantity("activation", layer.name, 1, (k,), network=network)))
+                if layer.biases is not None:
+                    bias = Quantity("bias", layer.name, None, (k,), network=network)
+                    labels.append(f"{self._symbol_of(bias)} = {value(bias)}")
+                symbol = rf"$\actentry{{{layer.shown}}}{{{k}}}$"
+                column.append(
+                    network_picture.Unit(number * network_picture.COLUMN, y, symbol, tuple(labels), k == 1, "neuron")
+                )
+            columns.append(column)
+
+        def weight(n: int, k: int, t: int) -> str:
+            return value(Quantity("weight", spec.layers[n - 1].name, None, (k, t), network=network))
+
+        lines = [r"\begin{center}", *network_picture.picture_lines(columns, weight), r"\end{center}"]
+        return Tex("\n".join(lines))
+
+    def _network_lines(self, network: str | None, activations: bool) -> list[str]:
+        """The TikZ picture of a network: inputs, arrows with weights, units with biases and activations."""
+        spec = self._spec.network_spec(network)
         column, row = 4.2, 2.4
         lines = [
-            r"\begin{figure}[htbp]",
-            r"\centering",
             r"\begin{tikzpicture}[",
             r"    neuron/.style={circle, draw=black!70, fill=blue!6, thick, minimum size=13mm, inner sep=0pt, "
             r"font=\small},",
@@ -388,7 +440,10 @@ class Values:
         for t in range(1, width + 1):
             lines.append(rf"\node[inputnode] (n0-{t}) at (0, {height(width, t)}) {{$\inputentry{{{t}}}$}};")
             place = "above" if t == 1 else "below"
-            lines.append(rf"\node[value, {place}=1pt of n0-{t}] {{${value(Quantity('input', None, 1, (t,)))}$}};")
+            lines.append(
+                rf"\node[value, {place}=1pt of n0-{t}] "
+                rf"{{${value(Quantity('input', None, 1, (t,), network=network))}$}};"
+            )
         for number, layer in enumerate(spec.layers, start=1):
             for k in range(1, layer.size + 1):
                 node = f"n{number}-{k}"
@@ -399,9 +454,9 @@ class Values:
                 place = "above" if k == 1 else "below"
                 labels = []
                 if activations:
-                    labels.append(value(Quantity("activation", layer.name, 1, (k,))))
+                    labels.append(value(Quantity("activation", layer.name, 1, (k,), network=network)))
                 if layer.biases is not None:
-                    bias = Quantity("bias", layer.name, None, (k,))
+                    bias = Quantity("bias", layer.name, None, (k,), network=network)
                     labels.append(f"{self._symbol_of(bias)} = {value(bias)}")
                 if labels:
                     stacked = r"$ \\ $".join(labels)
@@ -409,17 +464,13 @@ class Values:
             for k in range(1, layer.size + 1):
                 for t in range(1, width + 1):
                     where = "pos=0.5" if t == k else "pos=0.25, sloped, above, fill=none"
-                    weight = value(Quantity("weight", layer.name, None, (k, t)))
+                    weight = value(Quantity("weight", layer.name, None, (k, t), network=network))
                     lines.append(
                         rf"\draw[link] (n{number - 1}-{t}) -- node[weightlabel, {where}] {{${weight}$}} "
                         rf"(n{number}-{k});"
                     )
             width = layer.size
-        lines += [r"\end{tikzpicture}", r"\caption{"]
-        # The caption is the template's own text: it stays marked as such, for the scan.
-        caption = caller() if caller is not None else ""
-        closing = rf"}}\label{{{label}}}" + "\n" + r"\end{figure}"
-        return provenance.generated("\n".join(lines)) + caption + provenance.generated(closing)
+        return [*lines, r"\end{tikzpicture}"]
 
     # ------------------------------------------------------------------ plots
 

@@ -105,11 +105,12 @@ def ledger_key(rendered: RenderedChapter) -> str:
     return dependencies.digest(code=(__name__,), files=specs, texts=(json.dumps([printed, steps, claims]),))
 
 
-def verify_ledger(rendered: RenderedChapter) -> list[Failure]:
+def verify_ledger(rendered: RenderedChapter, oracle: Oracle | None = None) -> list[Failure]:
     """Every printed number of one chapter against the exact oracle; every step's arithmetic on the
-    exact operands; every claim's words from the exact values."""
+    exact operands; every claim's words from the exact values. ``oracle`` is one already built for
+    the chapter's spec (pieces printed about one chapter, such as a class's sheets, share it)."""
     name = rendered.spec.name
-    oracle = Oracle(rendered.spec)
+    oracle = oracle if oracle is not None else Oracle(rendered.spec)
     failures: list[Failure] = []
     exact_by_quantity: dict[Quantity, Decimal] = {}
 

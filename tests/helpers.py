@@ -13,7 +13,7 @@ from generator.notation import load_notation
 from generator.verify import verify_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("chapters", "templates", "notation", "generator")
+SOURCES = ("chapters", "templates", "notation", "generator", "sheets")
 SOURCE_FILES = ("pyproject.toml",)  # the edition's version
 
 

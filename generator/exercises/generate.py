@@ -362,7 +362,7 @@ def _compute_fits(variant: ChapterSpec, floats: Floats, exercise: Exercise) -> b
 # ----------------------------------------------------------------------------- derive
 
 
-def _derive_candidates(spec: ChapterSpec) -> list[str]:
+def derive_candidates(spec: ChapterSpec) -> list[str]:
     words = _network_words(spec)
     return [
         name
@@ -378,7 +378,7 @@ def _derive(spec: ChapterSpec, seed: int, taken: set[str], named: str | None = N
         if not FORMULAS[named].requires <= _network_words(spec):
             raise ExerciseError(f"{named!r} holds for a network this chapter's is not")
         return Exercise("derive", seed, "formula", formula=named)
-    candidates = [name for name in _derive_candidates(spec) if name not in taken]
+    candidates = [name for name in derive_candidates(spec) if name not in taken]
     if not candidates:
         raise ExerciseError("the chapter's catalogue module has no further checked result to ask for")
     return Exercise("derive", seed, "formula", formula=random.Random(seed).choice(sorted(candidates)))
@@ -387,7 +387,8 @@ def _derive(spec: ChapterSpec, seed: int, taken: set[str], named: str | None = N
 # ----------------------------------------------------------------------------- shapes
 
 
-def _shapes(spec: ChapterSpec, seed: int, taken: set[tuple]) -> Exercise:
+def shape_options(spec: ChapterSpec, seed: int = 0) -> list[Exercise]:
+    """Every shapes exercise of the chapter's network."""
     options = []
     for n, layer in enumerate(spec.layers):
         below = spec.layers[n - 1].name if n > 0 else None
@@ -396,7 +397,11 @@ def _shapes(spec: ChapterSpec, seed: int, taken: set[tuple]) -> Exercise:
             Exercise("shapes", seed, "error_batch", layer=layer.name, below=below),
             Exercise("shapes", seed, "product", layer=layer.name, below=below),
         ]
-    options = [o for o in options if _shape_key(o) not in taken]
+    return options
+
+
+def _shapes(spec: ChapterSpec, seed: int, taken: set[tuple]) -> Exercise:
+    options = [o for o in shape_options(spec, seed) if _shape_key(o) not in taken]
     if not options:
         raise ExerciseError("every shape of the network is asked already")
     return random.Random(seed).choice(options)
@@ -415,7 +420,7 @@ def _shape_key(exercise: Exercise) -> tuple:
 # ----------------------------------------------------------------------------- mistakes
 
 
-def _mistake_candidates(spec: ChapterSpec) -> list[str]:
+def mistake_candidates(spec: ChapterSpec) -> list[str]:
     words = _network_words(spec)
     return sorted(
         name
@@ -426,7 +431,7 @@ def _mistake_candidates(spec: ChapterSpec) -> list[str]:
 
 def _mistake(spec: ChapterSpec, seed: int, taken: set[str], floats: Floats) -> Exercise:
     rng = random.Random(seed)
-    names = [n for n in _mistake_candidates(spec) if n not in taken]
+    names = [n for n in mistake_candidates(spec) if n not in taken]
     rng.shuffle(names)
     for name in names:
         found = _mistake_instance(spec, name, floats, rng)
@@ -512,30 +517,54 @@ def generate(spec: ChapterSpec, kind: str, seed: int) -> Exercise:
     raise ExerciseError(f"no exercise kind {kind!r} (kinds: {', '.join(EXERCISE_KINDS)})")
 
 
+def next_exercise(spec: ChapterSpec, kind: str, seed: int, made: list[Exercise], named: str | None = None) -> Exercise:
+    """An exercise of ``kind`` from ``seed`` that differs from those ``made`` before it (of the same
+    chapter, in one chapter or on one student's sheet): another formula, another shape, another
+    answer. ``named`` asks for a given formula (derive)."""
+    if kind == "compute":
+        return _compute_distinct(spec, seed, made)
+    if kind == "derive":
+        return _derive(spec, seed, {e.formula or "" for e in made}, named)
+    if kind == "shapes":
+        return _shapes(spec, seed, {_shape_key(e) for e in made if e.kind == "shapes"})
+    if kind == "mistake":
+        return _mistake(spec, seed, {e.formula or "" for e in made}, _chapter_floats(spec))
+    raise ExerciseError(f"no exercise kind {kind!r} (kinds: {', '.join(EXERCISE_KINDS)})")
+
+
+_FLOATS: dict[str, Floats] = {}
+
+
+def _chapter_floats(spec: ChapterSpec) -> Floats:
+    key = repr(spec)
+    if key not in _FLOATS:
+        _FLOATS[key] = Floats(spec)
+    return _FLOATS[key]
+
+
 def _chapter(spec: ChapterSpec) -> tuple[Exercise, ...]:
     settings = spec.exercises
     assert settings is not None
     made: list[Exercise] = []
-    floats: Floats | None = None
     number = 0
     for kind, count, named in settings.plan:
         for i in range(count):
             number += 1
             seed = settings.seed * SEED_SPACING + number * TRIES
             try:
-                if kind == "compute":
-                    exercise = _compute_distinct(spec, seed, made)
-                elif kind == "derive":
-                    exercise = _derive(spec, seed, {e.formula or "" for e in made}, named[i] if named else None)
-                elif kind == "shapes":
-                    exercise = _shapes(spec, seed, {_shape_key(e) for e in made if e.kind == "shapes"})
-                else:
-                    floats = floats or Floats(spec)
-                    exercise = _mistake(spec, seed, {e.formula or "" for e in made}, floats)
+                exercise = next_exercise(spec, kind, seed, made, named[i] if named else None)
             except ExerciseError as error:
                 raise SpecError(spec.path, f"exercises.{kind}", f"exercise {number}: {error}") from None
             made.append(replace(exercise, number=number))
     return tuple(made)
+
+
+def answer_text(spec: ChapterSpec, exercise: Exercise) -> str:
+    """The printed answer of a compute exercise (the generator's floats, off any rounding tie)."""
+    assert exercise.asks is not None and exercise.network is not None
+    variant, floats, _ = _cached_variant(spec, exercise.seed)
+    places = _places(variant, exercise.asks.kind, exercise.asks.layer) or 0
+    return format_fixed(floats.value(exercise.asks), places)
 
 
 def _compute_distinct(spec: ChapterSpec, seed: int, made: list[Exercise]) -> Exercise:

@@ -13,6 +13,14 @@ from generator.quantities import BY_NAME, Quantity
 from generator.spec import ChapterSpec
 from generator.tex import Tex
 
+KIND_WORDS = {"compute": "compute", "derive": "derive", "shapes": "shapes", "mistake": "find the mistake"}
+LOSS_WORDS = {
+    "sse": "the squared error, summed over the output units (without a factor of one half)",
+    "mse": "the squared error, averaged over the output units",
+    "bce": "the binary cross-entropy, summed over the output units",
+    "softmax_ce": "the cross-entropy of the softmax outputs against the one-hot target",
+}
+
 
 def _lhs_name(formula: Formula) -> str | None:
     return formula.lhs.name if isinstance(formula.lhs, (Q, Entry)) else None
@@ -30,6 +38,15 @@ class ExerciseView:
     def label(self, exercise: Exercise, what: str) -> Tex:
         """``ex:CHAPTER:N`` (the question) or ``ans:CHAPTER:N`` (its answer)."""
         return Tex(f"{what}:{self._spec.name}:{exercise.number}")
+
+    def kind_words(self, exercise: Exercise) -> str:
+        """What an exercise's head calls its kind."""
+        return KIND_WORDS[exercise.kind]
+
+    def loss_words(self) -> str:
+        """The chapter's loss in words (a sheet's compute question states it; one example, so the
+        reduction over a batch does not change it)."""
+        return LOSS_WORDS[self._spec.loss]
 
     # -------------------------------------------------------------- numbers
 
