@@ -31,7 +31,7 @@ from generator.compute import Computation, CoreFailure
 from generator.display import Formulas, Layout
 from generator.ledger import Entry, Ledger
 from generator.quantities import BY_CALL, BY_NAME, INDEX_PARAMETERS, PER_EXAMPLE, Kind, Quantity, QuantityError
-from generator.spec import ChapterSpec
+from generator.spec import ChapterSpec, LayerSpec
 from generator.steps import Ref, Step, StepSyntaxError, parse, refs, render
 from generator.tex import RenderError, Tex, escape_tex, template_location
 
@@ -378,10 +378,7 @@ class Values:
             spec = self._spec.network_spec(network)
         except QuantityError as error:
             raise RenderError(*template_location(), str(error)) from None
-
-        def value(quantity: Quantity) -> str:
-            return self._number(self._record(quantity), provenance.LABELLED_VALUE)
-
+        value = self._drawn_value
         inputs = [
             network_picture.Unit(
                 0,
@@ -397,12 +394,7 @@ class Values:
         for number, layer in enumerate(spec.layers, start=1):
             column = []
             for k, y in enumerate(network_picture.heights(layer.size), start=1):
-                labels = []
-                if activations:
-                    labels.append(value(Quantity("activation", layer.name, 1, (k,), network=network)))
-                if layer.biases is not None:
-                    bias = Quantity("bias", layer.name, None, (k,), network=network)
-                    labels.append(f"{self._symbol_of(bias)} = {value(bias)}")
+                labels = self._unit_labels(layer, k, network, activations)
                 symbol = rf"$\actentry{{{layer.shown}}}{{{k}}}$"
                 column.append(
                     network_picture.Unit(number * network_picture.COLUMN, y, symbol, tuple(labels), k == 1, "neuron")
@@ -414,6 +406,16 @@ class Values:
 
         lines = [r"\begin{center}", *network_picture.picture_lines(columns, weight), r"\end{center}"]
         return Tex("\n".join(lines))
+
+    def _unit_labels(self, layer: LayerSpec, k: int, network: str | None, activations: bool) -> list[str]:
+        """What a drawing prints beside unit ``k`` of ``layer``: its activation (if asked) and its bias."""
+        labels = []
+        if activations:
+            labels.append(self._drawn_value(Quantity("activation", layer.name, 1, (k,), network=network)))
+        if layer.biases is not None:
+            bias = Quantity("bias", layer.name, None, (k,), network=network)
+            labels.append(f"{self._symbol_of(bias)} = {self._drawn_value(bias)}")
+        return labels
 
     def _network_lines(self, network: str | None, activations: bool) -> list[str]:
         """The TikZ picture of a network: inputs, arrows with weights, units with biases and activations."""
@@ -433,8 +435,7 @@ class Values:
         def height(count: int, position: int) -> str:
             return f"{(count + 1) / 2 * row - position * row:g}"
 
-        def value(quantity: Quantity) -> str:
-            return self._number(self._record(quantity), provenance.LABELLED_VALUE)
+        value = self._drawn_value
 
         width = spec.input_size
         for t in range(1, width + 1):
@@ -452,12 +453,7 @@ class Values:
                     rf"{{$\actentry{{{layer.shown}}}{{{k}}}$}};"
                 )
                 place = "above" if k == 1 else "below"
-                labels = []
-                if activations:
-                    labels.append(value(Quantity("activation", layer.name, 1, (k,), network=network)))
-                if layer.biases is not None:
-                    bias = Quantity("bias", layer.name, None, (k,), network=network)
-                    labels.append(f"{self._symbol_of(bias)} = {value(bias)}")
+                labels = self._unit_labels(layer, k, network, activations)
                 if labels:
                     stacked = r"$ \\ $".join(labels)
                     lines.append(rf"\node[value, {place}=1pt of {node}, align=center] {{${stacked}$}};")
