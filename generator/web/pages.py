@@ -197,12 +197,17 @@ def _prepare_drawings(document: HtmlElement, page: str) -> None:
 
 
 def _landmarks(document: HtmlElement) -> None:
-    """The page's content is its main landmark; a table header cell with nothing in it is a plain cell."""
+    """The page's content is its main landmark; a table header cell with nothing in it is a plain cell;
+    a table, which scrolls sideways when it is wider than the window (handbook.css), takes the
+    keyboard's focus so that it can be scrolled without a mouse."""
     for content in document.xpath("//div[contains(concat(' ', @class, ' '), ' ltx_page_content ')]"):
         content.tag = "main"
     for cell in document.iter("th"):
         if not cell.text_content().strip() and len(cell) == 0:
             cell.tag = "td"
+    for table in document.xpath("//main//table[contains(concat(' ', @class, ' '), ' ltx_tabular ')]"):
+        if not table.xpath("ancestor::table") and table.get("tabindex") is None:
+            table.set("tabindex", "0")
 
 
 def _head(document: HtmlElement, title: str) -> None:
