@@ -488,7 +488,8 @@ def make_site_into(project: Project, checked: Checked, work: Path, progress: Pro
             chapter.spec.name,
             str(chapter.spec.title),
             chapter.tex,
-            tuple((str(entry.quantity), entry.text) for entry in chapter.ledger.entries),
+            # As printed (a count in words as its word); a plot's coordinates are drawn, not printed.
+            tuple((str(entry.quantity), entry.shown) for entry in chapter.ledger.entries if not entry.plotted),
         )
         for chapter in checked.chapters
     ]

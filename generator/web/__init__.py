@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.web.check import SiteReport, check_published
 from generator.web.convert import SiteError, latexml_version
+from generator.web.figures import dvisvgm_version
 from generator.web.pages import mathjax_version
 from generator.web.serve import ServeError, serve
 from generator.web.site import ChapterText, Site, make_site, missing_tools
@@ -24,8 +25,8 @@ def files() -> list[Path]:
 
 
 def tool_versions() -> tuple[str, ...]:
-    """The versions of the converter and of MathJax, for the key of a site."""
-    return (f"LaTeXML {latexml_version()}", f"MathJax {mathjax_version()}")
+    """The versions of the converter, of dvisvgm and of MathJax, for the key of a site."""
+    return (f"LaTeXML {latexml_version()}", f"dvisvgm {dvisvgm_version()}", f"MathJax {mathjax_version()}")
 
 
 __all__ = [

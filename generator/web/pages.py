@@ -16,10 +16,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
 from generator.web.convert import SiteError
+from generator.web.figures import inline
 
 ASSETS = Path(__file__).parent / "assets"
 STYLE = ASSETS / "handbook.css"
@@ -168,16 +170,103 @@ def _relink(document: HtmlElement, renamed: dict[str, str]) -> None:
             element.set("href", renamed[target] + mark + fragment)
 
 
+def _title_page(document: HtmlElement) -> None:
+    """The title page's first line, the book's title, is the page's heading (LaTeXML writes the
+    title page as paragraphs)."""
+    for page in document.xpath("//div[contains(concat(' ', @class, ' '), ' ltx_titlepage ')]"):
+        lines = page.findall("p")
+        if lines and not document.xpath("//h1"):
+            lines[0].tag = "h1"
+            lines[0].set("class", "ltx_title ltx_title_document")
+
+
 def _order_headings(document: HtmlElement) -> None:
-    """Headings one level at a time: a heading deeper than the one before by more than one level is
-    raised (LaTeXML titles the contents list h6, a paragraph after a chapter title h3)."""
-    previous = 0
+    """Headings one level at a time, under one title: a heading deeper than the one before by more
+    than one level is raised (LaTeXML titles the contents list h6, a paragraph after a chapter title
+    h3), and a heading after the page's title is below it (LaTeXML titles the sections of the
+    appendix of answers h1, like the appendix)."""
+    previous, top = 0, 0
     for heading in document.iter(*HEADINGS):
         level = int(heading.tag[1])
+        if top and level <= top:
+            level = top + 1
         if level > previous + 1:
             level = previous + 1
-            heading.tag = f"h{level}"
+        heading.tag = f"h{level}"
+        top = top or level
         previous = level
+
+
+def _svg_element(node: lxml.etree._Element) -> HtmlElement:
+    """An SVG element (parsed as XML) as an element of the HTML page, attributes' case kept."""
+    element = lxml.html.Element(lxml.etree.QName(node).localname)
+    for name, value in node.attrib.items():
+        element.set(lxml.etree.QName(name).localname, value)
+    element.text = node.text
+    for child in node:
+        if isinstance(child.tag, str):
+            converted = _svg_element(child)
+            converted.tail = child.tail
+            element.append(converted)
+    return element
+
+
+def _insert_drawings(document: HtmlElement, page: str, drawings: dict[str, str]) -> None:
+    """Each placeholder LaTeXML left for a picture (``latexml/tikz.sty.ltxml``) becomes the SVG that
+    TeX and dvisvgm made of the same text (``figures.py``), inline, so that its labels are text of
+    the page."""
+    placeholders = document.xpath("//*[contains(concat(' ', @class, ' '), ' hb-drawing ')]")
+    for number, placeholder in enumerate(placeholders, start=1):
+        keys = [c[len("hb-drawing-") :] for c in placeholder.get("class", "").split() if c.startswith("hb-drawing-")]
+        if not keys or keys[0] not in drawings:
+            raise SiteError(f"{page}: LaTeXML met a picture that TeX did not typeset (fingerprint {keys})")
+        svg = _svg_element(inline(drawings[keys[0]], f"{Path(page).stem}-d{number}"))
+        svg.set("class", "hb-drawing")
+        svg.tail = placeholder.tail
+        placeholder.getparent().replace(placeholder, svg)
+
+
+def _anchors(document: HtmlElement) -> None:
+    """The anchors of exercises, answers and worked steps (``latexml/handbook.ltxml``) are places to
+    link to: the counter's number they hold, for LaTeXML's cross-references, is not shown (the
+    heading beside it prints it); it stays as ``data-number``, which tells the site check that the
+    heading's number is numbering."""
+    for anchor in document.xpath("//*[contains(concat(' ', @class, ' '), ' hb-anchor ')]"):
+        for tag in anchor.xpath(".//*[contains(concat(' ', @class, ' '), ' ltx_tag ')]"):
+            if _text(tag) and _text(tag) != "\u2022":  # the number, kept for the site check (not a bullet)
+                anchor.set("data-number", _text(tag))
+            tag.drop_tree()
+        for item in anchor.iter():
+            item.text = None if item is not anchor else item.text
+            if item is not anchor:
+                item.tail = None
+
+
+def _page_number(document: HtmlElement) -> str | None:
+    """The number of a chapter's or appendix's page (``2``, ``A``), from its title, or None."""
+    heading = _heading(document)
+    tags = heading.xpath(".//*[contains(concat(' ', @class, ' '), ' ltx_tag ')]") if heading is not None else []
+    words = _text(tags[0]).split() if tags else []
+    return words[-1] if words else None
+
+
+def _page_references(document: HtmlElement, page: str, numbers: dict[str, str]) -> None:
+    """A page reference (\\pageref) names the page of the site that holds its target: the number of
+    its chapter or appendix, as the PDF names the printed page."""
+    for reference in document.xpath("//*[contains(concat(' ', @class, ' '), ' hb-pageref ')]"):
+        links = reference.xpath("ancestor-or-self::a[@href][1]")
+        if not links:
+            continue
+        target = links[0].get("href").partition("#")[0] or page
+        if target not in numbers:
+            continue
+        for child in list(reference):
+            reference.remove(child)
+        shown = lxml.html.Element("span")
+        shown.set("class", "ltx_text ltx_ref_tag")
+        shown.text = numbers[target]
+        reference.text = None
+        reference.append(shown)
 
 
 def _prepare_drawings(document: HtmlElement, page: str) -> None:
@@ -194,6 +283,13 @@ def _prepare_drawings(document: HtmlElement, page: str) -> None:
         width, height = svg.get("width", ""), svg.get("height", "")
         if svg.get("viewBox") is None and re.fullmatch(r"[\d.]+", width) and re.fullmatch(r"[\d.]+", height):
             svg.set("viewBox", f"0 0 {width} {height}")
+
+
+def _uncaptioned_floats(document: HtmlElement) -> None:
+    """A float without a caption (LaTeXML wraps the list of symbols, a longtable, in one) is no
+    figure: a figure needs a caption to name it."""
+    for figure in document.xpath("//figure[not(figcaption)]"):
+        figure.tag = "div"
 
 
 def _landmarks(document: HtmlElement) -> None:
@@ -248,18 +344,28 @@ def copy_mathjax(site: Path) -> None:
                 shutil.copy2(source, target)
 
 
-def make_pages(pages: Path, site: Path, chapters: list[tuple[str, str]]) -> list[Page]:
-    """Write the site into the empty folder ``site`` from LaTeXML's ``pages``; return its pages."""
+def make_pages(
+    pages: Path, site: Path, chapters: list[tuple[str, str]], drawings: dict[str, str] | None = None
+) -> list[Page]:
+    """Write the site into the empty folder ``site`` from LaTeXML's ``pages``; return its pages.
+    ``drawings`` are the SVG of the book's pictures, by fingerprint (``figures.py``)."""
     named = name_pages(pages, chapters)
     renamed = {old: page.file for old, page in named.items()}
     documents = {old: _read(pages / old) for old in named}
+    numbers = {named[old].file: number for old, document in documents.items() if (number := _page_number(document))}
+    for document in documents.values():
+        _title_page(document)
     book = _book_title(documents)
     site.mkdir(parents=True, exist_ok=True)
     for old, document in documents.items():
         page = named[old]
         _relink(document, renamed)
+        _page_references(document, page.file, numbers)
+        _anchors(document)
         _order_headings(document)
+        _insert_drawings(document, page.file, drawings or {})
         _prepare_drawings(document, page.file)
+        _uncaptioned_floats(document)
         _landmarks(document)
         _head(document, book if page.file == "index.html" else f"{page.title} – {book}")
         html = lxml.html.tostring(document, doctype="<!DOCTYPE html>", encoding="utf-8", method="html")

@@ -8,6 +8,7 @@ by the site check (``check.py``). The caller publishes the folder only if nothin
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.verify import BOOK
+from generator.web import figures
 from generator.web.check import SiteReport, Source, check_pages
 from generator.web.convert import SiteError, convert, latexml_available
 from generator.web.pages import STYLE, Page, make_pages, mathjax_missing
 
 SHELL = "handbook.tex"
 LOG = "handbook.latexml.log"
+_BIBRESOURCE = re.compile(r"^\\addbibresource(?:\[[^\]]*\])?\{([^{}]+)\}", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,14 @@ def missing_tools() -> str | None:
     """Why this machine cannot make a site (LaTeXML or MathJax not installed), or None."""
     if not latexml_available():
         return "LaTeXML is not installed: run `make setup` (latexml, see debian-packages-web.txt)"
+    if not figures.dvisvgm_available():
+        return "dvisvgm is not installed: run `make setup` (dvisvgm, see debian-packages-web.txt)"
     return mathjax_missing()
+
+
+def bibliographies(shell: str) -> list[str]:
+    """The bibliography files the shell reads (``\\addbibresource{references.bib}``)."""
+    return _BIBRESOURCE.findall(shell.partition("\\begin{document}")[0])
 
 
 def _copy_checked(typeset: Path, target: Path, shell: str, chapters: list[ChapterText]) -> None:
@@ -60,6 +70,10 @@ def _copy_checked(typeset: Path, target: Path, shell: str, chapters: list[Chapte
             raise SiteError(f"{source}: not the checked source TeX typeset (was it changed during the build?)")
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target / name)
+    for name in bibliographies(shell):  # what biber read for the PDF: LaTeXML reads it too
+        if not (typeset / name).is_file():
+            raise SiteError(f"{typeset / name}: the bibliography the book reads is not there")
+        shutil.copy2(typeset / name, target / name)
 
 
 def make_site(
@@ -73,10 +87,13 @@ def make_site(
     started = time.monotonic()
     sources = work / "tex"
     _copy_checked(typeset, sources, shell, chapters)
+    pictures = figures.drawings([(chapter.name, chapter.tex) for chapter in chapters])
+    drawings = figures.typeset(shell, pictures, work / "drawings", shown_as=typeset)
     conversion = convert(sources / SHELL, work / "latexml", shown_as=typeset, log=typeset / LOG, css=STYLE)
     folder = work / "site"
-    pages = make_pages(conversion.pages, folder, [(chapter.name, chapter.title) for chapter in chapters])
-    checked = [Source(BOOK, shell), *(Source(c.name, c.tex, c.printed) for c in chapters)]
+    pages = make_pages(conversion.pages, folder, [(chapter.name, chapter.title) for chapter in chapters], drawings)
+    bibliography = "\n".join((sources / name).read_text(errors="replace") for name in bibliographies(shell))
+    checked = [Source(BOOK, f"{shell}\n{bibliography}"), *(Source(c.name, c.tex, c.printed, c.title) for c in chapters)]
     report = check_pages(folder, [(page.file, page.chapter) for page in pages], checked)
     seconds = time.monotonic() - started
     if not report.failures:
