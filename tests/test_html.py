@@ -28,8 +28,9 @@ from generator.cli import main
 from generator.verify import BOOK
 from generator.web.check import Source, check_pages
 from generator.web.convert import SiteError, convert
+from generator.web.figures import PICTURE
 from generator.web.pages import STYLE
-from generator.web.site import _copy_checked
+from generator.web.site import _copy_checked, bibliographies
 
 pytestmark = pytest.mark.skipif(site_unavailable() is not None, reason=site_unavailable() or "")
 QUIET = lambda line: None  # noqa: E731
@@ -40,22 +41,32 @@ def chapter_names(project: Project) -> list[str]:
 
 
 def ledgers(project: Project) -> dict[str, list[tuple[str, str]]]:
-    """The published ledgers: chapter -> (quantity, text), in order."""
+    """The published ledgers: chapter -> (quantity, text as printed), in order; a plot's coordinates,
+    drawn and not printed, left out."""
     return {
-        path.stem: [(e["quantity"], e["text"]) for e in json.loads(path.read_text())["entries"]]
+        path.stem: [
+            (e["quantity"], e["shown"]) for e in json.loads(path.read_text())["entries"] if not e.get("plotted")
+        ]
         for path in sorted(project.ledgers.glob("*.json"))
     }
 
 
 def sources(project: Project) -> list[Source]:
-    """What the site check compares the pages with: the typeset .tex and the published ledgers."""
+    """What the site check compares the pages with: the typeset .tex (the shell with the .bib it reads)
+    and the published ledgers."""
     printed = ledgers(project)
-    shell = Source(BOOK, (project.tex / "handbook.tex").read_text())
+    shell = (project.tex / "handbook.tex").read_text()
+    bibliography = "\n".join((project.tex / name).read_text() for name in bibliographies(shell))
     return [
-        shell,
+        Source(BOOK, f"{shell}\n{bibliography}"),
         *(
-            Source(name, (project.tex / "chapters" / f"{name}.tex").read_text(), tuple(printed[name]))
-            for name in chapter_names(project)
+            Source(
+                spec.name,
+                (project.tex / "chapters" / f"{spec.name}.tex").read_text(),
+                tuple(printed[spec.name]),
+                str(spec.title),
+            )
+            for spec in load_chapters(project)
         ),
     ]
 
@@ -64,20 +75,34 @@ def pages(site: Path, chapters: list[str]) -> list[tuple[str, str | None]]:
     return [(p.name, p.stem if p.stem in chapters else None) for p in sorted(site.glob("*.html"))]
 
 
+SHELL_PAGES = {
+    "preface.html",
+    "symbols.html",
+    "conventions.html",
+    "answers.html",
+    "verification.html",
+    "notation.html",
+    "bibliography.html",
+    "idx.html",
+}
+
+
 def test_the_site_has_a_contents_page_and_one_page_per_chapter_and_appendix(built_site) -> None:
-    """build/html/ holds index.html, one page per chapter named after it, the conventions and both appendices."""
+    """build/html/ holds index.html (title page and contents), one page per chapter named after it, the
+    preface, symbols and conventions, each appendix (answers, verification, notation), the bibliography
+    and the index, all linked from the contents."""
     found = {p.name for p in built_site.site.glob("*.html")}
     chapters = {f"{name}.html" for name in chapter_names(built_site)}
-    assert found == {"index.html", "conventions.html", "verification.html", "notation.html"} | chapters
+    assert found == {"index.html"} | SHELL_PAGES | chapters
     index = lxml.html.document_fromstring((built_site.site / "index.html").read_bytes())
     linked = {href.partition("#")[0] for href in index.xpath("//nav//a/@href")}
-    assert chapters | {"conventions.html", "verification.html", "notation.html"} <= linked
+    assert chapters | SHELL_PAGES <= linked
 
 
 def _plain_number(text: str) -> str:
     """A number as TeX's .aux or a page's tag shows it, without words, macros, braces and brackets."""
     text = re.sub(r"\\[A-Za-z]+\s*|[{}()\s:]", "", text)
-    return re.sub(r"^(Chapter|Appendix|Section|Figure|Table|Equation)", "", text)
+    return re.sub(r"^(Chapter|Appendix|Section|Figure|Table|Equation|Listing|Exercise|Step)", "", text)
 
 
 def _groups(text: str, start: int, count: int) -> list[str]:
@@ -110,7 +135,12 @@ def aux_labels(aux: str) -> dict[str, tuple[str, str, str]]:
 def test_every_label_has_the_pdfs_number_on_the_site(built_site) -> None:
     """Every label TeX numbered (its .aux: chapters, sections, equations, figures, tables) stands on the
     site with the same number: a chapter as its page's heading, anything else as the element of its id."""
-    labels = aux_labels((built_site.tex / "handbook.aux").read_text())
+    # An answer's label marks a place (hyperref's \\phantomsection), not a number.
+    labels = {
+        label: found
+        for label, found in aux_labels((built_site.tex / "handbook.aux").read_text()).items()
+        if not found[2].startswith("section*")
+    }
     assert len(labels) > 100
     shown: dict[str, str] = {}
     chapters: dict[str, str] = {}  # a page's title (without its number) -> its number
@@ -124,7 +154,10 @@ def test_every_label_has_the_pdfs_number_on_the_site(built_site) -> None:
         for element in document.xpath("//*[@id]"):
             if element.get("id") in labels:
                 tags = element.xpath(".//*[contains(concat(' ', @class, ' '), ' ltx_tag ')]")
-                shown[element.get("id")] = _plain_number(tags[0].text_content()) if tags else "(no number)"
+                number = element.get("data-number")  # an exercise's or a step's anchor (pages._anchors)
+                if tags:
+                    number = tags[0].text_content()
+                shown[element.get("id")] = _plain_number(number) if number else "(no number)"
     for label, (_, title, anchor) in labels.items():
         if anchor.startswith(("chapter.", "appendix.")):  # a chapter is a page of its own
             shown[label] = chapters.get(" ".join(title.split()), "(missing)")
@@ -310,3 +343,82 @@ def test_serve_prints_its_address_and_serves_the_site(built_site) -> None:
             server.send_signal(signal.SIGINT)
             server.communicate(timeout=30)
     assert server.returncode == 0
+
+
+def _document(site: Path, page: str) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring((site / page).read_bytes())
+
+
+def test_every_exercise_links_to_its_answer_and_back(built_site) -> None:
+    """Each exercise of each chapter (as TeX's .aux numbers them) is an anchor on its chapter's page that
+    links to its answer on the answers page, and the answer is an anchor there that links back to it."""
+    labels = aux_labels((built_site.tex / "handbook.aux").read_text())
+    exercises = sorted(label for label in labels if label.startswith("ex:"))
+    assert len(exercises) >= 4 * len(chapter_names(built_site))
+    answers = _document(built_site.site, "answers.html")
+    answer_ids = set(answers.xpath("//@id"))
+    answer_links = set(answers.xpath("//a/@href"))
+    for label in exercises:
+        chapter, number = label.split(":")[1:]
+        page = _document(built_site.site, f"{chapter}.html")
+        assert page.xpath(f"//*[@id='{label}']"), label
+        assert f"answers.html#ans:{chapter}:{number}" in page.xpath("//a/@href"), label
+        assert f"ans:{chapter}:{number}" in answer_ids, label
+        assert f"{chapter}.html#{label}" in answer_links, label
+
+
+def test_every_drawing_is_inline_svg_made_by_tex_with_its_printed_values(built_site) -> None:
+    """Each TikZ or pgfplots picture of a chapter's checked .tex is an SVG on its chapter's page (made by TeX
+    and dvisvgm, not left to LaTeXML), named by its figure's caption, whose printed values are, in order,
+    the picture's \\num."""
+    drawn = 0
+    for name in chapter_names(built_site):
+        tex = (built_site.tex / "chapters" / f"{name}.tex").read_text()
+        pictures = [match.group() for match in PICTURE.finditer(tex)]
+        page = _document(built_site.site, f"{name}.html")
+        svgs = page.xpath("//svg[contains(concat(' ', @class, ' '), ' hb-drawing ')]")
+        assert len(svgs) == len(pictures), name
+        assert not page.xpath("//*[contains(concat(' ', @class, ' '), ' hb-drawing-')]"), name  # no placeholder left
+        for svg, picture in zip(svgs, pictures, strict=True):
+            caption = page.xpath(f"//*[@id='{svg.get('aria-labelledby')}']")
+            assert caption and caption[0].tag == "figcaption", name
+            shown = [
+                " ".join(group.text_content().split()).replace(" ", "").replace("\u2212", "-")
+                for group in svg.xpath(".//*[contains(concat(' ', @class, ' '), ' hb-num ')]")
+            ]
+            assert shown == [re.sub(r"\s+", "", value) for value in re.findall(r"\\num\{([^{}]*)\}", picture)], name
+            drawn += 1
+    assert drawn >= 5
+
+
+_PYGMENTS_ESCAPES = {"bs": "\\", "us": "_", "ob": "{", "cb": "}", "ca": "^", "am": "&", "lt": "<", "gt": ">"}
+_PYGMENTS_ESCAPES |= {"sh": "#", "pc": "%", "dl": "$", "hy": "-", "sq": "'", "dq": '"', "ti": "~", "at": "@"}
+_PYGMENTS_ESCAPES |= {"lb": "[", "rb": "]"}
+
+
+def _listing_text(verbatim: str) -> str:
+    """The code a Pygments Verbatim prints: its \\PY markup and escapes undone."""
+    text = re.sub(r"\\PY\{[^{}]*\}", "", verbatim)
+    text = re.sub(r"\\PYZ(\w\w)\{\}", lambda m: f"\0{m.group(1)}\0", text)
+    text = text.replace("{", "").replace("}", "")
+    return re.sub(r"\0(\w\w)\0", lambda m: _PYGMENTS_ESCAPES[m.group(1)], text)
+
+
+def test_every_listing_is_the_checked_code_highlighted(built_site) -> None:
+    """Each listing of a chapter (the core's code, highlighted by Pygments in the .tex TeX typeset) is a
+    block of code on its page with the same text, line for line, in Pygments' colours."""
+    listed = 0
+    for name in chapter_names(built_site):
+        tex = (built_site.tex / "chapters" / f"{name}.tex").read_text()
+        expected = [
+            _listing_text(body).strip("\n")
+            for body in re.findall(r"\\begin\{Verbatim\}\[[^\n]*\]\n(.*?)\\end\{Verbatim\}", tex, re.DOTALL)
+        ]
+        blocks = _document(built_site.site, f"{name}.html").xpath(
+            "//*[contains(concat(' ', @class, ' '), ' hb-code ')]"
+        )
+        assert [block.text_content().strip("\n") for block in blocks] == expected, name
+        for block in blocks:
+            assert len(block.xpath(".//*[contains(@style, 'color')]")) > 3, name
+        listed += len(blocks)
+    assert listed >= len(chapter_names(built_site))

@@ -75,11 +75,26 @@ _INSPECT = """() => {
       document.getElementById(svg.getAttribute('aria-labelledby'))?.textContent.trim());
     if (!label) unnamed.push('svg#' + svg.id + ' has no name');
   }
+  // innerText leaves out the text of SVG drawings: their labels, as drawn (a printed value may be
+  // drawn in pieces, one per font, and reads as one number within its hb-num group).
+  const drawn = [];
+  for (const svg of content.querySelectorAll('svg.hb-drawing')) {
+    const pieces = [];
+    let group = null;
+    for (const label of svg.querySelectorAll('text')) {
+      if (!label.getBBox().width) continue;
+      const value = label.closest('.hb-num');
+      if (value && value === group) pieces[pieces.length - 1] += label.textContent;
+      else pieces.push(label.textContent);
+      group = value;
+    }
+    drawn.push(pieces.join(' '));
+  }
   const containers = [...document.querySelectorAll('mjx-container')];
   return {
     title: document.title,
     lang: document.documentElement.lang,
-    text: content.innerText,
+    text: content.innerText + '\\n' + drawn.join('\\n'),
     headings: [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => [Number(h.tagName[1]), h.innerText.trim()]),
     links: [...document.querySelectorAll('a[href], link[href]')].map(a => a.href),
     ids: [...document.querySelectorAll('[id]')].map(e => e.id),
@@ -89,6 +104,10 @@ _INSPECT = """() => {
     unexposed: containers.filter(c => !c.querySelector('mjx-assistive-mml math, mjx-speech[aria-label]')).length,
     raw: raw,
     unnamed: unnamed,
+    sections: [...content.querySelectorAll('section')].map(s => {
+      const heading = s.querySelector(':scope > h1, :scope > h2, :scope > h3, :scope > h4');
+      return [heading ? heading.innerText : '', s.innerText];
+    }),
     overflow: document.documentElement.scrollWidth - window.innerWidth,
   };
 }"""
@@ -134,7 +153,7 @@ class Visit:
     width: str
     title: str = ""
     lang: str = ""
-    text: str = ""  # the content's text as rendered (MathJax's assistive MathML included)
+    text: str = ""  # the content's text as rendered (MathJax's assistive MathML and the drawings' labels included)
     headings: list[tuple[int, str]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # absolute addresses
     ids: set[str] = field(default_factory=set)
@@ -149,6 +168,7 @@ class Visit:
     failed: list[str] = field(default_factory=list)  # requests that failed or answered 4xx/5xx
     accessibility: list[str] = field(default_factory=list)  # axe-core violations
     overflow: int = 0  # how far the page is wider than the window, in CSS pixels
+    sections: list[tuple[str, str]] = field(default_factory=list)  # each section's heading and text
 
 
 class Browser:
@@ -204,6 +224,7 @@ class Browser:
             visit.math_errors, visit.unexposed = list(found["mathErrors"]), int(found["unexposed"])
             visit.raw_tex, visit.unnamed = list(found["raw"]), list(found["unnamed"])
             visit.overflow = int(found["overflow"])
+            visit.sections = [(str(heading), str(text)) for heading, text in found["sections"]]
             if audit:
                 tab.add_script_tag(path=str(AXE))
                 result = tab.evaluate(

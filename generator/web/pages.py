@@ -234,7 +234,8 @@ def _anchors(document: HtmlElement) -> None:
     for anchor in document.xpath("//*[contains(concat(' ', @class, ' '), ' hb-anchor ')]"):
         for tag in anchor.xpath(".//*[contains(concat(' ', @class, ' '), ' ltx_tag ')]"):
             if _text(tag) and _text(tag) != "\u2022":  # the number, kept for the site check (not a bullet)
-                anchor.set("data-number", _text(tag))
+                holders = tag.xpath("ancestor::*[@id][1]")
+                (holders[0] if holders else anchor).set("data-number", _text(tag))
             tag.drop_tree()
         for item in anchor.iter():
             item.text = None if item is not anchor else item.text
