@@ -46,7 +46,7 @@ $(STAMP): pyproject.toml
 tex-setup:
 	@tools/ensure-debian-packages.sh
 
-# The web edition: LaTeXML, Chromium and npm from Debian, then MathJax and axe-core from the npm
+# The web edition: LaTeXML, dvisvgm, Chromium and npm from Debian, then MathJax and axe-core from the npm
 # registry, exactly as package-lock.json pins them (again whenever the lock file changes).
 web-setup: web-debian $(NPM_STAMP)
 
