@@ -12,11 +12,17 @@ NOTATION ?= default
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH
 
-.PHONY: help setup python-setup tex-setup pdf test check chapter sheets bench clean
+NPM_STAMP := node_modules/.installed
+SITE   = build/html$(if $(filter default,$(NOTATION)),,-$(NOTATION))
+
+.PHONY: help setup python-setup tex-setup web-setup web-debian pdf html serve screenshots test check chapter sheets bench clean
 
 help:
 	@echo "make pdf              build build/handbook.pdf (sets everything up first)"
 	@echo "make pdf NOTATION=p   the same in notation profile p (notation/p.toml): build/handbook-p.pdf"
+	@echo "make html             build/handbook.pdf and the web edition build/html/ (NOTATION=p: build/html-p/)"
+	@echo "make serve            serve the web edition locally and print its address (NOTATION=p too)"
+	@echo "make screenshots      screenshots of every page of the web edition, desktop and phone, in build/screenshots/"
 	@echo "make test             run the test suite (sets everything up first)"
 	@echo "make test PYTEST_ARGS=--thorough   the same with many more random property cases"
 	@echo "make check            render and verify every chapter, without TeX"
@@ -24,10 +30,10 @@ help:
 	@echo "make sheets NAME=s COUNT=n        problem sheets sheets/s.toml for n students: build/sheets/s/"
 	@echo "make sheets NAME=s ROSTER=f.csv   the same for the students of a roster (columns id, name)"
 	@echo "make bench            print the benchmark tables (bench/README.md)"
-	@echo "make setup            virtual environment, editable install, TeX when missing"
+	@echo "make setup            virtual environment, editable install, TeX, LaTeXML, Chromium, npm packages when missing"
 	@echo "make clean            remove build/"
 
-setup: python-setup tex-setup
+setup: python-setup tex-setup web-setup
 
 python-setup: $(STAMP)
 
@@ -40,13 +46,33 @@ $(STAMP): pyproject.toml
 tex-setup:
 	@tools/ensure-debian-packages.sh
 
+# The web edition: LaTeXML, dvisvgm, Chromium and npm from Debian, then MathJax and axe-core from the npm
+# registry, exactly as package-lock.json pins them (again whenever the lock file changes).
+web-setup: web-debian $(NPM_STAMP)
+
+web-debian:
+	@tools/ensure-debian-packages.sh debian-packages-web.txt
+
+$(NPM_STAMP): package.json package-lock.json | web-debian
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # make itself exits 2 whenever a command fails; this line tells a failed check (the handbook's exit
 # status 1) from bad input (2), as the handbook's own messages do.
 STATUS = status=$$?; case $$status in 1) echo "make: handbook exit status 1: a check or TeX failed" >&2;; \
          2) echo "make: handbook exit status 2: bad input" >&2;; esac; exit $$status
 
-pdf: setup
+pdf: python-setup tex-setup
 	@$(BIN)/handbook build --notation $(NOTATION); $(STATUS)
+
+html: python-setup tex-setup web-setup
+	@$(BIN)/handbook build --html --notation $(NOTATION); $(STATUS)
+
+serve: python-setup
+	@$(BIN)/handbook serve --notation $(NOTATION); $(STATUS)
+
+screenshots: html
+	$(BIN)/python -m generator.web.browser $(SITE) build/screenshots/$(NOTATION)
 
 # Lint, format and types first (seconds), then the tests.
 test: setup

@@ -6,11 +6,14 @@ Nothing is written unless every check passed. A build holds its build folder's l
 a fresh folder, and publishes the ledgers and then the PDF atomically, so a failed, killed or
 concurrent build leaves the last good outputs as they were. Outputs of each notation profile are
 kept apart: ``build/tex/PROFILE``, ``build/ledger/PROFILE``, ``build/handbook-PROFILE.pdf`` (the
-default profile's PDF is ``build/handbook.pdf``).
+default profile's PDF is ``build/handbook.pdf``) and, with ``html``, the web edition
+``build/html-PROFILE/`` (``build/html/``), converted from the very .tex TeX typeset and checked
+like the PDF (``generator.web``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -20,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 from generator import core as default_core
-from generator import dependencies, provenance, workspace
+from generator import dependencies, provenance, web, workspace
 from generator.cache import Store
 from generator.compute import Computation, CoreFailure, compute
 from generator.edition import Edition, EditionError, load_edition
@@ -121,6 +124,11 @@ class Project:
     @property
     def ledgers(self) -> Path:
         return self.build / "ledger" / self.notation
+
+    @property
+    def site(self) -> Path:
+        """The web edition: ``build/html/`` for the default profile, ``build/html-PROFILE/`` for another."""
+        return self.build / f"html{self.suffix}"
 
     def validate(self) -> None:
         """Bad input before anything is read: no such folder, no chapters in it, a path as a profile name."""
@@ -345,12 +353,31 @@ def book_key(project: Project) -> str:
     return dependencies.digest(code=("generator.cli",), files=sorted(sources), root=project.root, texts=texts)
 
 
-def _outputs(project: Project, ledgers: dict[str, str]) -> dict[str, object]:
-    return {"pdf": _digest(project.pdf.read_bytes()), "ledgers": ledgers}
+def site_key(project: Project) -> str:
+    """Everything a site depends on beyond the book: its code (in the book's key), LaTeXML's
+    bindings, the style sheet, and the versions of LaTeXML and MathJax."""
+    return dependencies.digest(files=web.files(), texts=(book_key(project), *web.tool_versions()))
 
 
-def up_to_date(project: Project, key: str, store: Store) -> bool:
-    """Whether this profile's PDF and ledgers are the ones the last good build made from these sources."""
+def tree_digest(folder: Path) -> str:
+    """One digest of every file under ``folder``, by relative path."""
+    sha = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        sha.update(f"{path.relative_to(folder).as_posix()}\0".encode())
+        sha.update(_digest(path.read_bytes()).encode())
+    return sha.hexdigest()
+
+
+def _outputs(project: Project, ledgers: dict[str, str], site: str | None) -> dict[str, object]:
+    outputs: dict[str, object] = {"pdf": _digest(project.pdf.read_bytes()), "ledgers": ledgers}
+    if site is not None:
+        outputs["site"] = {"key": site, "digest": tree_digest(project.site)}
+    return outputs
+
+
+def up_to_date(project: Project, key: str, store: Store, site: str | None = None) -> bool:
+    """Whether this profile's PDF and ledgers (and, given the site's key, its site) are the ones the
+    last good build made from these sources."""
     stamp = store.get(project.notation, BOOK_STAMP)
     if not isinstance(stamp, dict) or stamp.get("key") != key:
         return False
@@ -359,7 +386,17 @@ def up_to_date(project: Project, key: str, store: Store) -> bool:
         return False
     try:
         found = {path.stem: _digest(path.read_bytes()) for path in project.ledgers.glob("*.json")}
-        return found == ledgers and stamp.get("pdf") == _digest(project.pdf.read_bytes())
+        if found != ledgers or stamp.get("pdf") != _digest(project.pdf.read_bytes()):
+            return False
+        if site is None:
+            return True
+        made = stamp.get("site")
+        return (
+            isinstance(made, dict)
+            and made.get("key") == site
+            and project.site.is_dir()
+            and made.get("digest") == tree_digest(project.site)
+        )
     except OSError:
         return False
 
@@ -400,13 +437,8 @@ def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progr
     return built
 
 
-def audit(project: Project, progress: Progress) -> None:
-    """``handbook audit``: the published PDF of this profile shows every text its published ledgers record."""
-    project.validate()
-    if not project.pdf.is_file():
-        raise ProjectError(
-            f"{project.pdf}: no such file (build it first: handbook build --notation {project.notation})"
-        )
+def _published_ledgers(project: Project) -> list[tuple[str, str, str]]:
+    """(chapter, quantity, text) of every entry of this profile's published ledgers."""
     printed = []
     for path in sorted(project.ledgers.glob("*.json")):
         try:
@@ -418,36 +450,95 @@ def audit(project: Project, progress: Progress) -> None:
             ]
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise ProjectError(f"{path}: not a ledger ({error})") from None
+    return printed
+
+
+def audit(project: Project, progress: Progress, html: bool = False) -> None:
+    """``handbook audit``: the published PDF of this profile shows every text its published ledgers
+    record; with ``html``, so does each chapter's page of the published site."""
+    project.validate()
+    if not project.pdf.is_file():
+        raise ProjectError(
+            f"{project.pdf}: no such file (build it first: handbook build --notation {project.notation})"
+        )
+    if html and not project.site.is_dir():
+        raise ProjectError(
+            f"{project.site}: no such folder (build it first: handbook build --html --notation {project.notation})"
+        )
+    printed = _published_ledgers(project)
     failures = missing_from_pdf(printed, pdf_text(project.pdf))
+    if html:
+        by_chapter: dict[str, list[tuple[str, str]]] = {}
+        for chapter, quantity, text in printed:
+            by_chapter.setdefault(chapter, []).append((quantity, text))
+        failures += web.check_published(project.site, by_chapter)
     if failures:
         raise CheckFailed(failures)
     progress(f"audit    {project.pdf} shows all {len(printed)} numbers of {project.ledgers}")
+    if html:
+        progress(f"audit    each chapter's page of {project.site} shows its ledger's numbers")
 
 
-def build_book(project: Project, progress: Progress, core: ModuleType = default_core, wait: bool = True) -> Path:
-    """``handbook build``: every chapter, checked, written and typeset into this profile's PDF.
+def make_site_into(project: Project, checked: Checked, work: Path, progress: Progress) -> web.Site:
+    """The web edition of the book just typeset (``project.tex`` holds the .tex TeX read), made and
+    checked in ``work``; raise ``CheckFailed`` if a page does not show its source's numbers."""
+    checkpoint("site")
+    chapters = [
+        web.ChapterText(
+            chapter.spec.name,
+            str(chapter.spec.title),
+            chapter.tex,
+            # As printed (a count in words as its word); a plot's coordinates are drawn, not printed.
+            tuple((str(entry.quantity), entry.shown) for entry in chapter.ledger.entries if not entry.plotted),
+        )
+        for chapter in checked.chapters
+    ]
+    site = web.make_site(project.tex, provenance.strip(checked.book), chapters, work, progress)
+    if site.report.failures:
+        progress(f"site     FAILED: {len(site.report.failures)} check(s) of the pages")
+        raise CheckFailed(site.report.failures)
+    return site
 
-    Nothing is done when this profile's PDF and ledgers were built from exactly these sources.
+
+def build_book(
+    project: Project, progress: Progress, core: ModuleType = default_core, wait: bool = True, html: bool = False
+) -> Path:
+    """``handbook build``: every chapter, checked, written and typeset into this profile's PDF; with
+    ``html``, also converted into its web edition, published only if the site's own check passed.
+
+    Nothing is done when this profile's PDF and ledgers (and site) were built from exactly these sources.
     """
     project.validate()
     load_notation(project.notation_file)  # an unknown profile is bad input, named before anything else
+    if html and (missing := web.missing_tools()) is not None:
+        raise web.SiteError(missing)  # before any work: the build could not publish anything
     with workspace.locked(project.build, wait, progress):
         checkpoint("spec")
         specs = load_chapters(project)
         store = Store(project.cache, progress)
         key = book_key(project)
-        if up_to_date(project, key, store):
-            progress(f"spec     {len(specs)} chapter(s), unchanged since {project.pdf} was built")
+        site_version = site_key(project) if html else None
+        if up_to_date(project, key, store, site_version):
+            made = f"{project.pdf} and {project.site} were" if html else f"{project.pdf} was"
+            progress(f"spec     {len(specs)} chapter(s), unchanged since {made} built")
             progress("up to date: nothing rendered, verified or typeset")
             return project.pdf
         checked = check(project, specs, progress, core, store)
         pdf = typeset_into(project, checked, project.tex, progress)
-        checkpoint("publish")
-        ledgers = write_ledgers(project, checked)
-        write_atomic(project.pdf, pdf)
-        progress(f"typeset  {project.pdf}")
+        with contextlib.ExitStack() as stack:
+            site = None
+            if html:
+                work = stack.enter_context(workspace.fresh_folder(project.build, f"html-{project.notation}"))
+                site = make_site_into(project, checked, work, progress)
+            checkpoint("publish")
+            ledgers = write_ledgers(project, checked)
+            write_atomic(project.pdf, pdf)
+            progress(f"typeset  {project.pdf}")
+            if site is not None:
+                workspace.replace_folder(site.folder, project.site)
+                progress(f"site     {project.site}/index.html")
         store_verdicts(project, checked, progress)
-        store.put(project.notation, BOOK_STAMP, {"key": key, **_outputs(project, ledgers)}, write_atomic)
+        store.put(project.notation, BOOK_STAMP, {"key": key, **_outputs(project, ledgers, site_version)}, write_atomic)
     return project.pdf
 
 

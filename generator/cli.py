@@ -1,9 +1,10 @@
 """The ``handbook`` command: build the book, one chapter, or only the checks.
 
-Exit status: 0 when everything passed, 1 when a check (or TeX) failed, 2 for bad input
-(a malformed spec, notation profile or template, an unknown chapter or profile, a project
-folder that does not exist, a build folder that cannot be written or is busy). Anything else is
-a bug in the handbook: it says so in one line, exits 1 and keeps the traceback in a log file.
+Exit status: 0 when everything passed, 1 when a check (or TeX, or the web edition's converter)
+failed, 2 for bad input (a malformed spec, notation profile or template, an unknown chapter or
+profile, a project folder that does not exist, a build folder that cannot be written or is busy, a
+site to serve that is not there or a port that is taken). Anything else is a bug in the handbook:
+it says so in one line, exits 1 and keeps the traceback in a log file.
 """
 
 from __future__ import annotations
@@ -37,10 +38,11 @@ from generator.render import RenderError
 from generator.run import table
 from generator.spec import SpecError
 from generator.typeset import TypesetError
+from generator.web import ServeError, SiteError, serve
 from generator.workspace import OutputError
 
 EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
-BAD_INPUT = (SpecError, RenderError, UnknownChapter, CoreError, ProjectError, OutputError)
+BAD_INPUT = (SpecError, RenderError, UnknownChapter, CoreError, ProjectError, OutputError, ServeError)
 
 
 def _progress(line: str) -> None:
@@ -73,6 +75,9 @@ def _run(action: Callable[[], object], root: Path) -> None:
         sys.exit(EXIT_CHECK_FAILED)
     except TypesetError as error:
         click.echo(f"error: TeX failed; the last good PDF is unchanged:\n  {error}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    except SiteError as error:
+        click.echo(f"error: the web edition failed; nothing was published:\n  {error}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
     except BAD_INPUT as error:
         click.echo(f"error: {error}", err=True)
@@ -146,14 +151,20 @@ def main() -> None:
 @notation_option
 @jobs_option
 @wait_option
-def build(root: Path, notation: str, jobs: int, no_wait: bool) -> None:
-    """Check every chapter and typeset build/handbook.pdf.
+@click.option(
+    "--html",
+    is_flag=True,
+    help="Also make the web edition, build/html/ (build/html-PROFILE/): LaTeXML converts the .tex that TeX "
+    "typeset, and every page must show its source's numbers, or nothing is published.",
+)
+def build(root: Path, notation: str, jobs: int, no_wait: bool, html: bool) -> None:
+    """Check every chapter and typeset build/handbook.pdf (with --html, the site too).
 
-    If any check fails, nothing is written and the last good PDF stays. Verdicts that passed
-    before are taken from build/cache/ when nothing they depend on changed (each is checked when
-    read); with nothing changed at all, nothing is done.
+    If any check fails, nothing is written and the last good PDF (and site) stays. Verdicts that
+    passed before are taken from build/cache/ when nothing they depend on changed (each is checked
+    when read); with nothing changed at all, nothing is done.
     """
-    _run(lambda: build_book(Project(root, notation, jobs), _progress, wait=not no_wait), root)
+    _run(lambda: build_book(Project(root, notation, jobs), _progress, wait=not no_wait, html=html), root)
 
 
 @main.command()
@@ -184,13 +195,36 @@ def check_command(root: Path, notation: str, jobs: int, no_wait: bool) -> None:
 @main.command("audit")
 @root_option
 @notation_option
-def audit_command(root: Path, notation: str) -> None:
+@click.option("--html", is_flag=True, help="Also check each chapter's page of the published site.")
+def audit_command(root: Path, notation: str, html: bool) -> None:
     """Check that the published PDF shows every number its published ledgers record.
 
     Reads build/handbook.pdf (or build/handbook-PROFILE.pdf) with pdftotext and build/ledger/PROFILE/;
-    exit 1 names each number the PDF does not show. A build runs the same check before it publishes.
+    with --html, also each chapter's page of build/html/ (build/html-PROFILE/). Exit 1 names each
+    number not shown. A build runs the same checks, and more, before it publishes.
     """
-    _run(lambda: audit(Project(root, notation), _progress), root)
+    _run(lambda: audit(Project(root, notation), _progress, html=html), root)
+
+
+@main.command("serve")
+@root_option
+@notation_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True, help="0: any free port."
+)
+def serve_command(root: Path, notation: str, host: str, port: int) -> None:
+    """Serve the web edition (build/html/, or build/html-PROFILE/) and print its address.
+
+    Build it first with `handbook build --html`. Stops with Ctrl-C.
+    """
+
+    def run() -> None:
+        project = Project(root, notation)
+        project.validate()
+        serve(project.site, host, port, _progress)
+
+    _run(run, root)
 
 
 @main.command("run")

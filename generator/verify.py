@@ -233,6 +233,12 @@ _WORD = re.compile(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 
 def missing_from_pdf(printed: list[tuple[str, str, str]], text: str) -> list[Failure]:
     """Ledger texts (chapter, quantity, text) that the PDF's text does not show as often as recorded."""
+    return missing_from_text(printed, text, "the typeset PDF")
+
+
+def missing_from_text(printed: list[tuple[str, str, str]], text: str, shown_in: str) -> list[Failure]:
+    """Ledger texts (chapter, quantity, text) that ``text`` (a PDF's, or a page's as a browser renders
+    it) does not show as often as recorded; ``shown_in`` names it in the failures."""
     found = Counter(re.sub(r"\s+", "", m.group()) for m in _PDF_NUMBER.finditer(text.replace("\u2212", "-")))
     found.update(word.lower() for word in _WORD.findall(text))
     failures = []
@@ -244,7 +250,7 @@ def missing_from_pdf(printed: list[tuple[str, str, str]], text: str) -> list[Fai
             failures.append(
                 Failure(
                     chapter,
-                    f"{quantity}: the ledger records {recorded!r}, which the typeset PDF "
+                    f"{quantity}: the ledger records {recorded!r}, which {shown_in} "
                     "does not show (as often as the ledger records it)",
                 )
             )

@@ -14,13 +14,14 @@ import pytest
 from helpers import ROOT, copy_sources, tree_digest
 from hypothesis import settings
 
-from generator import core
-from generator.build import Project, check_book, compute_chapters, load_chapters, render_chapters
+from generator import core, web
+from generator.build import Project, build_book, check_book, compute_chapters, load_chapters, render_chapters
 from generator.cache import Store
 from generator.formulas import FORMULAS, formula_key, get_formula, verify_formula
 from generator.notation import load_notation, profile_names
 from generator.parallel import available_jobs, map_in_processes
 from generator.spec import ChapterSpec, load_spec
+from generator.typeset import latexmk_available
 from generator.verify import FORMULA_VERDICT
 from generator.workspace import write_atomic
 
@@ -82,6 +83,25 @@ def project_copy(tmp_path: Path, project: Project) -> Project:
     """A copy of the project's sources that a test may change, with the session's stored verdicts."""
     copy = copy_sources(tmp_path)
     shutil.copytree(project.cache, copy.cache)
+    return copy
+
+
+def site_unavailable() -> str | None:
+    """Why this machine cannot build the web edition (TeX, LaTeXML or MathJax missing), or None."""
+    if not (latexmk_available() and shutil.which("pdftotext")):
+        return "needs latexmk and pdftotext: `make setup` installs them (debian-packages.txt)"
+    return web.missing_tools()
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, project) -> Project:
+    """A copy of the project built with its web edition (``handbook build --html``), once for the session."""
+    reason = site_unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    copy = copy_sources(tmp_path_factory.mktemp("site"))
+    shutil.copytree(project.cache, copy.cache)
+    build_book(Project(copy.root, jobs=available_jobs()), lambda line: None, html=True)
     return copy
 
 

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# Make sure the Debian packages listed in debian-packages.txt (TeX, latexmk, poppler-utils) are
-# installed. Installs the missing ones with apt-get when running as root (or with password-less
-# sudo); otherwise stops with a message naming them. Exit 0 when everything is present.
+# Make sure the Debian packages of a list are installed: debian-packages.txt (TeX, latexmk,
+# poppler-utils) by default, or the list given as the first argument (debian-packages-web.txt).
+# A line is a package, optionally followed by a program that, when on the PATH, stands in for it.
+# Installs the missing ones with apt-get when running as root (or with password-less sudo);
+# otherwise stops with a message naming them. Exit 0 when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t packages < <(grep -v '^[[:space:]]*\(#\|$\)' debian-packages.txt)
+list=${1:-debian-packages.txt}
+packages=()
+programs=()
+while read -r package program _; do
+    packages+=("$package")
+    programs+=("${program:-}")
+done < <(grep -v '^[[:space:]]*\(#\|$\)' "$list")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
     # Not Debian: all we can do is look for the programs the build runs.
-    for program in latexmk pdflatex pdftotext; do
+    case "$list" in
+        *web*) needed=(latexmlc chromium npm) ;;
+        *) needed=(latexmk pdflatex pdftotext) ;;
+    esac
+    for program in "${needed[@]}"; do
         command -v "$program" >/dev/null 2>&1 || {
-            echo "error: $program is missing; install TeX Live with latexmk and poppler-utils" \
-                 "(on Debian: ${packages[*]})" >&2
+            echo "error: $program is missing (on Debian: ${packages[*]})" >&2
             exit 1
         }
     done
@@ -19,7 +30,12 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 fi
 
 missing=()
-for package in "${packages[@]}"; do
+for i in "${!packages[@]}"; do
+    package=${packages[$i]}
+    program=${programs[$i]}
+    if [ -n "$program" ] && command -v "$program" >/dev/null 2>&1; then
+        continue
+    fi
     status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
     [ "$status" = "install ok installed" ] || missing+=("$package")
 done
