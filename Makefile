@@ -89,7 +89,7 @@ chapter: python-setup
 	$(if $(PDF),@tools/ensure-debian-packages.sh)
 	@$(BIN)/handbook chapter $(NAME) --notation $(NOTATION) $(if $(PDF),--pdf); $(STATUS)
 
-sheets: setup
+sheets: python-setup tex-setup
 	@test -n "$(NAME)" || { echo "usage: make sheets NAME=<sheet> COUNT=<n> | ROSTER=<file.csv> (sheets: ls sheets/)"; exit 2; }
 	@$(BIN)/handbook sheets $(NAME) --notation $(NOTATION) $(if $(ROSTER),--roster $(ROSTER)) $(if $(COUNT),--count $(COUNT)); $(STATUS)
 
