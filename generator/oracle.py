@@ -23,6 +23,7 @@ from generator.formulas import Env, SympyOps, bind, fill, get_formula
 from generator.ledger import format_fixed
 from generator.precise import PreciseEvaluator
 from generator.quantities import Quantity, QuantityError
+from generator.reverse_diff import gradients
 from generator.spec import TRAINED, ChapterSpec, LayerSpec
 
 # Activations with a kink at zero, named here again: the oracle shares no code with the core.
@@ -126,7 +127,6 @@ class Oracle:
         self.spec = spec
         self._others: dict[str, Oracle] = {}
         self._loss_function: tuple[list[sp.Symbol], Callable] | None = None
-        self._is_smooth: bool | None = None
         self.values: dict[sp.Symbol, sp.Expr] = {}
         self.W: list[list[list[sp.Symbol]]] = []
         self.b: list[list[sp.Symbol]] = []
@@ -176,7 +176,7 @@ class Oracle:
         total = sum(per_example)
         self.J: sp.Expr = total if spec.reduction == "sum" else total / len(per_example)
         self._evaluate = PreciseEvaluator(self.values, DIGITS)
-        self._derivatives: dict[sp.Symbol, sp.Expr] = {}
+        self._derivatives: dict[sp.Symbol, sp.Expr] | None = None
         self._run: HighPrecisionTraining | None = None
         self._trained: Oracle | None = None
         self._grid: dict[str, dict[tuple[int, ...], Decimal]] = {}
@@ -208,10 +208,11 @@ class Oracle:
         return self._graphs[name]
 
     def _dJ(self, symbol: sp.Symbol) -> sp.Expr:
-        """dJ/d``symbol`` as an expression, differentiated once per symbol."""
-        if symbol not in self._derivatives:
-            self._derivatives[symbol] = sp.diff(self.J, symbol)
-        return self._derivatives[symbol]
+        """dJ/d``symbol`` as an expression: the loss differentiated exactly, in every parameter and
+        shift at once by one reverse sweep over its expression graph (``generator.reverse_diff``)."""
+        if self._derivatives is None:
+            self._derivatives = gradients(self.J, self.values)
+        return self._derivatives.get(symbol, sp.Integer(0))
 
     def _gradient(self, symbol: sp.Symbol) -> Decimal:
         return self._evaluate(self._dJ(symbol))
@@ -257,27 +258,10 @@ class Oracle:
             h, at, loss = _mp(_exact(self._step())), _mp(self.values[parameter]), self._loss_in(parameter)
             return Decimal(mpmath.nstr((loss(at + h) - loss(at - h)) / (2 * h), DIGITS))
 
-    def _smooth(self) -> bool:
-        """Whether no ReLU-type unit sits exactly at its kink (where a derivative is a convention)."""
-        if self._is_smooth is None:
-            kinked = [(n, e, k) for (n, e, k) in self.z if self.spec.layers[n - 1].activation in ("relu", "leaky_relu")]
-            self._is_smooth = all(abs(self._evaluate(self.z[key])) > Decimal("1e-30") for key in kinked)
-        return self._is_smooth
-
     def _relative_error(self, parameter: sp.Symbol) -> Decimal:
-        """Relative error of the exact central difference against the exact gradient.
-
-        Where the loss is smooth the gradient is mpmath's high-precision derivative of the same
-        compiled loss (fast on deep networks, where symbolic differentiation is slow); at a kink
-        it is SymPy's derivative, which applies the convention ReLU'(0) = 0.
-        """
-        if self._smooth():
-            with mpmath.workdps(WORKING_DIGITS):
-                analytic = Decimal(
-                    mpmath.nstr(mpmath.diff(self._loss_in(parameter), _mp(self.values[parameter])), DIGITS)
-                )
-        else:
-            analytic = self._gradient(parameter)
+        """Relative error of the exact central difference against the exact gradient (the loss
+        differentiated exactly; at a kink SymPy's rule ReLU'(0) = 0 applies)."""
+        analytic = self._gradient(parameter)
         numerical = self._central_difference(parameter)
         scale = max(abs(analytic), abs(numerical))
         return Decimal(0) if scale == 0 else abs(analytic - numerical) / scale

@@ -2,8 +2,8 @@
 
 * ``exact(sizes)``: SymPy matrices of symbols, the loss an *undefined* function ``f`` of the
   model's output (and activations undefined functions ``g`` where a formula is generic), every
-  gradient obtained by ``sympy.diff`` entry by entry. A formula that holds here holds for every
-  loss and activation, on those sizes.
+  gradient obtained by differentiating exactly (one reverse sweep, ``generator.reverse_diff``).
+  A formula that holds here holds for every loss and activation, on those sizes.
 * ``numeric(sizes, rng, core)``: float64 values from the implementation under test (the NumPy
   core, passed in): random inputs and weights, a random upstream gradient, and the gradients its
   backward pass returns.
@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 
 from generator.formulas.language import Env, Symbol
+from generator.reverse_diff import gradients
 
 Sizes = dict[str, int]
 Shape = tuple[str, ...]
@@ -70,7 +71,12 @@ def partials(f: sp.FunctionClass, at: sp.Matrix) -> sp.Matrix:
 
 
 def gradient(J: sp.Expr, variables: sp.Matrix) -> sp.Matrix:
-    """dJ/dv for every entry v of ``variables``, in their shape."""
+    """dJ/dv for every entry v of ``variables``, in their shape: by one reverse sweep over J's
+    expression graph where the entries are symbols (``generator.reverse_diff``), else by
+    ``sympy.diff`` entry by entry."""
+    if all(isinstance(v, sp.Symbol) for v in variables):
+        found = gradients(J, variables)
+        return variables.applyfunc(lambda v: found[v])
     return variables.applyfunc(lambda v: sp.diff(J, v))
 
 
