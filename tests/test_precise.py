@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sympy as sp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.formulas.check import _as_rational_function, _is_zero
+from generator.formulas.check import _is_zero
+from generator.formulas.rational_zero import NotRational, is_identically_zero
 from generator.precise import PreciseEvaluator
 
 u, v, w = sp.symbols("u v w", real=True)
@@ -42,7 +43,8 @@ def test_a_kink_is_decided_exactly() -> None:
 
 def test_exp_keeps_its_law_in_the_rational_function() -> None:
     """exp(2u - v) becomes E_u**2 / E_v, so that exp(u)**2 exp(-v) - exp(2u - v) is zero."""
-    assert sp.cancel(_as_rational_function(sp.exp(u) ** 2 * sp.exp(-v) - sp.exp(2 * u - v))) == 0
+    assert is_identically_zero(sp.exp(u) ** 2 * sp.exp(-v) - sp.exp(2 * u - v))
+    assert not is_identically_zero(sp.exp(u) ** 2 * sp.exp(v) - sp.exp(2 * u - v))
 
 
 def test_sigmoid_identity_is_proved_and_a_wrong_one_is_not() -> None:
@@ -55,5 +57,48 @@ def test_sigmoid_identity_is_proved_and_a_wrong_one_is_not() -> None:
 def test_relations_beyond_the_rational_function_still_prove() -> None:
     """tanh(u)**2 + 1/cosh(u)**2 = 1 needs more than the unknowns; the slower rewrites find it."""
     identity = sp.tanh(u) ** 2 + 1 / sp.cosh(u) ** 2 - 1
-    assert sp.cancel(sp.together(_as_rational_function(identity))) != 0
+    assert not is_identically_zero(identity)
     assert _is_zero(identity)
+
+
+def test_a_derivative_is_one_unknown_whatever_its_variable() -> None:
+    """g'(p) written with two different bound variables is the same unknown, and g'(p) - g'(q) is not zero."""
+    g = sp.Function("g")
+    x, y = sp.symbols("x y")
+    first = sp.Subs(sp.Derivative(g(x), x), x, u + v)
+    second = sp.Subs(sp.Derivative(g(y), y), y, u + v)
+    assert is_identically_zero(w * first - second * w)
+    assert not is_identically_zero(first - sp.Subs(sp.Derivative(g(y), y), y, u - v))
+
+
+def test_what_is_not_a_rational_function_is_said() -> None:
+    """A float or a fractional power is not decided by the rational test: it raises, and the slower proofs run."""
+    for expression in (sp.sqrt(u) - v, sp.Float(0.5) * u - v, sp.exp(u / 2) - v):
+        try:
+            is_identically_zero(expression)
+        except NotRational:
+            continue
+        raise AssertionError(f"{expression} was decided")
+
+
+_g = sp.Function("g")
+_leaves = st.sampled_from([u, v, w, sp.Integer(1), sp.Integer(2), sp.Rational(-3, 2), _g(u), sp.tanh(v)])
+
+
+def _combine(children: st.SearchStrategy[sp.Expr]) -> st.SearchStrategy[sp.Expr]:
+    return st.one_of(
+        st.builds(lambda a, b: a + b, children, children),
+        st.builds(lambda a, b: a * b, children, children),
+        st.builds(lambda a, b: a - b, children, children),
+        st.builds(lambda a, k: (a + 2) ** k, children, st.sampled_from([-1, 2])),
+    )
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.recursive(_leaves, _combine, max_leaves=6), st.recursive(_leaves, _combine, max_leaves=6))
+def test_rational_test_agrees_with_sympys_cancel(first, second) -> None:
+    """On random rational expressions in u, v, w, g(u), tanh(v) the test says zero exactly when cancel does."""
+    for difference in (first - second, sp.expand(first) - first):
+        unknowns = {_g(u): sp.Symbol("G"), sp.tanh(v): sp.Symbol("T")}
+        expected = sp.cancel(sp.together(difference.xreplace(unknowns))) == 0
+        assert is_identically_zero(difference) == expected

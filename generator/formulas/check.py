@@ -16,6 +16,7 @@ unchanged formula is not verified again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import random
@@ -33,6 +34,7 @@ from generator import dependencies
 from generator.formulas.formula import Formula
 from generator.formulas.language import Env
 from generator.formulas.model import Model
+from generator.formulas.rational_zero import NotRational, is_identically_zero
 from generator.precise import PreciseEvaluator
 
 RELATIVE = 1e-10  # of the largest entry of the two sides
@@ -68,31 +70,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 100 else text[:97] + "..."
 
 
-def _as_rational_function(expr: sp.Expr) -> sp.Expr:
-    """``expr`` with each function application (exp, tanh, log, ...) made an unknown, innermost first.
-
-    Equal applications become the same unknown, and ``exp`` keeps its one law: ``exp(2u - v)``
-    becomes ``E_u**2 / E_v``. If the result is identically zero, so is ``expr``, since the true
-    values of its functions are one choice of the unknowns.
-    """
-    unknowns: dict[object, sp.Dummy] = {}
-
-    def unknown(application: sp.Expr) -> sp.Expr:
-        if application.func is not sp.exp:
-            return unknowns.setdefault(application, sp.Dummy())
-        product = sp.Integer(1)
-        for term in sp.Add.make_args(sp.expand(application.args[0])):
-            power, base = term.as_coeff_Mul()
-            if not power.is_Rational:
-                power, base = sp.Integer(1), term
-            product *= sp.exp(power) if base == 1 else unknowns.setdefault(("exp", base), sp.Dummy()) ** power
-        return product
-
-    while innermost := [f for f in expr.atoms(sp.Function) if not any(a.atoms(sp.Function) for a in f.args)]:
-        expr = expr.xreplace({f: unknown(f) for f in innermost})
-    return expr
-
-
 def _clearly_nonzero(expr: sp.Expr) -> bool:
     """Whether ``expr`` at a fixed random rational point is clearly away from zero (30 digits)."""
     rng = random.Random(0)
@@ -104,21 +81,22 @@ def _clearly_nonzero(expr: sp.Expr) -> bool:
 def _is_zero(difference: sp.Expr) -> bool:
     """Whether ``difference`` is identically zero: cheap proofs first, ``simplify`` last.
 
-    With no undefined function involved, the difference is first tried as a rational function of
-    its function applications (fast, and enough for most derivatives); failing that, a value at a
-    random point that is clearly not zero disproves the identity at once (a wrong formula fails
-    fast); only then do the slower rewrites that know ``exp(u) exp(-u) = 1`` and the like run.
+    The difference is first tried as a rational function of its function applications (fast, and
+    enough for most derivatives: ``generator.formulas.rational_zero``); failing that, with no
+    undefined function involved, a value at a random point that is clearly not zero disproves the
+    identity at once (a wrong formula fails fast); only then do the slower rewrites that know
+    ``exp(u) exp(-u) = 1`` and the like run.
     """
     if difference == 0:
         return True
     done = difference.doit()
     if done == 0:
         return True
-    if not done.atoms(AppliedUndef) and not done.has(sp.Subs, sp.Derivative):
-        if sp.cancel(sp.together(_as_rational_function(done))) == 0:
+    with contextlib.suppress(NotRational):
+        if is_identically_zero(done):
             return True
-        if _clearly_nonzero(done):
-            return False
+    if not done.atoms(AppliedUndef) and not done.has(sp.Subs, sp.Derivative) and _clearly_nonzero(done):
+        return False
     return any(prove(done) == 0 for prove in (sp.expand, lambda e: sp.cancel(sp.together(e)), sp.simplify))
 
 
