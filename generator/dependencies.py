@@ -11,12 +11,12 @@ The versions of Python and of the computing packages are part of every digest.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import json
 import platform
 from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -24,8 +24,11 @@ PACKAGE_NAME = PACKAGE.name
 PACKAGES = ("numpy", "sympy", "mpmath", "jinja2", "click", "pygments")
 
 
+@functools.cache
 def versions() -> dict[str, str]:
-    """Python and the computing packages, by name."""
+    """Python and the computing packages, by name (read once per process)."""
+    from importlib import metadata  # here: a slow import, needed only once a digest is asked for
+
     return {"Python": platform.python_version(), **{name: metadata.version(name) for name in PACKAGES}}
 
 
@@ -75,9 +78,30 @@ def _parents(name: str) -> list[str]:
     return [".".join(parts[:n]) for n in range(1, len(parts))]
 
 
+def _stamps(paths: Iterable[Path]) -> tuple[tuple[Path, int, int], ...]:
+    return tuple((path, (stat := path.stat()).st_mtime_ns, stat.st_size) for path in paths)
+
+
+_closures: dict[tuple[str, Path], tuple[tuple[tuple[Path, int, int], ...], list[Path]]] = {}
+
+
 def closure(root: str, package: Path | None = None) -> list[Path]:
-    """The source files of ``root`` and of every module of the package it imports, sorted."""
+    """The source files of ``root`` and of every module of the package it imports, sorted.
+
+    Kept per process and found again when one of its files changed (its time or size): a
+    closure changes only when a file in it does."""
     package = package or PACKAGE
+    kept = _closures.get((root, package))
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            if _stamps(kept[1]) == kept[0]:
+                return list(kept[1])
+    found = _find_closure(root, package)
+    _closures[root, package] = (_stamps(found), found)
+    return list(found)
+
+
+def _find_closure(root: str, package: Path) -> list[Path]:
     found: dict[str, Path] = {}
     todo = [root]
     while todo:
@@ -99,6 +123,18 @@ def _imports(path: Path, module: str, mtime: int, size: int) -> tuple[str, ...]:
     """The module names one file imports, read again whenever the file changes (its time or size)."""
     tree = ast.parse(path.read_bytes(), filename=str(path))
     return tuple(_imported_names(tree, module, path.name == "__init__.py"))
+
+
+def package_digest(package: Path | None = None) -> str:
+    """One digest of every module of the package, by path under it, and of the package versions."""
+    package = package or PACKAGE
+    sha = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        data = path.read_bytes()
+        sha.update(f"{path.relative_to(package).as_posix()}\0{len(data)}\0".encode())
+        sha.update(data)
+    sha.update(json.dumps(versions(), sort_keys=True).encode())
+    return sha.hexdigest()[:32]
 
 
 def digest(

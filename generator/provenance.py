@@ -89,7 +89,7 @@ def annotate_with_roles(text: str) -> tuple[str, list[Origin], list[Role]]:
         chunk = text[position : match.start()]
         out.append(chunk)
         length += len(chunk)
-        origins.extend(Origin(template, line, depth > 0) for _ in chunk)
+        origins += [Origin(template, line, depth > 0)] * len(chunk)  # one immutable origin, repeated
         mark = match.group()
         if mark == GENERATED_OPEN:
             depth += 1
@@ -104,5 +104,5 @@ def annotate_with_roles(text: str) -> tuple[str, list[Origin], list[Role]]:
         position = match.end()
     chunk = text[position:]
     out.append(chunk)
-    origins.extend(Origin(template, line, depth > 0) for _ in chunk)
+    origins += [Origin(template, line, depth > 0)] * len(chunk)
     return "".join(out), origins, roles

@@ -7,11 +7,16 @@ length of a drawing), never computed values. A ``RenderError`` names the templat
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from generator import provenance
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 
 class Tex(str):
@@ -47,13 +52,20 @@ def escape_tex(text: str) -> str:
     return _TEX_SPECIAL.sub(lambda m: _TEX_SPECIALS[m.group()], _SENTINEL.sub("", text))
 
 
+@functools.lru_cache(maxsize=65536)
+def _template_line(template: Template, code_line: int) -> int:
+    """The template line of a line of its compiled code (Jinja parses its line table on every
+    lookup; a template renders thousands of values)."""
+    return template.get_corresponding_lineno(code_line)
+
+
 def template_location() -> tuple[str, int]:
     """The template file and line that is being rendered, found on the call stack."""
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None:
-            return template.name or "?", template.get_corresponding_lineno(frame.f_lineno)
+            return template.name or "?", _template_line(template, frame.f_lineno)
         frame = frame.f_back
     return "?", 0
 
