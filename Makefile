@@ -33,7 +33,8 @@ help:
 	@echo "make setup            virtual environment, editable install, TeX, LaTeXML, Chromium, npm packages when missing"
 	@echo "make clean            remove build/"
 
-setup: python-setup tex-setup web-setup
+setup: python-setup web-setup
+	@tools/ensure-debian-packages.sh && touch $(TEX_STAMP)
 
 python-setup: $(STAMP)
 
@@ -43,8 +44,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,oracle]'
 	touch $@
 
-tex-setup:
+# TeX is looked for once per change of the package list (a stamp in the virtual environment, like
+# the Python packages): a build with nothing to do then costs no dpkg queries. `make setup` always looks.
+TEX_STAMP := $(VENV)/.debian-tex
+tex-setup: $(TEX_STAMP)
+
+$(TEX_STAMP): debian-packages.txt | $(STAMP)
 	@tools/ensure-debian-packages.sh
+	@touch $@
 
 # The web edition: LaTeXML, dvisvgm, Chromium and npm from Debian, then MathJax and axe-core from the npm
 # registry, exactly as package-lock.json pins them (again whenever the lock file changes).

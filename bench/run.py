@@ -77,6 +77,25 @@ def torch_step(torch, layers, X, Y, dtype):
     return run
 
 
+def gemm_step(layers, X):
+    """The matrix products of one training step alone, in the core's shapes: the physical floor."""
+    weights = [layer.W for layer in layers]
+    outputs = [np.empty((X.shape[0], W.shape[0])) for W in weights]
+
+    def run():
+        a = X
+        for W, out in zip(weights, outputs, strict=True):  # forward: Z = A_prev W^T
+            a = np.matmul(a, W.T, out=out)
+        upstream = outputs[-1]
+        for n in range(len(weights) - 1, -1, -1):  # backward: dW = dZ^T A_prev, dA_prev = dZ W
+            previous = X if n == 0 else outputs[n - 1]
+            upstream.T @ previous
+            if n > 0:
+                upstream = upstream @ weights[n]
+
+    return run
+
+
 def network(batch: int, width: int, inputs: int, classes: int, rng):
     layers = [
         core.Dense(rng.normal(0, 1 / np.sqrt(inputs), (width, inputs)), np.zeros(width), "tanh"),
@@ -97,8 +116,13 @@ def table_core_against_torch() -> None:
     rng = np.random.default_rng(0)
     cases = [("2-2-2, one example", 1, 2, 2, 2)] + [(f"{n}x{n}", n, n, n, 10) for n in (64, 256, 1024)]
     print("1. One training step (forward, backward, SGD) of a three-layer tanh/softmax network,")
-    print("   median seconds; ratio = PyTorch / core (above 1: the core is faster). One thread each.")
-    print(f"{'batch x width':22} {'core f64':>10} {'torch f64':>10} {'ratio':>6} {'torch f32':>10} {'ratio':>6}")
+    print("   median seconds of five rounds (the contenders alternate); ratio = PyTorch / core (above 1:")
+    print("   the core is faster). One thread each. GEMM: the step's matrix products alone with NumPy's")
+    print("   BLAS, the floor for any float64 implementation; core/GEMM: the core's time over that floor.")
+    print(
+        f"{'batch x width':22} {'core f64':>10} {'torch f64':>10} {'ratio':>6} {'torch f32':>10} {'ratio':>6} "
+        f"{'GEMM f64':>10} {'core/GEMM':>9}"
+    )
     for label, batch, width, inputs, classes in cases:
         layers, X, Y = network(batch, width, inputs, classes, rng)
         repeats = 200 if width <= 64 else (20 if width <= 256 else 5)
@@ -106,17 +130,18 @@ def table_core_against_torch() -> None:
             "core": core_step(layers, X, Y),
             "t64": torch_step(torch, layers, X, Y, torch.float64),
             "t32": torch_step(torch, layers, X, Y, torch.float32),
+            "gemm": gemm_step(layers, X),
         }
         for run in runs.values():
             run()  # warm up
         samples = {name: [] for name in runs}
-        for _ in range(3):  # alternate the contenders
+        for _ in range(5):  # alternate the contenders
             for name, run in runs.items():
                 samples[name].append(median_seconds(run, repeats))
         t = {name: statistics.median(values) for name, values in samples.items()}
         print(
             f"{label:22} {t['core']:10.2e} {t['t64']:10.2e} {t['t64'] / t['core']:6.2f} "
-            f"{t['t32']:10.2e} {t['t32'] / t['core']:6.2f}"
+            f"{t['t32']:10.2e} {t['t32'] / t['core']:6.2f} {t['gemm']:10.2e} {t['core'] / t['gemm']:9.2f}"
         )
     print()
 
@@ -127,6 +152,7 @@ def table_core_against_torch() -> None:
 def copy_project(folder: Path, jobs: int, chapters: list[str] | None = None, copies: int = 1) -> Project:
     for name in SOURCES:
         shutil.copytree(ROOT / name, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", folder / "pyproject.toml")  # the edition's version
     project = Project(folder, jobs=jobs)
     if chapters is not None:
         for spec in project.chapters.glob("*.toml"):
@@ -142,10 +168,13 @@ def forget_process_caches() -> None:
     """Start each measurement as a fresh process would: no SymPy cache, no symbolic models built."""
     import sympy
 
-    from generator import formula_check
+    from generator import dependencies
+    from generator.formulas import check as formula_check
 
     sympy.core.cache.clear_cache()
-    formula_check._exact_env.cache_clear()
+    formula_check.exact_env.cache_clear()
+    dependencies._closures.clear()
+    dependencies.versions.cache_clear()
 
 
 def timed_build(project: Project, typeset_too: bool = True) -> dict[str, float]:

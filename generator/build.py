@@ -14,9 +14,7 @@ like the PDF (``generator.web``).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +24,24 @@ from generator import core as default_core
 from generator import dependencies, provenance, web, workspace
 from generator.cache import Store
 from generator.compute import Computation, CoreFailure, compute
-from generator.edition import Edition, EditionError, load_edition
 from generator.formulas import RELATIVE as FORMULA_TOLERANCE
 from generator.layout import check_layout, labels_in
 from generator.ledger import Ledger
-from generator.notation import DEFAULT as DEFAULT_NOTATION
 from generator.notation import Notation, load_notation, profile_names
 from generator.oracle import DIGITS as ORACLE_DIGITS
+from generator.project import (
+    BIBLIOGRAPHY,
+    BOOK_STAMP,
+    Project,
+    ProjectError,
+    book_key,
+    digest_bytes,
+    edition,
+    site_key,
+    stamp_outputs,
+    tree_digest,
+    up_to_date,
+)
 from generator.quantities import HIGH_PRECISION
 from generator.render import (
     BOOK_LEDGER,
@@ -50,8 +59,6 @@ from generator.verify import Failure, Shell, Verdicts, missing_from_pdf, record,
 from generator.workspace import OutputError, checkpoint, write_atomic
 
 Progress = Callable[[str], None]
-PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-BOOK_STAMP = "book"
 
 
 class CheckFailed(Exception):
@@ -67,80 +74,6 @@ class UnknownChapter(LookupError):
 
 
 LAYOUT = "(layout)"  # the chapter name of a layout failure: the page, not a chapter, is at fault
-BIBLIOGRAPHY = "references.bib"  # under templates/, beside the book shell that cites it
-
-
-class ProjectError(Exception):
-    """The project folder or the profile asked for does not exist: bad input."""
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a handbook's sources and outputs live, and the notation profile to print it in."""
-
-    root: Path
-    notation: str = DEFAULT_NOTATION
-    jobs: int = 1  # processes that verify side by side
-
-    @property
-    def chapters(self) -> Path:
-        return self.root / "chapters"
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def notation_folder(self) -> Path:
-        return self.root / "notation"
-
-    @property
-    def notation_file(self) -> Path:
-        return self.notation_folder / f"{self.notation}.toml"
-
-    @property
-    def build(self) -> Path:
-        return self.root / "build"
-
-    @property
-    def cache(self) -> Path:
-        """Stored verdicts (shared by every profile: they depend on content only) and each profile's stamp."""
-        return self.build / "cache"
-
-    @property
-    def suffix(self) -> str:
-        """PDFs of another profile than the default carry its name: handbook-note002.pdf."""
-        return "" if self.notation == DEFAULT_NOTATION else f"-{self.notation}"
-
-    @property
-    def pdf(self) -> Path:
-        return self.build / f"handbook{self.suffix}.pdf"
-
-    @property
-    def tex(self) -> Path:
-        """The .tex files and TeX's log of this profile's last typeset book."""
-        return self.build / "tex" / self.notation
-
-    @property
-    def ledgers(self) -> Path:
-        return self.build / "ledger" / self.notation
-
-    @property
-    def site(self) -> Path:
-        """The web edition: ``build/html/`` for the default profile, ``build/html-PROFILE/`` for another."""
-        return self.build / f"html{self.suffix}"
-
-    def validate(self) -> None:
-        """Bad input before anything is read: no such folder, no chapters in it, a path as a profile name."""
-        if not self.root.is_dir():
-            raise ProjectError(f"{self.root}: no such folder (--root names the project folder)")
-        if not self.chapters.is_dir():
-            raise ProjectError(f"{self.root}: not a handbook project: it has no chapters/ folder")
-        if not PROFILE_NAME.match(self.notation):
-            raise ProjectError(
-                f"--notation: {self.notation!r} is not a profile name (profiles: "
-                f"{', '.join(profile_names(self.notation_folder)) or 'none'})"
-            )
 
 
 def load_chapters(project: Project) -> list[ChapterSpec]:
@@ -307,14 +240,6 @@ def store_verdicts(project: Project, checked: Checked, progress: Progress) -> No
         store.put(task.kind, task.key, record(task), write_atomic)
 
 
-def edition(project: Project) -> Edition:
-    """The edition the title page prints (bad SOURCE_DATE_EPOCH or pyproject.toml: bad input)."""
-    try:
-        return load_edition(project.root)
-    except EditionError as error:
-        raise ProjectError(str(error)) from None
-
-
 def write_sources(checked: Checked, folder: Path) -> Path:
     """Write the checked chapters, the book shell and its bibliography under ``folder``; return the book's .tex."""
     for chapter in checked.chapters:
@@ -331,74 +256,8 @@ def write_ledgers(project: Project, checked: Checked) -> dict[str, str]:
     for chapter in checked.chapters:
         data = chapter.ledger.to_json()
         write_atomic(project.ledgers / f"{chapter.spec.name}.json", data)
-        digests[chapter.spec.name] = _digest(data.encode())
+        digests[chapter.spec.name] = digest_bytes(data.encode())
     return digests
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def book_key(project: Project) -> str:
-    """Everything the PDF and the ledgers depend on: the code (from the command down), every spec,
-    template and notation profile, the profile asked for, and TeX."""
-    sources = [
-        *project.chapters.glob("*.toml"),
-        *project.templates.rglob("*.j2"),
-        project.templates / BIBLIOGRAPHY,
-        *project.notation_folder.glob("*.toml"),
-    ]
-    book_edition = edition(project)
-    texts = (project.notation, tex_version(), book_edition.version, str(book_edition.epoch))
-    return dependencies.digest(code=("generator.cli",), files=sorted(sources), root=project.root, texts=texts)
-
-
-def site_key(project: Project) -> str:
-    """Everything a site depends on beyond the book: its code (in the book's key), LaTeXML's
-    bindings, the style sheet, and the versions of LaTeXML and MathJax."""
-    return dependencies.digest(files=web.files(), texts=(book_key(project), *web.tool_versions()))
-
-
-def tree_digest(folder: Path) -> str:
-    """One digest of every file under ``folder``, by relative path."""
-    sha = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        sha.update(f"{path.relative_to(folder).as_posix()}\0".encode())
-        sha.update(_digest(path.read_bytes()).encode())
-    return sha.hexdigest()
-
-
-def _outputs(project: Project, ledgers: dict[str, str], site: str | None) -> dict[str, object]:
-    outputs: dict[str, object] = {"pdf": _digest(project.pdf.read_bytes()), "ledgers": ledgers}
-    if site is not None:
-        outputs["site"] = {"key": site, "digest": tree_digest(project.site)}
-    return outputs
-
-
-def up_to_date(project: Project, key: str, store: Store, site: str | None = None) -> bool:
-    """Whether this profile's PDF and ledgers (and, given the site's key, its site) are the ones the
-    last good build made from these sources."""
-    stamp = store.get(project.notation, BOOK_STAMP)
-    if not isinstance(stamp, dict) or stamp.get("key") != key:
-        return False
-    ledgers = stamp.get("ledgers")
-    if not isinstance(ledgers, dict):
-        return False
-    try:
-        found = {path.stem: _digest(path.read_bytes()) for path in project.ledgers.glob("*.json")}
-        if found != ledgers or stamp.get("pdf") != _digest(project.pdf.read_bytes()):
-            return False
-        if site is None:
-            return True
-        made = stamp.get("site")
-        return (
-            isinstance(made, dict)
-            and made.get("key") == site
-            and project.site.is_dir()
-            and made.get("digest") == tree_digest(project.site)
-        )
-    except OSError:
-        return False
 
 
 def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
@@ -538,7 +397,9 @@ def build_book(
                 workspace.replace_folder(site.folder, project.site)
                 progress(f"site     {project.site}/index.html")
         store_verdicts(project, checked, progress)
-        store.put(project.notation, BOOK_STAMP, {"key": key, **_outputs(project, ledgers, site_version)}, write_atomic)
+        store.put(
+            project.notation, BOOK_STAMP, {"key": key, **stamp_outputs(project, ledgers, site_version)}, write_atomic
+        )
     return project.pdf
 
 
@@ -584,10 +445,14 @@ __all__ = [
     "Project",
     "ProjectError",
     "UnknownChapter",
+    "book_key",
     "build_book",
     "build_chapter",
     "check",
     "check_book",
     "load_chapters",
     "select",
+    "site_key",
+    "tree_digest",
+    "up_to_date",
 ]

@@ -18,31 +18,24 @@ from pathlib import Path
 
 import click
 
-from generator import core as default_core
-from generator.build import (
-    CheckFailed,
-    Project,
-    ProjectError,
-    UnknownChapter,
-    audit,
-    build_book,
-    build_chapter,
-    check_book,
-    compute_chapters,
-    load_chapters,
-    select,
-)
-from generator.core import CoreError
 from generator.parallel import available_jobs
-from generator.render import RenderError
-from generator.run import table
-from generator.spec import SpecError
-from generator.typeset import TypesetError
-from generator.web import ServeError, SiteError, serve
-from generator.workspace import OutputError
+from generator.project import Project, ProjectError, report_if_current
 
+# The pipeline (NumPy, SymPy, Jinja2 and the rest) is imported by the commands that run it, not
+# here: a build with nothing to do answers without loading it (bench/README.md, the no-op build).
 EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 1, 2, 130
-BAD_INPUT = (SpecError, RenderError, UnknownChapter, CoreError, ProjectError, OutputError, ServeError)
+
+
+def _bad_input() -> tuple[type[Exception], ...]:
+    """The exceptions that mean bad input (exit 2), imported when an error is being reported."""
+    from generator.build import UnknownChapter
+    from generator.core import CoreError
+    from generator.render import RenderError
+    from generator.spec import SpecError
+    from generator.web import ServeError
+    from generator.workspace import OutputError
+
+    return (SpecError, RenderError, UnknownChapter, CoreError, ProjectError, OutputError, ServeError)
 
 
 def _progress(line: str) -> None:
@@ -68,34 +61,44 @@ def _run(action: Callable[[], object], root: Path) -> None:
     """Run a pipeline action, turning its errors into a short message and an exit status."""
     try:
         action()
-    except CheckFailed as failed:
-        click.echo(f"error: {len(failed.failures)} check(s) failed; nothing was written:", err=True)
-        for failure in failed.failures:
-            click.echo(f"  {failure}", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
-    except TypesetError as error:
-        click.echo(f"error: TeX failed; the last good PDF is unchanged:\n  {error}", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
-    except SiteError as error:
-        click.echo(f"error: the web edition failed; nothing was published:\n  {error}", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
-    except BAD_INPUT as error:
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
     except KeyboardInterrupt:
         click.echo("interrupted: nothing was published; the last good outputs are unchanged", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:  # the reader of our output went away (handbook list | head): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
-    except Exception as error:  # a bug: say so, keep the traceback for the report
-        log = _log_internal_error(root)
-        click.echo(
-            f"error: internal error (a bug in the handbook, not in your sources): {type(error).__name__}: "
-            f"{error}; the traceback is in {log}",
-            err=True,
-        )
+    except Exception as error:
+        _report(error, root)
+
+
+def _report(error: Exception, root: Path) -> None:
+    """Say what went wrong in one line (or one per failed check) and exit with its status."""
+    from generator.build import CheckFailed
+    from generator.typeset import TypesetError
+    from generator.web import SiteError
+
+    if isinstance(error, CheckFailed):
+        click.echo(f"error: {len(error.failures)} check(s) failed; nothing was written:", err=True)
+        for failure in error.failures:
+            click.echo(f"  {failure}", err=True)
         sys.exit(EXIT_CHECK_FAILED)
+    if isinstance(error, TypesetError):
+        click.echo(f"error: TeX failed; the last good PDF is unchanged:\n  {error}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    if isinstance(error, SiteError):
+        click.echo(f"error: the web edition failed; nothing was published:\n  {error}", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+    if isinstance(error, _bad_input()):
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    # A bug: say so, keep the traceback for the report.
+    log = _log_internal_error(root)
+    click.echo(
+        f"error: internal error (a bug in the handbook, not in your sources): {type(error).__name__}: "
+        f"{error}; the traceback is in {log}",
+        err=True,
+    )
+    sys.exit(EXIT_CHECK_FAILED)
 
 
 root_option = click.option(
@@ -164,7 +167,16 @@ def build(root: Path, notation: str, jobs: int, no_wait: bool, html: bool) -> No
     passed before are taken from build/cache/ when nothing they depend on changed (each is checked
     when read); with nothing changed at all, nothing is done.
     """
-    _run(lambda: build_book(Project(root, notation, jobs), _progress, wait=not no_wait, html=html), root)
+
+    def run() -> None:
+        project = Project(root, notation, jobs)
+        if not html and report_if_current(project, _progress, wait=not no_wait):
+            return
+        from generator.build import build_book
+
+        build_book(project, _progress, wait=not no_wait, html=html)
+
+    _run(run, root)
 
 
 @main.command()
@@ -176,6 +188,8 @@ def build(root: Path, notation: str, jobs: int, no_wait: bool, html: bool) -> No
 def chapter(name: str, pdf: bool, root: Path, notation: str, no_wait: bool) -> None:
     """Render and verify the chapter NAME (see `handbook list`); write build/tex/PROFILE/chapters/NAME.tex
     and its ledger build/ledger/PROFILE/NAME.json."""
+    from generator.build import build_chapter
+
     _run(lambda: build_chapter(Project(root, notation), name, pdf, _progress, wait=not no_wait), root)
 
 
@@ -189,6 +203,8 @@ def check_command(root: Path, notation: str, jobs: int, no_wait: bool) -> None:
 
     Writes no .tex, ledger or PDF; only the verdicts that passed (build/cache/), for later builds.
     """
+    from generator.build import check_book
+
     _run(lambda: check_book(Project(root, notation, jobs), _progress, wait=not no_wait), root)
 
 
@@ -203,6 +219,8 @@ def audit_command(root: Path, notation: str, html: bool) -> None:
     with --html, also each chapter's page of build/html/ (build/html-PROFILE/). Exit 1 names each
     number not shown. A build runs the same checks, and more, before it publishes.
     """
+    from generator.build import audit
+
     _run(lambda: audit(Project(root, notation), _progress, html=html), root)
 
 
@@ -220,6 +238,8 @@ def serve_command(root: Path, notation: str, host: str, port: int) -> None:
     """
 
     def run() -> None:
+        from generator.web import serve
+
         project = Project(root, notation)
         project.validate()
         serve(project.site, host, port, _progress)
@@ -239,8 +259,12 @@ def run_command(name: str, root: Path) -> None:
     """
 
     def show() -> None:
+        from generator import core
+        from generator.build import compute_chapters, load_chapters, select
+        from generator.run import table
+
         spec = select(load_chapters(Project(root)), name)
-        (computation,) = compute_chapters([spec], default_core, lambda line: None)
+        (computation,) = compute_chapters([spec], core, lambda line: None)
         click.echo(table(computation))
 
     _run(show, root)
@@ -291,6 +315,8 @@ def list_command(root: Path) -> None:
     """List the chapters in book order: name, source note, title."""
 
     def show() -> None:
+        from generator.build import load_chapters
+
         for spec in load_chapters(Project(root)):
             click.echo(f"{spec.name:24} {spec.source:10} {spec.title}")
 

@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.project import DEFAULT_NOTATION as DEFAULT
 from generator.spec import SpecError
 
 MACRO_NAME = re.compile(r"^[a-zA-Z]+$")
@@ -47,7 +48,6 @@ class Macro:
 
 ORIENTATIONS = ("output-by-input", "input-by-output")
 BATCH_LAYOUTS = ("rows", "columns")
-DEFAULT = "default"
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,9 @@ not available or one job is asked for.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -34,6 +32,9 @@ def _single_threaded() -> bool:
 
 def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> list[Result]:
     """``[function(item) for item in items]``, on up to ``jobs`` forked processes, in order."""
+    import multiprocessing  # here: the command line imports this module for available_jobs alone
+    from concurrent.futures import ProcessPoolExecutor
+
     workers = min(jobs, len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or not _single_threaded():
         return [function(item) for item in items]
