@@ -1,8 +1,8 @@
 """The oracle's training run: gradient descent again, in high precision, from the spec alone.
 
 It shares no code with the core or with ``generator.training``: the loss is the oracle's SymPy
-expression of the spec's network, every gradient is ``sympy.diff`` of it, and the steps run in
-mpmath at ``WORKING_DIGITS`` significant digits. Exact rational arithmetic over hundreds of steps
+expression of the spec's network, every gradient its exact derivative (``generator.reverse_diff``),
+and the steps run in mpmath at ``WORKING_DIGITS`` significant digits. Exact rational arithmetic over hundreds of steps
 is too slow (the numbers' denominators grow with every exponential), and at this precision the
 round-off of the whole run stays some forty digits below the places the book prints: a value is
 given to ``DIGITS`` digits, like the gradient check's figures. The core's float64 run then must
@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import mpmath
 import sympy as sp
+
+from generator.reverse_diff import gradients
 
 DIGITS = 50
 WORKING_DIGITS = 70
@@ -45,7 +47,8 @@ class HighPrecisionTraining:
         self.start = [values[p] for p in parameters]
         self.fixed = fixed
         expression = loss.xreplace(fixed)
-        gradient = [sp.diff(expression, p) for p in parameters]
+        found = gradients(expression, parameters)
+        gradient = [found[p] for p in parameters]
         self._step: Callable = sp.lambdify(parameters, [expression, *gradient], modules="mpmath", cse=True)
         self.rate = rate
         self.losses: list[mpmath.mpf] = []

@@ -100,3 +100,14 @@ def test_every_module_whose_code_makes_a_verdict_is_in_its_key(project) -> None:
     assert formula_code <= set(dependencies.closure("generator.formulas.check")) | set(
         dependencies.closure("generator.core")
     )
+
+
+def test_package_versions_are_importlib_metadatas() -> None:
+    """The versions read from the dist-info folders' names are the ones importlib.metadata reports."""
+    from importlib import metadata
+
+    dependencies.versions.cache_clear()
+    found = dependencies.versions()
+    assert {name: found[name] for name in dependencies.PACKAGES} == {
+        name: metadata.version(name) for name in dependencies.PACKAGES
+    }
