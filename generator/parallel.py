@@ -10,11 +10,12 @@ not available or one job is asked for.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -30,13 +31,34 @@ def _single_threaded() -> bool:
     return len(list(tasks.iterdir())) == 1 if tasks.is_dir() else threading.active_count() == 1
 
 
-def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item], jobs: int) -> list[Result]:
-    """``[function(item) for item in items]``, on up to ``jobs`` forked processes, in order."""
+_SHARED: object = None  # what the workers of the running map inherit (see ``shared``)
+_NOTHING = object()
+
+
+def _with_shared(function: Callable[[Item, Any], Result], item: Item) -> Result:
+    return function(item, _SHARED)
+
+
+def map_in_processes(
+    function: Callable[..., Result], items: Sequence[Item], jobs: int, shared: object = _NOTHING
+) -> list[Result]:
+    """``[function(item) for item in items]``, on up to ``jobs`` forked processes, in order.
+
+    With ``shared``, ``function(item, shared)``: the forked workers inherit ``shared`` from this
+    process's memory instead of receiving a pickled copy of it with every item (a book's rendered
+    chapters are a megabyte).
+    """
+    global _SHARED
     import multiprocessing  # here: the command line imports this module for available_jobs alone
     from concurrent.futures import ProcessPoolExecutor
 
-    workers = min(jobs, len(items))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or not _single_threaded():
-        return [function(item) for item in items]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(function, items, chunksize=1))
+    if shared is not _NOTHING:
+        _SHARED, function = shared, functools.partial(_with_shared, function)
+    try:
+        workers = min(jobs, len(items))
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or not _single_threaded():
+            return [function(item) for item in items]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(function, items, chunksize=1))
+    finally:
+        _SHARED = None

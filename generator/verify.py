@@ -306,10 +306,26 @@ def _run(task: Task, chapters: dict[str, RenderedChapter], core: ModuleType) -> 
         ]
 
 
-def _run_unit(unit: list[Task], chapters: dict[str, RenderedChapter], core_name: str) -> list[list[Failure]]:
-    """The failures of each task of one unit (run in a worker: the core comes by the name of its module)."""
+def _run_unit(
+    unit: list[Task] | str, chapters: dict[str, RenderedChapter], core_name: str, notation: Notation
+) -> list[list[Failure]]:
+    """The failures of each task of one unit, or (a chapter's name) of its cheap checks, which are
+    never stored but run beside the expensive ones (in a worker: the core comes by its module's name)."""
+    if isinstance(unit, str):
+        return [cheap_checks(chapters[unit], notation)]
     core = sys.modules[core_name]
     return [_run(task, chapters, core) for task in unit]
+
+
+def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]:
+    """The checks that run on every chapter every time: ledger texts as printed, steps, worked
+    examples closed, nothing typed by hand."""
+    return [
+        *check_printed(rendered),
+        *check_steps(rendered),
+        *check_closed(rendered),
+        *scan_failures(rendered.spec.name, rendered.marked, notation),
+    ]
 
 
 def theorem_key(name: str) -> str:
@@ -373,17 +389,16 @@ def verify_book(
         else:
             todo.append(task)
     units = _units(todo)
-    results = map_in_processes(functools.partial(_run_unit, chapters=by_name, core_name=core.__name__), units, jobs)
-    for unit, unit_results in zip(units, results, strict=True):
+    work: list[list[Task] | str] = [*units, *by_name]  # the cheap checks of each chapter: every time
+    run = functools.partial(_run_unit, core_name=core.__name__, notation=notation)
+    results = map_in_processes(run, work, jobs, shared=by_name)
+    for unit, unit_results in zip(units, results[: len(units)], strict=True):
         for task, failures in zip(unit, unit_results, strict=True):
             verdicts.failures += failures
             if not failures:
                 verdicts.passed.append(task)
-    for rendered in chapters:  # the cheap checks run on every chapter, every time
-        verdicts.failures += check_printed(rendered)
-        verdicts.failures += check_steps(rendered)
-        verdicts.failures += check_closed(rendered)
-        verdicts.failures += scan_failures(rendered.spec.name, rendered.marked, notation)
+    for (cheap,) in results[len(units) :]:
+        verdicts.failures += cheap
     verdicts.failures += check_constants(shell.ledger)
     verdicts.failures += scan_failures(BOOK, shell.marked, notation)
     return verdicts

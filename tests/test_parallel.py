@@ -94,3 +94,25 @@ def test_a_verification_that_raises_is_a_failure_naming_its_chapter(project, mon
     assert "internal error while checking ledger linear-layer: RuntimeError: oracle broke on linear-layer" in str(
         failure
     )
+
+
+SHARED = """
+import json, os
+from generator.parallel import map_in_processes
+class Unpicklable:
+    def __reduce__(self):
+        raise TypeError("the shared object was pickled")
+    def __init__(self):
+        self.base = 100
+def item(n, shared):
+    return n + shared.base, os.getpid()
+print(json.dumps([os.getpid(), map_in_processes(item, [1, 2, 3], 2, shared=Unpicklable())]))
+"""
+
+
+def test_shared_data_is_inherited_not_pickled() -> None:
+    """With shared=, forked workers read the object from memory: one that refuses pickling still arrives."""
+    result = subprocess.run([sys.executable, "-c", SHARED], capture_output=True, text=True, check=True, timeout=120)
+    parent, results = json.loads(result.stdout)
+    assert [value for value, _ in results] == [101, 102, 103]
+    assert {pid for _, pid in results} - {parent}  # the work ran in other processes
