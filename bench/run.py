@@ -263,6 +263,44 @@ def table_sheets() -> None:
     print()
 
 
+def table_no_op() -> None:
+    """A build with nothing to do: the handbook command in a fresh process, median of five."""
+    import subprocess
+
+    from generator.build import build_book
+
+    print("5. `handbook build` with nothing changed since the last build, a fresh process each time")
+    print("   (Python's start, the command line, the book's key, the stamps), median of five, seconds.")
+    with tempfile.TemporaryDirectory() as folder:
+        project = copy_project(Path(folder), available_jobs())
+        build_book(project, lambda line: None)
+        command = [sys.executable, "-c", "from generator.cli import main; main()", "build", "--root", str(folder)]
+
+        def run() -> None:
+            result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+            assert "up to date" in result.stdout, result.stdout
+
+        run()  # the page cache warm, as for a user who just built
+        print(f"{'no-op build':22} {median_seconds(run, 5):8.3f}")
+    print()
+
+
+def table_test_suite() -> None:
+    """`make test`'s pytest run (the quick profile), once, wall-clock seconds."""
+    import subprocess
+
+    print("6. The test suite as `make test` runs it (quick profile, processes as pytest-xdist chooses),")
+    print("   once, wall-clock seconds (lint and type checks not included).")
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr.strip()[-200:]
+    print(f"{'pytest':22} {elapsed:8.1f}   {summary}")
+    print()
+
+
 if __name__ == "__main__":
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
@@ -272,3 +310,5 @@ if __name__ == "__main__":
     table_build_stages()
     table_growth()
     table_sheets()
+    table_no_op()
+    table_test_suite()
