@@ -185,7 +185,11 @@ def report_if_current(project: Project, progress: Callable[[str], None], wait: b
     ``handbook build`` asks before it loads the pipeline, under the build folder's lock."""
     project.validate()  # an unknown profile has no stamp: the build that follows names it
     with workspace.locked(project.build, wait, progress):
-        if not up_to_date(project, book_key(project), Store(project.cache, progress)):
+        try:
+            key = book_key(project)
+        except (OSError, ProjectError):  # an unreadable source: the pipeline names it
+            return False
+        if not up_to_date(project, key, Store(project.cache, progress)):
             return False
     chapters = len(list(project.chapters.glob("*.toml")))
     progress(f"spec     {chapters} chapter(s), unchanged since {project.pdf} was built")
