@@ -258,9 +258,13 @@ def verify_chapters(
         raise CheckFailed(verdicts.failures)
     stored = ""
     if verdicts.numbers_stored or verdicts.formulas_stored:
+        covered = "; ".join(
+            f"{chapter}'s cover {numbers} numbers and {formulas} formulas"
+            for chapter, (numbers, formulas) in verdicts.stored_by_chapter.items()
+        )
         stored = (
             f" ({verdicts.numbers_stored} numbers and {verdicts.formulas_stored} formulas by verdicts stored "
-            f"in {project.cache} when they last passed)"
+            f"in {project.cache} when they last passed: {covered})"
         )
     steps = sum(len(r.steps) for r in rendered)
     claims = sum(len(r.claims) for r in rendered)

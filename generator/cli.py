@@ -37,6 +37,7 @@ from generator.parallel import available_jobs
 from generator.render import RenderError
 from generator.run import table
 from generator.spec import SpecError
+from generator.starter import new_chapter
 from generator.typeset import TypesetError
 from generator.web import ServeError, SiteError, serve
 from generator.workspace import OutputError
@@ -283,6 +284,33 @@ def sheets_command(
             raise ProjectError(str(error)) from None
 
     _run(make, root)
+
+
+@main.command("new")
+@click.argument("name")
+@click.option(
+    "--from",
+    "source",
+    default="worked-example",
+    show_default=True,
+    metavar="CHAPTER",
+    help="The chapter to start from (see `handbook list`).",
+)
+@root_option
+def new_command(name: str, source: str, root: Path) -> None:
+    """Start the chapter NAME: write chapters/NAME.toml and templates/chapters/NAME.tex.j2 (hyphens as
+    underscores), a copy of the chapter CHAPTER with its title, template and place (last) renamed and every
+    label its template defines given NAME, so that it builds at once; then change its network and prose
+    and check it with `handbook chapter NAME`. Overwrites nothing (exit 2 if either file exists).
+    """
+
+    def start() -> None:
+        starter = new_chapter(Project(root), name, source)
+        for path in (starter.spec, starter.template):
+            click.echo(f"write    {path.relative_to(root)}")
+        click.echo(f"next     handbook chapter {name}")
+
+    _run(start, root)
 
 
 @main.command("list")
