@@ -259,13 +259,11 @@ def verify_chapters(
     stored = ""
     if verdicts.numbers_stored or verdicts.formulas_stored:
         covered = "; ".join(
-            f"{chapter}'s cover {numbers} numbers and {formulas} formulas"
+            f"{chapter} {_covered(numbers, formulas)}"
             for chapter, (numbers, formulas) in verdicts.stored_by_chapter.items()
+            if numbers or formulas
         )
-        stored = (
-            f" ({verdicts.numbers_stored} numbers and {verdicts.formulas_stored} formulas by verdicts stored "
-            f"in {project.cache} when they last passed: {covered})"
-        )
+        stored = f" (by verdicts stored in {project.cache} when they last passed: {covered})"
     steps = sum(len(r.steps) for r in rendered)
     claims = sum(len(r.claims) for r in rendered)
     progress(
@@ -274,6 +272,11 @@ def verify_chapters(
         "nothing typed by hand"
     )
     return verdicts
+
+
+def _covered(numbers: int, formulas: int) -> str:
+    """``96 numbers and 31 formulas``, leaving out what is none."""
+    return " and ".join(f"{n} {what}" for n, what in ((numbers, "numbers"), (formulas, "formulas")) if n)
 
 
 def check(

@@ -313,6 +313,23 @@ def new_command(name: str, source: str, root: Path) -> None:
     _run(start, root)
 
 
+@main.command("docs")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if docs/authoring.md is not what the code gives.")
+@root_option
+def docs_command(check: bool, root: Path) -> None:
+    """Write docs/authoring.md, the authors' reference, from the code (the tables of the spec, the ledger's
+    calls, the template variables, the macros) and its prose in generator/authoring.py."""
+    from generator import authoring  # renders a chapter to learn what a template receives: only when asked
+
+    def write() -> None:
+        Project(root).validate()
+        status = authoring.main(["--root", str(root), *(["--check"] if check else [])])
+        if status:
+            sys.exit(EXIT_CHECK_FAILED)
+
+    _run(write, root)
+
+
 @main.command("list")
 @root_option
 def list_command(root: Path) -> None:

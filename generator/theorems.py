@@ -159,10 +159,7 @@ THEOREMS: dict[str, Theorem] = {
 # What the prose may quote of a statement: (theorem, term) -> LaTeX, built from the figures its proof uses.
 TERMS: dict[tuple[str, str], str] = {
     ("best_step_cube_root", "least_error"): rf"\varepsilon^{{{LEAST_ERROR.p}/{LEAST_ERROR.q}}}",
-    **{
-        ("precision_against_thresholds", which): rf"2^{{-{bits}}}"
-        for which, bits in MANTISSA_BITS.items()
-    },
+    **{("precision_against_thresholds", which): rf"2^{{-{bits}}}" for which, bits in MANTISSA_BITS.items()},
 }
 
 
