@@ -46,7 +46,7 @@ from generator.render import (
 )
 from generator.spec import ChapterSpec, SpecError, load_spec
 from generator.typeset import pdf_text, tex_version, typeset
-from generator.verify import Failure, Shell, Verdicts, missing_from_pdf, record, verify_book
+from generator.verify import BOOK, Failure, Shell, Verdicts, missing_from_pdf, record, verify_book
 from generator.workspace import OutputError, checkpoint, write_atomic
 
 Progress = Callable[[str], None]
@@ -259,7 +259,7 @@ def verify_chapters(
     stored = ""
     if verdicts.numbers_stored or verdicts.formulas_stored:
         covered = "; ".join(
-            f"{chapter} {_covered(numbers, formulas)}"
+            f"{'the book shell' if chapter == BOOK else chapter} {_covered(numbers, formulas)}"
             for chapter, (numbers, formulas) in verdicts.stored_by_chapter.items()
             if numbers or formulas
         )

@@ -271,7 +271,7 @@ def test_a_chapter_from_the_cache_says_what_its_verdicts_cover(project_copy: Pro
     (line,) = [line for line in result.output.splitlines() if line.startswith("verify")]
     numbers, formulas = map(int, re.search(r"(\d+) numbers match .*; (\d+) formulas checked", line).groups())
     assert numbers > 0 and formulas > 0
-    covered = line.split("when they last passed: ", 1)[1].split(")", 1)[0]
+    covered = re.search(r"when they last passed: (.*)\); \d+ steps", line).group(1)
     assert f"linear-layer {numbers} numbers and " in covered
     assert sum(int(n) for n in re.findall(r"(\d+) formulas", covered)) == formulas
     assert " 0 numbers" not in line
