@@ -55,7 +55,7 @@ from generator.render import (
 )
 from generator.spec import ChapterSpec, SpecError, load_spec
 from generator.typeset import pdf_text, tex_version, typeset
-from generator.verify import Failure, Shell, Verdicts, missing_from_pdf, record, verify_book
+from generator.verify import BOOK, Failure, Shell, Verdicts, missing_from_pdf, record, verify_book
 from generator.workspace import OutputError, checkpoint, write_atomic
 
 Progress = Callable[[str], None]
@@ -191,10 +191,12 @@ def verify_chapters(
         raise CheckFailed(verdicts.failures)
     stored = ""
     if verdicts.numbers_stored or verdicts.formulas_stored:
-        stored = (
-            f" ({verdicts.numbers_stored} numbers and {verdicts.formulas_stored} formulas by verdicts stored "
-            f"in {project.cache} when they last passed)"
+        covered = "; ".join(
+            f"{'the book shell' if chapter == BOOK else chapter} {_covered(numbers, formulas)}"
+            for chapter, (numbers, formulas) in verdicts.stored_by_chapter.items()
+            if numbers or formulas
         )
+        stored = f" (by verdicts stored in {project.cache} when they last passed: {covered})"
     steps = sum(len(r.steps) for r in rendered)
     claims = sum(len(r.claims) for r in rendered)
     progress(
@@ -203,6 +205,11 @@ def verify_chapters(
         "nothing typed by hand"
     )
     return verdicts
+
+
+def _covered(numbers: int, formulas: int) -> str:
+    """``96 numbers and 31 formulas``, leaving out what is none."""
+    return " and ".join(f"{n} {what}" for n, what in ((numbers, "numbers"), (formulas, "formulas")) if n)
 
 
 def check(

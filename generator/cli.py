@@ -309,6 +309,52 @@ def sheets_command(
     _run(make, root)
 
 
+@main.command("new")
+@click.argument("name")
+@click.option(
+    "--from",
+    "source",
+    default="worked-example",
+    show_default=True,
+    metavar="CHAPTER",
+    help="The chapter to start from (see `handbook list`).",
+)
+@root_option
+def new_command(name: str, source: str, root: Path) -> None:
+    """Start the chapter NAME: write chapters/NAME.toml and templates/chapters/NAME.tex.j2 (hyphens as
+    underscores), a copy of the chapter CHAPTER with its title, template and place (last) renamed and every
+    label its template defines given NAME, so that it builds at once; then change its network and prose
+    and check it with `handbook chapter NAME`. Overwrites nothing (exit 2 if either file exists).
+    """
+
+    def start() -> None:
+        from generator.starter import new_chapter
+
+        starter = new_chapter(Project(root), name, source)
+        for path in (starter.spec, starter.template):
+            click.echo(f"write    {path.relative_to(root)}")
+        click.echo(f"next     handbook chapter {name}")
+
+    _run(start, root)
+
+
+@main.command("docs")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if docs/authoring.md is not what the code gives.")
+@root_option
+def docs_command(check: bool, root: Path) -> None:
+    """Write docs/authoring.md, the authors' reference, from the code (the tables of the spec, the ledger's
+    calls, the template variables, the macros) and its prose in generator/authoring.py."""
+    from generator import authoring  # renders a chapter to learn what a template receives: only when asked
+
+    def write() -> None:
+        Project(root).validate()
+        status = authoring.main(["--root", str(root), *(["--check"] if check else [])])
+        if status:
+            sys.exit(EXIT_CHECK_FAILED)
+
+    _run(write, root)
+
+
 @main.command("list")
 @root_option
 def list_command(root: Path) -> None:

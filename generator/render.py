@@ -27,7 +27,7 @@ from jinja2.ext import Extension
 from jinja2.lexer import Token, TokenStream
 
 from generator import core as default_core
-from generator import gradcheck, provenance
+from generator import gradcheck, provenance, theorems
 from generator.claims import Claim, Claims
 from generator.compute import Computation, CoreFailure, core_constant
 from generator.display import Formulas, Layout
@@ -101,12 +101,26 @@ def make_environment(templates: Path) -> jinja2.Environment:
     )
     env.filters["chomp"] = chomp
     env.globals.update(
-        idx=idx, dim=dim, gradient_check_rule=gradient_check_rule(), gradient_check_at_kink=gradcheck.AT_A_KINK
+        idx=idx,
+        dim=dim,
+        gradient_check_rule=gradient_check_rule(),
+        gradient_check_at_kink=gradcheck.AT_A_KINK,
+        theorem_term=theorem_term,
     )
     return env
 
 
 _LAST_NEWLINE = re.compile(f"\n((?:{provenance.TAG_OPEN}[^{provenance.TAG_CLOSE}]*{provenance.TAG_CLOSE})?)\\Z")
+
+
+def theorem_term(theorem: str, name: str) -> Tex:
+    """A figure a proved statement quotes, from the code of its proof: ``theorem_term("best_step_cube_root",
+    "least_error")`` prints ``\\varepsilon^{2/3}`` (``generator.theorems.TERMS``). The template names the
+    statement with ``theorem(...)`` beside it, which runs the proof."""
+    try:
+        return Tex(theorems.term(theorem, name))
+    except KeyError as error:
+        raise RenderError(*template_location(), str(error.args[0])) from None
 
 
 def chomp(text: str) -> str:

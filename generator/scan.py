@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from generator import provenance
 
@@ -96,6 +97,35 @@ RELATION_CHARACTERS = "=<>"
 RELATION_MACROS = frozenset(
     {"le", "leq", "ge", "geq", "ne", "neq", "approx", "leftarrow", "gets", "in", "sim", "simeq", "equiv", "lt", "gt"}
 )
+# siunitx's macros that print a number (and the book's \\numword): a number typed into one looks exactly like
+# a ledger value and is not one, so a digit typed into their number arguments is refused wherever it stands
+# (even inside an argument that is otherwise structural). How many leading arguments are numbers.
+NUMBER_MACROS = {
+    "num": 1,
+    "numword": 1,
+    "numlist": 1,
+    "numproduct": 1,
+    "numrange": 2,
+    "SI": 1,
+    "qty": 1,
+    "SIlist": 1,
+    "qtylist": 1,
+    "SIrange": 2,
+    "qtyrange": 2,
+    "ang": 1,
+    "tablenum": 1,
+}
+STRUCTURAL_MARK = "st"  # \st{...}: a structural whole number, checked against the chapter's spec
+
+
+class StructuralNumbers(Protocol):
+    """What ``\\st{...}`` may hold (``generator.spec.StructuralNumbers``)."""
+
+    def allows(self, number: int) -> bool: ...
+
+    def described(self) -> str: ...
+
+
 # Notation macros that name no quantity of the network: they may stand beside a typed relation.
 STRUCTURAL_MACROS = frozenset({"layer", "units", "reals", "st", "ones", "onevector"})
 
@@ -192,10 +222,12 @@ def scan(
     structural: dict[str, tuple[int, ...]],
     quantity_macros: frozenset[str] = frozenset(),
     reserved: dict[str, str] | None = None,
+    structural_numbers: StructuralNumbers | None = None,
 ) -> list[Violation]:
     """Everything typed by hand that must be generated, in a marked rendering. ``reserved`` maps a
     letter the notation spells a symbol with (``m``) to that symbol's macro (``nbatch``): typed
-    alone in mathematics, the letter would give the symbol a second meaning."""
+    alone in mathematics, the letter would give the symbol a second meaning. ``structural_numbers``
+    (a chapter's) says which whole numbers ``\\st{...}`` may hold; without it, any."""
     r = _Reader(marked, structural, quantity_macros)
     reserved = reserved or {}
     text = r.text
@@ -252,6 +284,10 @@ def scan(
                 declaration = name == "in" and text[after:].lstrip().startswith("\\reals")
                 if name in RELATION_MACROS and r.typed(i) and not declaration:  # x \in \reals^n: a shape
                     group.relations.append(i)
+            if name in NUMBER_MACROS:
+                _typed_number_argument(r, name, after)
+            if name == STRUCTURAL_MARK and structural_numbers is not None:
+                _check_structural(r, after, structural_numbers)
             if name in ("begin", "end"):
                 spans = _arguments(text, after, 1)
                 if spans:
@@ -374,6 +410,36 @@ def scan(
                 )
             )
     return r.violations
+
+
+def _typed_number_argument(r: _Reader, name: str, after: int) -> None:
+    """A digit typed into the number argument of ``\\num`` and its kin: refused, exempt place or not."""
+    for s, e in _arguments(r.text, after, NUMBER_MACROS[name]):
+        typed = [j for j in range(s, e) if r.text[j].isdigit() and not r.origins[j].generated]
+        if typed:
+            number = r.text[s + 1 : e - 1].strip()
+            r.report(
+                typed[0],
+                f"a number typed into \\{name}{{{number}}}: it would print like a checked value and is not one "
+                "(print computed values with v.*, counts with v.count, constants with v.constant)",
+            )
+            r.exempt[s:e] = b"\x01" * (e - s)  # reported once
+
+
+def _check_structural(r: _Reader, after: int, allowed: StructuralNumbers) -> None:
+    """The whole numbers typed into ``\\st{...}``: each one an index or a count the spec gives."""
+    for s, e in _arguments(r.text, after, 1):
+        for numeral in _NUMERAL.finditer(r.text, s, e):
+            if not any(not r.origins[j].generated for j in range(numeral.start(), numeral.end())):
+                continue
+            text = numeral.group()
+            if "." in text or not allowed.allows(int(text)):
+                r.report(
+                    numeral.start(),
+                    f"\\st{{{r.text[s + 1 : e - 1]}}}: {text} is no index or count of this chapter's network; "
+                    f"\\st holds only whole numbers the build checks against the spec: {allowed.described()} "
+                    "(print other numbers with v.*, counts with v.count)",
+                )
 
 
 def _cells(text: str, start: int, end: int) -> list[list[tuple[int, int]]]:

@@ -56,7 +56,7 @@ KEYS = {
     "data": ("inputs", "targets"),
     "loss": ("name", "reduction"),
     "training": ("learning_rate", "hand_decimals", "steps", "record_every", "grid"),
-    "gradient_check": ("step", "networks"),
+    "gradient_check": ("step", "networks", "include"),
     "graph": ("name", "output", "nodes"),
     "node": ("name", "op", "inputs", "value"),
     "exercises": ("seed", "compute", "derive", "shapes", "mistake"),
@@ -76,6 +76,9 @@ EXERCISE_KINDS = ("compute", "derive", "shapes", "mistake")
 EXERCISES_PER_CHAPTER = (4, 8)
 # A variant of the chapter's network for an exercise is addressed as ``variant_<seed>``.
 VARIANT_PREFIX = "variant_"
+# ``gradient_check.networks = "all"``: every other chapter under chapters/ whose spec does not opt out
+# (``[gradient_check] include = false``), in book order, so that a new chapter is checked with no edit.
+ALL_NETWORKS = "all"
 
 
 def printable(character: str) -> bool:
@@ -155,6 +158,26 @@ class ExerciseSettings:
 
 
 @dataclass(frozen=True)
+class StructuralNumbers:
+    """What ``\\st{...}`` may hold in a chapter: an index up to the largest of ``sizes`` (0 for the
+    inputs as a layer), or one of the ``counts`` exactly; each (what, how many)."""
+
+    sizes: tuple[tuple[str, int], ...]
+    counts: tuple[tuple[str, int], ...] = ()
+
+    def allows(self, number: int) -> bool:
+        return 0 <= number <= max((n for _, n in self.sizes), default=0) or any(n == number for _, n in self.counts)
+
+    def described(self) -> str:
+        """``0 to 2 (inputs 2, units of hid 2, ...), or a count (parameters 9, ...)``."""
+        largest = max((n for _, n in self.sizes), default=0)
+        text = f"0 to {largest} ({', '.join(f'{what} {n}' for what, n in self.sizes)})"
+        if self.counts:
+            text += f", or a count ({', '.join(f'{what} {n}' for what, n in self.counts)})"
+        return text
+
+
+@dataclass(frozen=True)
 class ChapterSpec:
     """Everything one chapter needs: text settings, network, data, loss, training and precision."""
 
@@ -177,6 +200,9 @@ class ChapterSpec:
     # The gradient check: its finite-difference step and the other chapters whose networks it runs on.
     step: Decimal | None = None
     check_networks: tuple[ChapterSpec, ...] = ()
+    # Whether a gradient check over ``networks = "all"`` runs on this chapter's network
+    # (``[gradient_check] include = false`` opts out).
+    gradient_checked: bool = True
     # Training (optional): how many steps of full-batch gradient descent, the steps between two
     # recorded losses, and the square grid of inputs the trained network is drawn on: (low, high,
     # points per side), each coordinate low + i (high - low) / (points - 1), an exact decimal.
@@ -233,6 +259,21 @@ class ChapterSpec:
             if layer.name == name:
                 return layer.shown
         return name
+
+    def structural_numbers(self) -> StructuralNumbers:
+        """The whole numbers ``\\st{...}`` may hold in this chapter: an index in range (of an input, a
+        unit, a layer counted from 0 for the inputs, an example) or a count of the network (its parameters,
+        weights, biases), each one the build can check against this spec."""
+        sizes = (
+            ("inputs", self.input_size),
+            *((f"units of {layer.name}", layer.size) for layer in self.layers),
+            ("layers", len(self.layers)),
+            ("examples", len(self.inputs)),
+        )
+        weights = sum(layer.size * len(layer.weights[0]) for layer in self.layers)
+        biases = sum(layer.size for layer in self.layers if layer.biases is not None)
+        counts = (("parameters", weights + biases), ("weights", weights), ("biases", biases))
+        return StructuralNumbers(sizes, tuple((what, n) for what, n in counts if n))
 
     def layer_number(self, name: str) -> int:
         """1-based position of the layer called ``name`` (0 is the input)."""
@@ -384,18 +425,30 @@ def _check_probability_targets(read: _Reader, loss: str, output_activation: str,
             )
 
 
-def _gradient_check(read: _Reader, data: dict[str, Any], path: Path, follow: bool) -> tuple[Decimal | None, tuple]:
-    """The optional [gradient_check] table: a step and the names of other chapters' specs."""
+def _gradient_check(
+    read: _Reader, data: dict[str, Any], path: Path, follow: bool
+) -> tuple[Decimal | None, tuple, bool]:
+    """The optional [gradient_check] table: a step, the names of other chapters' specs (or ``"all"``),
+    and whether this chapter's network is among those a check over ``"all"`` runs on (``include``)."""
     if "gradient_check" not in data:
-        return None, ()
+        return None, (), True
     table = read.table(data, "gradient_check", "gradient_check")
     read.known_keys(table, "gradient_check", "gradient_check")
+    include = table.get("include", True)
+    if not isinstance(include, bool):
+        raise read.fail("gradient_check.include", f"expected true or false, got {include!r}")
+    if set(table) == {"include"}:  # only the opt-out: this chapter runs no check of its own
+        return None, (), include
     step = read.number(read.require(table, "step", "gradient_check.step"), "gradient_check.step")
     if not Decimal("1e-12") <= step <= Decimal("0.1"):
         raise read.fail("gradient_check.step", f"{step} is out of range (1e-12 to 0.1)")
     names = table.get("networks", [])
+    if names == ALL_NETWORKS:
+        return step, _every_other_network(path) if follow else (), include
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise read.fail("gradient_check.networks", f"expected a list of chapter names, got {names!r}")
+        raise read.fail(
+            "gradient_check.networks", f'expected a list of chapter names or "{ALL_NETWORKS}", got {names!r}'
+        )
     networks = []
     for i, other in enumerate(names):
         field = f"gradient_check.networks[{i}]"
@@ -404,7 +457,15 @@ def _gradient_check(read: _Reader, data: dict[str, Any], path: Path, follow: boo
             raise read.fail(field, f"{other!r} is not another chapter under {path.parent}")
         if follow:
             networks.append(load_spec(target, follow=False))
-    return step, tuple(networks)
+    return step, tuple(networks), include
+
+
+def _every_other_network(path: Path) -> tuple[ChapterSpec, ...]:
+    """``networks = "all"``: the spec of every other chapter beside ``path`` that does not opt out, in
+    book order (``chapter.order``, then name), as the book prints them."""
+    others = sorted(p for p in path.parent.glob("*.toml") if p.stem != path.stem and CHAPTER_NAME.match(p.stem))
+    specs = [load_spec(other, follow=False) for other in others]
+    return tuple(sorted((s for s in specs if s.gradient_checked), key=lambda s: (s.order, s.name)))
 
 
 def _training(read: _Reader, training: dict[str, Any]) -> tuple[int, int, tuple[Decimal, Decimal, int] | None]:
@@ -634,7 +695,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         else:
             precision[kind] = read.integer(value, f"precision.{kind}", 0, MAX_DECIMALS)
 
-    step, check_networks = _gradient_check(read, data, path, follow)
+    step, check_networks, gradient_checked = _gradient_check(read, data, path, follow)
     steps, record_every, grid = _training(read, training)
     if grid is not None and input_size != 2:
         raise read.fail("training.grid", f"a grid is drawn over two inputs; this network has {input_size}")
@@ -678,6 +739,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         hand_decimals=read.integer(training.get("hand_decimals", 2), "training.hand_decimals", 0, MAX_DECIMALS),
         step=step,
         check_networks=check_networks,
+        gradient_checked=gradient_checked,
         steps=steps,
         record_every=record_every,
         grid=grid,

@@ -59,6 +59,14 @@ def _difference_order(points: tuple[int, int], divisor: int, order: int) -> Call
     return proof
 
 
+# The figures the prose quotes from two statements, read by their proofs and printed from here
+# (``theorem_term``), so that the prose's numbers are the proved ones: the least error of a central
+# difference is of the order of eps**LEAST_ERROR, and a float64 (float32) number has 52 (23) bits after
+# its leading one, eps = 2**-bits.
+LEAST_ERROR = sp.Rational(2, 3)
+MANTISSA_BITS = {"double": 52, "single": 23}
+
+
 def _best_step() -> str | None:
     """Truncation a h**2 plus round-off b eps / h (a, b, eps > 0) is least at h = (b eps / 2a)**(1/3),
     a cube root of eps, where it is a constant times eps**(2/3)."""
@@ -72,7 +80,7 @@ def _best_step() -> str | None:
         return "the critical step is not a minimum"
     if sp.simplify(best / sp.cbrt(eps)).has(eps):
         return f"the best step {best} is not a constant times the cube root of eps"
-    if sp.simplify(error.subs(h, best) / eps ** sp.Rational(2, 3)).has(eps):
+    if sp.simplify(error.subs(h, best) / eps**LEAST_ERROR).has(eps):
         return "the least error is not a constant times eps**(2/3)"
     return None
 
@@ -81,7 +89,7 @@ def _precision_against_thresholds() -> str | None:
     """eps**(2/3), the best attainable relative error, against the rule of thumb's first threshold:
     far below it in double precision (eps = 2**-52), above it in single precision (eps = 2**-23)."""
     first = sp.nsimplify(gradcheck.VERDICTS[0][0])
-    double, single = sp.Integer(2) ** sp.Rational(-104, 3), sp.Integer(2) ** sp.Rational(-46, 3)
+    double, single = ((sp.Integer(2) ** -MANTISSA_BITS[which]) ** LEAST_ERROR for which in ("double", "single"))
     if not double * 1000 < first:
         return f"in double precision eps**(2/3) = {sp.N(double, 3)} is not far below {first}"
     if not single > first:
@@ -146,6 +154,21 @@ THEOREMS: dict[str, Theorem] = {
         ),
     )
 }
+
+
+# What the prose may quote of a statement: (theorem, term) -> LaTeX, built from the figures its proof uses.
+TERMS: dict[tuple[str, str], str] = {
+    ("best_step_cube_root", "least_error"): rf"\varepsilon^{{{LEAST_ERROR.p}/{LEAST_ERROR.q}}}",
+    **{("precision_against_thresholds", which): rf"2^{{-{bits}}}" for which, bits in MANTISSA_BITS.items()},
+}
+
+
+def term(theorem: str, name: str) -> str:
+    """The LaTeX of a figure that the statement ``theorem`` proves (``TERMS``); ``KeyError`` names the known ones."""
+    if (theorem, name) not in TERMS:
+        known = ", ".join(f"{t}/{n}" for t, n in TERMS)
+        raise KeyError(f"no term {name!r} of theorem {theorem!r} (terms: {known})")
+    return TERMS[(theorem, name)]
 
 
 def prove(name: str) -> str | None:

@@ -634,6 +634,7 @@ class Values:
         return Tex("")
 
     def example_end(self) -> Tex:
+        """The end of the worked example that ``example_begin`` opened."""
         self._in_example = False
         return Tex("")
 

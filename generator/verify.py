@@ -37,7 +37,7 @@ from generator.notation import Notation
 from generator.oracle import Oracle
 from generator.parallel import map_in_processes
 from generator.quantities import Quantity
-from generator.scan import scan
+from generator.scan import StructuralNumbers, scan
 
 if TYPE_CHECKING:
     from generator.render import RenderedChapter
@@ -257,9 +257,18 @@ def missing_from_text(printed: list[tuple[str, str, str]], text: str, shown_in: 
     return failures
 
 
-def scan_failures(chapter: str, marked: str, notation: Notation) -> list[Failure]:
-    """What the scan finds typed by hand in one chapter (or the book shell), in ``notation``."""
-    violations = scan(marked, notation.structural_arguments(), notation.quantity_macros(), notation.reserved_letters())
+def scan_failures(
+    chapter: str, marked: str, notation: Notation, structural_numbers: StructuralNumbers | None = None
+) -> list[Failure]:
+    """What the scan finds typed by hand in one chapter (or the book shell), in ``notation``; a chapter's
+    ``\\st{...}`` may hold only its ``structural_numbers`` (``ChapterSpec.structural_numbers``)."""
+    violations = scan(
+        marked,
+        notation.structural_arguments(),
+        notation.quantity_macros(),
+        notation.reserved_letters(),
+        structural_numbers,
+    )
     return [Failure(chapter, str(violation)) for violation in violations]
 
 
@@ -284,6 +293,9 @@ class Verdicts:
     numbers_stored: int = 0
     formulas: int = 0
     formulas_stored: int = 0
+    # Per chapter, what the verdicts taken from the store cover: [numbers, formulas] (the numbers as the
+    # stored ledger verdict records them; a formula counts for the first chapter that shows it).
+    stored_by_chapter: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _run(task: Task, chapters: dict[str, RenderedChapter], core: ModuleType) -> list[Failure]:
@@ -324,7 +336,7 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *check_printed(rendered),
         *check_steps(rendered),
         *check_closed(rendered),
-        *scan_failures(rendered.spec.name, rendered.marked, notation),
+        *scan_failures(rendered.spec.name, rendered.marked, notation, rendered.spec.structural_numbers()),
     ]
 
 
@@ -383,9 +395,15 @@ def verify_book(
     tasks += [Task(THEOREM_VERDICT, theorem_key(name), chapter, name) for name, chapter in stated.items()]
     todo = []
     for task in tasks:
-        if store is not None and store.get(task.kind, task.key) is not None:
-            verdicts.numbers_stored += task.numbers
+        stored = store.get(task.kind, task.key) if store is not None else None
+        if stored is not None:
+            numbers = stored.get("numbers", task.numbers) if isinstance(stored, dict) else task.numbers
+            verdicts.numbers_stored += numbers
             verdicts.formulas_stored += task.kind == FORMULA_VERDICT
+            if task.kind in (LEDGER_VERDICT, FORMULA_VERDICT):
+                covered = verdicts.stored_by_chapter.setdefault(task.chapter, [0, 0])
+                covered[0] += numbers if task.kind == LEDGER_VERDICT else 0
+                covered[1] += task.kind == FORMULA_VERDICT
         else:
             todo.append(task)
     units = _units(todo)

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from test_spec import MALFORMED_SPECS
 
 from generator.cli import main
+from generator.spec import load_spec
 
 
 def invoke(*args: str):
@@ -28,12 +29,16 @@ def test_every_command_has_help() -> None:
 
 
 def test_list_shows_the_chapters(project) -> None:
-    """`handbook list` prints each chapter's name, source and title."""
+    """`handbook list` prints one line per spec of chapters/, in book order (chapter.order, then name),
+    each with the chapter's name, source and title."""
     result = invoke("list", "--root", str(project.root))
     assert result.exit_code == 0
-    first, second = result.output.splitlines()[:2]
-    assert first.split()[0] == "chain-rule"
-    assert second.split()[:3] == ["worked-example", "note", "001"]
+    specs = [load_spec(path) for path in project.chapters.glob("*.toml")]
+    expected = sorted(specs, key=lambda spec: (spec.order, spec.name))
+    lines = result.output.splitlines()
+    assert len(lines) == len(expected)
+    for line, spec in zip(lines, expected, strict=True):
+        assert line.split()[0] == spec.name and spec.source in line and line.endswith(spec.title)
 
 
 def test_check_prints_one_line_per_stage_and_writes_no_output(project_copy) -> None:

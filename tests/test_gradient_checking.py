@@ -100,8 +100,10 @@ def test_a_bound_below_the_exact_error_is_caught(project, rendered) -> None:
     [
         ("step = 1e-5", "step = 0.5", "gradient_check.step", "out of range"),
         ("step = 1e-5", 'step = "small"', "gradient_check.step", "expected a number"),
-        ('"chain-rule",', '"no-such-chapter",', "gradient_check.networks[0]", "is not another chapter"),
-        ('"chain-rule",', '"gradient-checking",', "gradient_check.networks[0]", "is not another chapter"),
+        ('networks = "all"', 'networks = ["no-such-chapter"]', "gradient_check.networks[0]", "is not another chapter"),
+        ('networks = "all"', 'networks = ["gradient-checking"]', "gradient_check.networks[0]", "is not another"),
+        ('networks = "all"', 'networks = "every"', "gradient_check.networks", 'a list of chapter names or "all"'),
+        ('networks = "all"', 'networks = "all"\ninclude = "no"', "gradient_check.include", "expected true or false"),
     ],
 )
 def test_malformed_gradient_check_is_named(tmp_path, old, new, field, problem) -> None:
