@@ -86,7 +86,7 @@ test: setup
 	$(BIN)/ruff check generator tests bench
 	$(BIN)/ruff format --check generator tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 check: python-setup
 	@$(BIN)/handbook check --notation $(NOTATION); $(STATUS)

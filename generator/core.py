@@ -213,7 +213,7 @@ def dense_forward(a_prev: Array, W: Array, b: Array | None) -> tuple[Array, Dens
     """``Z = A_prev W^T + b``; the cache keeps what the backward rule reads."""
     z = a_prev @ W.T
     if b is not None:
-        z = z + b
+        z += b  # z is new: adding in place spares a copy of the pre-activations
     return z, (a_prev, W, b is not None)
 
 
