@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from generator.build import Project, load_chapters
 from generator.oracle import Oracle
-from generator.precise import PreciseEvaluator
 from generator.reverse_diff import gradients
 
 u, v, w = sp.symbols("u v w", real=True)
@@ -38,19 +37,19 @@ def _combine(children: st.SearchStrategy[sp.Expr]) -> st.SearchStrategy[sp.Expr]
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.recursive(_leaves, _combine, max_leaves=10))
 def test_reverse_sweep_equals_sympy_diff(expression) -> None:
-    """For random expressions (exp, tanh, log, powers, Piecewise, an undefined g) each gradient equals sympy.diff's."""
+    """For random expressions (exp, tanh, log, powers, Piecewise, an undefined g) each gradient has
+    sympy.diff's value at a point (g made concrete there)."""
     found = gradients(expression, [u, v, w])
+    point = {u: sp.Rational(3, 7), v: sp.Rational(-5, 11), w: sp.Rational(2, 13)}
+    x = sp.Dummy()
     for symbol in (u, v, w):
-        expected = sp.diff(expression, symbol)
-        difference = (found[symbol] - expected).doit()
-        point = {u: sp.Rational(3, 7), v: sp.Rational(-5, 11), w: sp.Rational(2, 13)}
-        if difference.has(g):  # compare the two forms, the derivatives of g left standing
-            assert sp.simplify(difference) == 0
-        else:
-            assert PreciseEvaluator(point, 40)(difference) == 0
+        difference = found[symbol] - sp.diff(expression, symbol)
+        # g made a concrete function, its derivatives worked out, the difference valued at a point
+        concrete = difference.replace(g, sp.Lambda(x, sp.exp(x) / 3)).doit().xreplace(point)
+        assert abs(sp.N(concrete, 40)) < sp.Float("1e-30"), (symbol, difference)
 
 
 def test_a_symbol_the_expression_lacks_has_gradient_zero() -> None:
