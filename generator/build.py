@@ -28,6 +28,7 @@ from generator.cache import Store
 from generator.compute import Computation, CoreFailure, compute
 from generator.edition import Edition, EditionError, load_edition
 from generator.formulas import RELATIVE as FORMULA_TOLERANCE
+from generator.formulas import is_formulas_file, load_chapter_formulas
 from generator.layout import check_layout, labels_in
 from generator.ledger import Ledger
 from generator.notation import DEFAULT as DEFAULT_NOTATION
@@ -146,7 +147,8 @@ class Project:
 def load_chapters(project: Project) -> list[ChapterSpec]:
     """Every chapter spec, in book order (``chapter.order``, then name)."""
     project.validate()
-    specs = [load_spec(path) for path in sorted(project.chapters.glob("*.toml"))]
+    paths = [path for path in sorted(project.chapters.glob("*.toml")) if not is_formulas_file(path)]
+    specs = [load_spec(path) for path in paths]
     for spec in specs:
         if not (project.templates / spec.template).is_file():
             raise SpecError(
@@ -154,6 +156,7 @@ def load_chapters(project: Project) -> list[ChapterSpec]:
                 "chapter.template",
                 f"no template {spec.template.removeprefix('chapters/')!r} under {project.templates / 'chapters'}",
             )
+        load_chapter_formulas(spec)  # chapters/NAME.formulas.toml, if the chapter declares formulas in text
     return sorted(specs, key=lambda s: (s.order, s.name))
 
 
