@@ -9,7 +9,9 @@ row, weights are stored output-by-input, as in the core.
 * exactly: SymPy, on the chapter's own sizes (its layer widths and its number of examples), every
   input, target, weight and bias a symbol, the activations and the loss the chapter's own, every
   gradient obtained with ``sympy.diff`` (an error term as the derivative of the loss in free
-  pre-activations put back at their values);
+  pre-activations put back at their values); a network with a ReLU-type layer takes the
+  chapter's own numbers, as exact rationals, in place of the symbols, so that each kink's case is
+  decided (with symbols, the proofs run for minutes);
 * numerically: the NumPy core passed in, first on the chapter's own network with its own numbers
   (the sizes ``{"chapter": 1, ...}``), then on random sizes of the same kind of network (random
   widths and batch size, random weights, biases where the chapter's layers have them, targets of
@@ -50,6 +52,7 @@ ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softmax")
 DERIVATIVES = tuple(name for name in ACTIVATIONS if name != "softmax")
 # Other functions applied entry by entry.
 FUNCTIONS = ("log", "exp")
+KINKED = ("relu", "leaky_relu")
 LEAKY_SLOPE = Fraction(1, 100)  # the book's convention, as the oracle states it
 RANDOM_CASES = 4  # random sizes besides the chapter's own network
 HIGHEST = 5  # the largest random width or batch size
@@ -243,6 +246,15 @@ def _per_example_loss(loss: str, a: list[sp.Expr], y: list[sp.Expr]) -> sp.Expr:
     raise ValueError(f"no loss called {loss!r}")
 
 
+def kinked(spec: ChapterSpec) -> bool:
+    """Whether the network has a ReLU-type layer: its exact check takes the chapter's own numbers."""
+    return any(layer.activation in KINKED for layer in spec.layers)
+
+
+def _rationals(rows: tuple[tuple[Any, ...], ...]) -> sp.Matrix:
+    return sp.Matrix([[sp.Rational(str(value)) for value in row] for row in rows])
+
+
 def _exact(spec: ChapterSpec, sizes: Sizes) -> Env:
     m, depth = sizes["m"], len(spec.layers)
     widths = [sizes["d"]] + [sizes[layer_name("n", layer.name)] for layer in spec.layers]
@@ -298,6 +310,14 @@ def _exact(spec: ChapterSpec, sizes: Sizes) -> Env:
         if bias is not None:
             values[layer_name("b", layer.name)] = bias
             values[layer_name("dJ/db", layer.name)] = gradient(J, bias)
+    if kinked(spec):  # the chapter's own numbers: a kink's cases are then decided, not carried along
+        point = dict(zip(X, _rationals(spec.inputs), strict=True)) | dict(zip(Y, _rationals(spec.targets), strict=True))
+        for n, layer in enumerate(spec.layers):
+            point |= dict(zip(W[n], _rationals(layer.weights), strict=True))
+            bias = b[n]
+            if bias is not None and layer.biases is not None:
+                point |= dict(zip(bias, _rationals((layer.biases,)), strict=True))
+        values = {name: value if isinstance(value, int) else value.subs(point) for name, value in values.items()}
     return Env(SympyOps(), values, functions)
 
 
