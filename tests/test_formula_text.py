@@ -19,7 +19,7 @@ from generator.formulas import Formula, FormulaTextError, verify_formula
 from generator.formulas import catalogue as catalogue_module
 from generator.formulas.network import ACTIVATIONS, DERIVATIVES, network_model, own_sizes
 from generator.formulas.text import load_formulas, parse
-from generator.spec import load_spec
+from generator.spec import ACTIVATION_NAMES, load_spec
 
 REGRESSION = ROOT / "tests" / "data" / "regression"
 SPEC = REGRESSION / "regression.toml"
@@ -74,6 +74,9 @@ def test_regression_chapter_builds_from_spec_template_and_formulas_file(tmp_path
     assert all(f.tex() in tex or f.tex_aligned() in tex for f in shown)  # each printed from its object
     checked = re.search(r"(\d+) formulas checked", result.output)
     assert checked is not None and int(checked.group(1)) >= len(formulas)
+    # A profile that stores batches and weights transposed prints (and checks) them turned.
+    turned = invoke("chapter", "regression", "--root", str(project.root), "--notation", "note002")
+    assert turned.exit_code == 0, turned.output
 
 
 def test_changed_factor_declared_as_a_result_fails_naming_the_formula(tmp_path) -> None:
@@ -291,6 +294,11 @@ def test_every_example_of_the_reference_parses(tmp_path) -> None:
         folder = tmp_path / str(n)
         folder.mkdir()
         assert load_formulas(declared(folder, block), spec)
+
+
+def test_formulas_know_every_activation_of_a_spec() -> None:
+    """A formula may name every activation a spec may give a layer, and no other."""
+    assert ACTIVATIONS == ACTIVATION_NAMES
 
 
 def test_the_reference_names_the_activations_of_the_code() -> None:
