@@ -293,7 +293,10 @@ def table_test_suite() -> None:
     print("   once, wall-clock seconds (lint and type checks not included).")
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     elapsed = time.perf_counter() - start
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr.strip()[-200:]

@@ -25,6 +25,7 @@ from generator import dependencies, provenance, web, workspace
 from generator.cache import Store
 from generator.compute import Computation, CoreFailure, compute
 from generator.formulas import RELATIVE as FORMULA_TOLERANCE
+from generator.formulas import is_formulas_file, load_chapter_formulas
 from generator.layout import check_layout, labels_in
 from generator.ledger import Ledger
 from generator.notation import Notation, load_notation, profile_names
@@ -79,7 +80,8 @@ LAYOUT = "(layout)"  # the chapter name of a layout failure: the page, not a cha
 def load_chapters(project: Project) -> list[ChapterSpec]:
     """Every chapter spec, in book order (``chapter.order``, then name)."""
     project.validate()
-    specs = [load_spec(path) for path in sorted(project.chapters.glob("*.toml"))]
+    paths = [path for path in sorted(project.chapters.glob("*.toml")) if not is_formulas_file(path)]
+    specs = [load_spec(path) for path in paths]
     for spec in specs:
         if not (project.templates / spec.template).is_file():
             raise SpecError(
@@ -87,6 +89,7 @@ def load_chapters(project: Project) -> list[ChapterSpec]:
                 "chapter.template",
                 f"no template {spec.template.removeprefix('chapters/')!r} under {project.templates / 'chapters'}",
             )
+        load_chapter_formulas(spec)  # chapters/NAME.formulas.toml, if the chapter declares formulas in text
     return sorted(specs, key=lambda s: (s.order, s.name))
 
 

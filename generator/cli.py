@@ -355,6 +355,35 @@ def docs_command(check: bool, root: Path) -> None:
     _run(write, root)
 
 
+@main.command("formulas")
+@click.argument("chapter", required=False)
+@root_option
+@jobs_option
+@click.option(
+    "--no-verdicts", "no_verdicts", is_flag=True, help="List the formulas without checking them (no verdicts)."
+)
+def formulas_command(chapter: str | None, root: Path, jobs: int, no_verdicts: bool) -> None:
+    """List the formulas of CHAPTER (of every chapter without one) and check them.
+
+    For each formula, built in or declared in the chapter's formulas file (chapters/NAME.formulas.toml,
+    docs/formulas.md): its name, its kind (result, definition or wrong), the text it prints (its
+    LaTeX and a plain-text rendering in the syntax of formulas files), the sizes it is checked on,
+    exactly with SymPy and numerically against the core, and its verdict, taken from the stored
+    verdicts of build/cache when they match, else checked now. Writes nothing. Exit status 1 if a
+    formula fails its check (a formula marked wrong fails when its check passes).
+    """
+
+    def show() -> None:
+        from generator import core
+        from generator.formula_list import list_formulas  # imported here: the other commands do not need it
+
+        if not list_formulas(Project(root, jobs=jobs), chapter, core, click.echo, check=not no_verdicts):
+            click.echo("error: a formula failed its check", err=True)
+            sys.exit(EXIT_CHECK_FAILED)
+
+    _run(show, root)
+
+
 @main.command("list")
 @root_option
 def list_command(root: Path) -> None:

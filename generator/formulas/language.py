@@ -459,7 +459,12 @@ class Square(Unary):
     def tex(self, symbols):
         inner = self.operand
         text = inner.tex(symbols)
-        return (rf"\bigl({text}\bigr)" if inner.strength < ATOM else text) + "^{2}"
+        if inner.strength < ATOM:
+            return rf"\bigl({text}\bigr)^{{2}}"
+        # A symbol with a superscript of its own (A^(l), an entry A^(l)_ek) is braced: no double superscript.
+        if isinstance(inner, Entry) or (isinstance(inner, Q) and symbols[inner.name].superscripted):
+            return "{" + text + "}^{2}"
+        return text + "^{2}"
 
     def evaluate(self, env, index):
         value = self.operand.evaluate(env, index)

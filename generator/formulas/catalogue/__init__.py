@@ -9,6 +9,7 @@ module keeps its models beside its formulas and names its chapter (``CHAPTER``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from types import ModuleType
 
 from generator.formulas.catalogue import (
@@ -48,6 +49,21 @@ def _by_name() -> dict[str, Formula]:
 FORMULAS: dict[str, Formula] = _by_name()
 CHAPTER_OF: dict[str, str] = {f.name: module.CHAPTER for module in CHAPTERS for f in module.FORMULAS}
 _VARIANTS: dict[str, Formula] = {}
+# The formulas written in Python; others are declared by chapters in text (``declare``).
+BUILT_IN: frozenset[str] = frozenset(FORMULAS)
+
+
+def declare(chapter: str, formulas: Iterable[Formula]) -> None:
+    """Make ``formulas`` (declared in text by ``chapter``) the chapter's text formulas, in place of
+    any it declared before; the caller has checked that no name is another's."""
+    for name in [name for name, owner in CHAPTER_OF.items() if owner == chapter and name not in BUILT_IN]:
+        del FORMULAS[name], CHAPTER_OF[name]
+    for formula in formulas:
+        if formula.name in BUILT_IN:
+            raise ValueError(f"two formulas are called {formula.name!r}")
+        FORMULAS[formula.name] = formula
+        CHAPTER_OF[formula.name] = chapter
+    _VARIANTS.clear()  # a variant of a formula declared again is made again
 
 
 def get_formula(name: str) -> Formula:
