@@ -278,6 +278,9 @@ def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
 def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
     """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes.
 
+    The last typeset kept in ``keep`` seeds TeX's cross-references (``typeset``'s ``seeds``): a
+    rebuild starts where the last one ended, and its PDF is the one a cold typeset gives.
+
     The typeset PDF must show every ledger text (its text read back with pdftotext) and pass the layout
     checks (``generator.layout``: no overfull box, no heading at a page's foot, right running heads), or
     nothing is published.
@@ -288,7 +291,7 @@ def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progr
         book = write_sources(checked, folder)
         checkpoint("typeset")
         try:
-            pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch)
+            pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch, seeds=keep)
             built = pdf.read_bytes()
             failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
             layout = [

@@ -22,7 +22,8 @@ from generator.build import BOOK_STAMP, Project, build_book, build_chapter, chec
 from generator.cache import Store
 from generator.cli import main
 from generator.formulas import formula_key, get_formula
-from generator.typeset import latexmk_available
+from generator.project import edition
+from generator.typeset import latexmk_available, typeset
 
 pytestmark = pytest.mark.skipif(
     not (latexmk_available() and shutil.which("pdftotext")),
@@ -288,3 +289,47 @@ def test_a_title_in_accented_latin_is_printed(small, tmp_path, title: str) -> No
     spec.write_text(spec.read_text().replace('"A worked example: one gradient step by hand"', json.dumps(title)))
     pdf = build_chapter(project, "worked-example", True, QUIET)
     assert title in " ".join(pdf_text(pdf).split())
+
+
+def typeset_seeded(small: Project, tmp_path: Path, tamper=None) -> bytes:
+    """The small book's TeX sources typeset afresh, seeded by its last typeset (``tamper``ed first)."""
+    kept = small.tex
+    seeds = tmp_path / "seeds"
+    shutil.copytree(kept, seeds)
+    if tamper is not None:
+        tamper(seeds)
+    folder = tmp_path / "again"
+    folder.mkdir()
+    for name in ("handbook.tex", "references.bib", "chapters"):
+        source = kept / name
+        (shutil.copytree if source.is_dir() else shutil.copyfile)(source, folder / name)
+    return typeset(folder / "handbook.tex", epoch=edition(small).epoch, seeds=seeds).read_bytes()
+
+
+def replace_in(name: str, old: str, new: str):
+    def tamper(seeds: Path) -> None:
+        text = (seeds / name).read_text()
+        assert old in text, f"{old!r} is not in {name}"
+        (seeds / name).write_text(text.replace(old, new, 1))
+
+    return tamper
+
+
+def test_a_seeded_typeset_gives_the_cold_typesets_pdf(small, tmp_path) -> None:
+    """TeX seeded with the last typeset's cross-reference files writes the PDF a typeset from nothing wrote."""
+    assert typeset_seeded(small, tmp_path) == small.pdf.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(replace_in("handbook.bbl", "Nielsen", "Nobody"), id="bibliography"),
+        pytest.param(replace_in("handbook.ind", "\\item ", "\\item zzz "), id="index"),
+        pytest.param(replace_in("handbook.aux", "{1}", "{99}"), id="cross-reference"),
+        pytest.param(replace_in("handbook.toc", "{1}", "{99}"), id="contents"),
+        pytest.param(lambda seeds: (seeds / "handbook.fdb_latexmk").write_text("garbage\n"), id="latexmk-record"),
+    ],
+)
+def test_damaged_seeds_never_reach_the_pdf(small, tmp_path, tamper) -> None:
+    """A seed file edited by hand (biber's, makeindex's, TeX's or latexmk's) is made again, not believed."""
+    assert typeset_seeded(small, tmp_path, tamper) == small.pdf.read_bytes()
