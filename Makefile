@@ -29,7 +29,7 @@ help:
 	@echo "make chapter NAME=n   render and verify one chapter (PDF=1 also typesets it alone)"
 	@echo "make sheets NAME=s COUNT=n        problem sheets sheets/s.toml for n students: build/sheets/s/"
 	@echo "make sheets NAME=s ROSTER=f.csv   the same for the students of a roster (columns id, name)"
-	@echo "make bench            print the benchmark tables (bench/README.md)"
+	@echo "make bench            print the benchmark tables (bench/README.md); TABLES=\"1 6\" for some"
 	@echo "make setup            virtual environment, editable install, TeX, LaTeXML, Chromium, npm packages when missing"
 	@echo "make clean            remove build/"
 
@@ -103,7 +103,7 @@ sheets: python-setup tex-setup
 # glibc returns freed large arrays to the OS and page-faults fresh ones in: raising the mmap
 # threshold lets NumPy reuse them, as PyTorch's caching allocator does (bench/README.md).
 bench: setup
-	MALLOC_MMAP_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/run.py
+	MALLOC_MMAP_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 $(BIN)/python bench/run.py $(TABLES)
 
 clean:
 	rm -rf build

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from generator import core  # noqa: E402
 from generator.build import Project, check, load_chapters, store_verdicts, write_sources  # noqa: E402
 from generator.parallel import available_jobs  # noqa: E402
+from generator.trainer import Trainer  # noqa: E402
 from generator.typeset import typeset  # noqa: E402
 
 SOURCES = ("chapters", "templates", "notation", "generator", "sheets")
@@ -51,6 +52,15 @@ def core_step(layers, X, Y):
         records = core.forward(layers, X)
         grads = core.backward(layers, records, X, Y, "softmax_ce", "mean")
         core.sgd_step(layers, grads, 0.1)
+
+    return run
+
+
+def trainer_step(layers, X, Y):
+    trainer = Trainer(layers, "softmax_ce", "mean", 0.1)
+
+    def run():
+        trainer.step(X, Y)
 
     return run
 
@@ -116,18 +126,20 @@ def table_core_against_torch() -> None:
     rng = np.random.default_rng(0)
     cases = [("2-2-2, one example", 1, 2, 2, 2)] + [(f"{n}x{n}", n, n, n, 10) for n in (64, 256, 1024)]
     print("1. One training step (forward, backward, SGD) of a three-layer tanh/softmax network,")
-    print("   median seconds of five rounds (the contenders alternate); ratio = PyTorch / core (above 1:")
-    print("   the core is faster). One thread each. GEMM: the step's matrix products alone with NumPy's")
-    print("   BLAS, the floor for any float64 implementation; core/GEMM: the core's time over that floor.")
+    print("   median seconds of five rounds (the contenders alternate). listed: the book's forward,")
+    print("   backward and sgd_step; Trainer: the same step in place (generator/trainer.py, equal bit for")
+    print("   bit). ratio = PyTorch float64 / Trainer (above 1: the core is faster). One thread each.")
+    print("   GEMM: the step's matrix products alone with NumPy's BLAS, the floor for any float64 version.")
     print(
-        f"{'batch x width':22} {'core f64':>10} {'torch f64':>10} {'ratio':>6} {'torch f32':>10} {'ratio':>6} "
-        f"{'GEMM f64':>10} {'core/GEMM':>9}"
+        f"{'batch x width':20} {'listed':>9} {'Trainer':>9} {'torch f64':>9} {'ratio':>6} {'torch f32':>9} "
+        f"{'GEMM f64':>9} {'Trainer/GEMM':>12}"
     )
     for label, batch, width, inputs, classes in cases:
         layers, X, Y = network(batch, width, inputs, classes, rng)
         repeats = 200 if width <= 64 else (20 if width <= 256 else 5)
         runs = {
             "core": core_step(layers, X, Y),
+            "trainer": trainer_step(layers, X, Y),
             "t64": torch_step(torch, layers, X, Y, torch.float64),
             "t32": torch_step(torch, layers, X, Y, torch.float32),
             "gemm": gemm_step(layers, X),
@@ -140,8 +152,8 @@ def table_core_against_torch() -> None:
                 samples[name].append(median_seconds(run, repeats))
         t = {name: statistics.median(values) for name, values in samples.items()}
         print(
-            f"{label:22} {t['core']:10.2e} {t['t64']:10.2e} {t['t64'] / t['core']:6.2f} "
-            f"{t['t32']:10.2e} {t['t32'] / t['core']:6.2f} {t['gemm']:10.2e} {t['core'] / t['gemm']:9.2f}"
+            f"{label:20} {t['core']:9.2e} {t['trainer']:9.2e} {t['t64']:9.2e} {t['t64'] / t['trainer']:6.2f} "
+            f"{t['t32']:9.2e} {t['gemm']:9.2e} {t['trainer'] / t['gemm']:12.2f}"
         )
     print()
 
@@ -309,9 +321,17 @@ if __name__ == "__main__":
         f"Machine: {platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}, "
         f"NumPy {np.__version__}; glibc MALLOC_MMAP_THRESHOLD_={os.environ.get('MALLOC_MMAP_THRESHOLD_', 'default')}\n"
     )
-    table_core_against_torch()
-    table_build_stages()
-    table_growth()
-    table_sheets()
-    table_no_op()
-    table_test_suite()
+    tables = [
+        table_core_against_torch,
+        table_build_stages,
+        table_growth,
+        table_sheets,
+        table_no_op,
+        table_test_suite,
+    ]
+    chosen = sys.argv[1:] or [str(number) for number in range(1, len(tables) + 1)]
+    if not all(number.isdigit() and 1 <= int(number) <= len(tables) for number in chosen):
+        print(f"usage: bench/run.py [TABLE ...], tables 1 to {len(tables)}; got {' '.join(chosen)}", file=sys.stderr)
+        sys.exit(2)
+    for number in chosen:
+        tables[int(number) - 1]()
