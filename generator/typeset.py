@@ -90,7 +90,7 @@ def typeset(
     instead of four. They are hints, never believed: TeX rewrites .aux, .toc and .out on every
     pass and latexmk stops only when a pass leaves them as it found them; biber's and
     makeindex's files are made again afterwards and, if either differs from the one TeX read,
-    the book is typeset again from nothing. The PDF is byte for byte a cold typeset's.
+    it replaces it and latexmk runs again. The PDF is byte for byte a cold typeset's.
     """
     if not latexmk_available():
         raise TypesetError("latexmk is not installed: run `make setup` (see debian-packages.txt)")
@@ -98,15 +98,11 @@ def typeset(
     command = ["latexmk", *LATEXMK_OPTIONS, tex_file.name]
     if workspace.stop_requested("typeset"):
         _die_while_typesetting(command, tex_file, env)
-    sources = set(tex_file.parent.rglob("*"))
     seeded = seeds is not None and _plant_seeds(seeds, tex_file)
     _run_latexmk(command, tex_file, env, shown_as)
-    if seeded and not _tools_agree(tex_file, env):
-        for path in sorted(set(tex_file.parent.rglob("*")) - sources, reverse=True):  # back to the sources
-            if path.is_dir():
-                path.rmdir()
-            else:
-                path.unlink()
+    if seeded and _refresh_tool_outputs(tex_file, env):
+        # TeX read a stale or edited seed: latexmk sees the true file changed and runs again from
+        # there (its own rules then rerun biber or makeindex if what TeX writes for them moves).
         _run_latexmk(command, tex_file, env, shown_as)
     return tex_file.with_suffix(".pdf")
 
@@ -122,24 +118,27 @@ def _plant_seeds(seeds: Path, tex_file: Path) -> bool:
     return planted
 
 
-def _tools_agree(tex_file: Path, env: dict[str, str]) -> bool:
-    """biber and makeindex, run again on what the last pass wrote, give the files that pass read."""
+def _refresh_tool_outputs(tex_file: Path, env: dict[str, str]) -> bool:
+    """Run biber and makeindex again on what the last pass wrote; where a result differs from the file
+    that pass read (a stale or edited seed), put it in that file's place and return True."""
     checks = []
     if tex_file.with_suffix(".bcf").exists():
         checks.append((["biber", "--quiet", "--output-file", "check.bbl", tex_file.with_suffix(".bcf").name], ".bbl"))
     if tex_file.with_suffix(".idx").exists():
         checks.append((["makeindex", "-q", "-o", "check.ind", tex_file.with_suffix(".idx").name], ".ind"))
+    replaced = False
     for command, suffix in checks:
-        made = tex_file.parent / f"check{suffix}"
+        made, read = tex_file.parent / f"check{suffix}", tex_file.with_suffix(suffix)
         result = subprocess.run(command, cwd=tex_file.parent, env=env, capture_output=True, text=True, errors="replace")
-        read = tex_file.with_suffix(suffix)
-        agree = result.returncode == 0 and made.exists() and read.exists() and made.read_bytes() == read.read_bytes()
+        if result.returncode != 0 or not made.exists():
+            raise TypesetError(f"{command[0]} failed on {tex_file.name}'s {suffix} (exit {result.returncode})")
+        if not read.exists() or made.read_bytes() != read.read_bytes():
+            made.replace(read)
+            replaced = True
         made.unlink(missing_ok=True)
         for litter in tex_file.parent.glob("check.*"):  # biber's and makeindex's logs of the check
             litter.unlink()
-        if not agree:
-            return False
-    return True
+    return replaced
 
 
 def _run_latexmk(command: list[str], tex_file: Path, env: dict[str, str], shown_as: Path | None) -> None:
