@@ -6,8 +6,11 @@ test's temporary folder, and the session fails if build/ changed while it ran.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,6 +37,29 @@ def repository_build_is_untouched():
     assert tree_digest(ROOT / "build") == before, "the test session changed the repository's build/"
 
 
+def once_for_the_run(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder filled by ``make`` once for the whole test run, read-only afterwards.
+
+    Under pytest-xdist the first worker to ask makes it (under a lock) and the others wait and
+    share it: the session's book is checked and typeset once, not once per worker.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent / "shared"  # the run's folder, above each worker's
+    shared.mkdir(exist_ok=True)
+    folder, done = shared / name, shared / f"{name}.done"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # left by a worker whose make failed
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
 def verify_against_the_core(name: str) -> list[str]:
     return verify_formula(get_formula(name), core)
 
@@ -52,25 +78,33 @@ def shown_in_every_profile() -> set[str]:
 
 
 @pytest.fixture(scope="session")
-def formula_verdicts() -> dict[str, list[str]]:
+def formula_verdicts(tmp_path_factory) -> dict[str, list[str]]:
     """Every formula of the catalogue, and every variant a profile shows, verified once for the whole
-    session (on all CPUs): its problems, by name."""
-    names = sorted(set(FORMULAS) | shown_in_every_profile())
-    problems = map_in_processes(verify_against_the_core, names, available_jobs())
-    return dict(zip(names, problems, strict=True))
+    run (on all CPUs): its problems, by name."""
+
+    def verify_all(folder: Path) -> None:
+        names = sorted(set(FORMULAS) | shown_in_every_profile())
+        problems = map_in_processes(verify_against_the_core, names, available_jobs())
+        (folder / "verdicts.json").write_text(json.dumps(dict(zip(names, problems, strict=True))))
+
+    folder = once_for_the_run(tmp_path_factory, "formula-verdicts", verify_all)
+    return json.loads((folder / "verdicts.json").read_text())
 
 
 @pytest.fixture(scope="session")
 def project(tmp_path_factory, formula_verdicts) -> Project:
     """A copy of the project, checked once, with the passing verdicts stored in its cache (read-only)."""
-    copy = copy_sources(tmp_path_factory.mktemp("project"))
-    store = Store(copy.cache, lambda line: None)
-    for name, problems in formula_verdicts.items():
-        if not problems:  # a failing formula is stored as nothing: its own test reports it
-            key = formula_key(get_formula(name), core)
-            store.put(FORMULA_VERDICT, key, {"passed": name, "numbers": 0}, write_atomic)
-    check_book(Project(copy.root, jobs=available_jobs()), lambda line: None)
-    return copy
+
+    def checked(folder: Path) -> None:
+        copy = copy_sources(folder)
+        store = Store(copy.cache, lambda line: None)
+        for name, problems in formula_verdicts.items():
+            if not problems:  # a failing formula is stored as nothing: its own test reports it
+                key = formula_key(get_formula(name), core)
+                store.put(FORMULA_VERDICT, key, {"passed": name, "numbers": 0}, write_atomic)
+        check_book(Project(copy.root, jobs=available_jobs()), lambda line: None)
+
+    return Project(once_for_the_run(tmp_path_factory, "project", checked))
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +120,45 @@ def project_copy(tmp_path: Path, project: Project) -> Project:
     return copy
 
 
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory, project) -> Project:
+    """A copy of the project with the whole book built (PDF, ledgers, TeX's folder), once for the session.
+
+    Read-only: a test that builds again, or changes anything, works on ``copy_built(built_book, ...)``.
+    """
+
+    def built(folder: Path) -> None:
+        copy = copy_sources(folder)
+        shutil.copytree(project.cache, copy.cache)
+        build_book(copy, lambda line: None)
+
+    return Project(once_for_the_run(tmp_path_factory, "book", built))
+
+
+@pytest.fixture(scope="session")
+def small_book(tmp_path_factory, project) -> Project:
+    """A copy of the project with one chapter (the worked example), built: quick to typeset again.
+
+    Read-only, as ``built_book``: tests work on ``copy_built(small_book, ...)``.
+    """
+
+    def built(folder: Path) -> None:
+        copy = copy_sources(folder)
+        shutil.copytree(project.cache, copy.cache)
+        for spec in copy.chapters.glob("*.toml"):
+            if spec.stem != "worked-example":
+                spec.unlink()
+        build_book(copy, lambda line: None)
+
+    return Project(once_for_the_run(tmp_path_factory, "small", built))
+
+
+def copy_built(built: Project, root: Path, notation: str = "default") -> Project:
+    """A copy of a built project, outputs and all (a build in it starts from the last one)."""
+    shutil.copytree(built.root, root, symlinks=True)
+    return Project(root, notation)
+
+
 def site_unavailable() -> str | None:
     """Why this machine cannot build the web edition (TeX, LaTeXML or MathJax missing), or None."""
     if not (latexmk_available() and shutil.which("pdftotext")):
@@ -95,14 +168,20 @@ def site_unavailable() -> str | None:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory, project) -> Project:
-    """A copy of the project built with its web edition (``handbook build --html``), once for the session."""
+    """A copy of the project built with its web edition (``handbook build --html``), once for the run.
+
+    Read-only: only the browser tests (one xdist group, one worker) write into it, their screenshots.
+    """
     reason = site_unavailable()
     if reason is not None:
         pytest.skip(reason)
-    copy = copy_sources(tmp_path_factory.mktemp("site"))
-    shutil.copytree(project.cache, copy.cache)
-    build_book(Project(copy.root, jobs=available_jobs()), lambda line: None, html=True)
-    return copy
+
+    def built(folder: Path) -> None:
+        copy = copy_sources(folder)
+        shutil.copytree(project.cache, copy.cache)
+        build_book(Project(copy.root, jobs=available_jobs()), lambda line: None, html=True)
+
+    return Project(once_for_the_run(tmp_path_factory, "site", built))
 
 
 # Property tests: a quick profile by default, a thorough one with `pytest --thorough`. CI replays

@@ -9,13 +9,14 @@ Chromium, Playwright or axe-core is missing (`make setup` installs them).
 from __future__ import annotations
 
 import json
+import pickle
 import struct
 from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import lxml.html
 import pytest
-from conftest import site_unavailable
+from conftest import once_for_the_run, site_unavailable
 
 from generator.build import load_chapters
 from generator.verify import missing_from_text
@@ -25,20 +26,26 @@ REASON = site_unavailable() or unavailable()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 
 
-@pytest.fixture(scope="module")
-def visits(built_site) -> dict[str, dict[str, Visit]]:
-    """Every page, visited at each width: page -> width -> what the browser found."""
-    shots = built_site.build / "screenshots"
-    found: dict[str, dict[str, Visit]] = {}
-    with Browser(built_site.site) as browser:
-        for page in sorted(p.name for p in built_site.site.glob("*.html")):
-            found[page] = {
-                width: browser.visit(
-                    page, width, screenshot=shots / f"{Path(page).stem}-{width}.png", audit=width == "desktop"
-                )
-                for width in WIDTHS
-            }
-    return found
+@pytest.fixture(scope="session")  # not module: on a worker, other modules' tests run between these
+def visits(tmp_path_factory, built_site) -> dict[str, dict[str, Visit]]:
+    """Every page, visited at each width: page -> width -> what the browser found. Visited once for
+    the run (the first worker to ask; the others read what it found)."""
+
+    def visit_all(folder: Path) -> None:
+        shots = built_site.build / "screenshots"
+        found: dict[str, dict[str, Visit]] = {}
+        with Browser(built_site.site) as browser:
+            for page in sorted(p.name for p in built_site.site.glob("*.html")):
+                found[page] = {
+                    width: browser.visit(
+                        page, width, screenshot=shots / f"{Path(page).stem}-{width}.png", audit=width == "desktop"
+                    )
+                    for width in WIDTHS
+                }
+        (folder / "visits.pickle").write_bytes(pickle.dumps(found))
+
+    folder = once_for_the_run(tmp_path_factory, "visits", visit_all)
+    return pickle.loads((folder / "visits.pickle").read_bytes())
 
 
 def every(visits: dict[str, dict[str, Visit]]) -> list[Visit]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_built
 from helpers import copy_sources, tree_digest
 
 import generator.verify as verify
@@ -76,23 +77,9 @@ def run_build(project: Project, *args: str, stop_at: str | None = None, **popen)
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, project) -> Project:
-    built = copy_project(tmp_path_factory.mktemp("built"), project.cache)
-    build_book(built, QUIET)
-    return built
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory, project) -> Project:
-    """A book of one chapter, built: quick to typeset again."""
-    small = copy_project(tmp_path_factory.mktemp("small"), project.cache, only=("worked-example",))
-    build_book(small, QUIET)
-    return small
-
-
-def copy_of(built: Project, root: Path, notation: str = "default") -> Project:
-    shutil.copytree(built.root, root)
-    return Project(root, notation)
+def built(tmp_path_factory, built_book) -> Project:
+    """The session's built book, copied (a test here builds it again)."""
+    return copy_built(built_book, tmp_path_factory.mktemp("built") / "copy")
 
 
 def change_learning_rate(project: Project) -> None:
@@ -127,7 +114,7 @@ def test_a_build_with_nothing_changed_does_no_work(built, monkeypatch) -> None:
 
 def test_only_what_depends_on_a_change_is_verified_again(built, tmp_path, monkeypatch) -> None:
     """A changed spec re-verifies its chapter's ledger and the chapter that checks its network, no other."""
-    project = copy_of(built, tmp_path / "copy")
+    project = copy_built(built, tmp_path / "copy")
     spec = project.chapters / "linear-layer.toml"
     spec.write_text(spec.read_text().replace("biases = [0.1, -0.2]", "biases = [0.1, -0.3]"))
     verified: list[str] = []
@@ -141,10 +128,10 @@ def test_only_what_depends_on_a_change_is_verified_again(built, tmp_path, monkey
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "tampered", "misfiled"])
 @pytest.mark.parametrize("kind", [verify.LEDGER_VERDICT, verify.FORMULA_VERDICT, "default"])
-def test_a_damaged_cache_entry_is_discarded_and_built_again(small, tmp_path, kind: str, damage: str) -> None:
+def test_a_damaged_cache_entry_is_discarded_and_built_again(small_book, tmp_path, kind: str, damage: str) -> None:
     """Each kind of cache entry, cut short, overwritten, edited or holding another entry, is caught,
     said so in one line, and done again; the build still passes and stores a good entry."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     if kind == verify.LEDGER_VERDICT:
         (chapter,) = check(project, load_chapters(project), QUIET).chapters
         key = verify.ledger_key(chapter)
@@ -177,9 +164,9 @@ def test_a_damaged_cache_entry_is_discarded_and_built_again(small, tmp_path, kin
     assert store.get(kind, key) is not None  # stored again, whole
 
 
-def test_edited_outputs_are_rebuilt_not_believed(small, tmp_path) -> None:
+def test_edited_outputs_are_rebuilt_not_believed(small_book, tmp_path) -> None:
     """A ledger edited by hand makes the build redo the book; TeX sources edited by hand never reach the PDF."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     ledger = project.ledgers / "worked-example.json"
     good_ledger = ledger.read_bytes()
     ledger.write_text(ledger.read_text().replace('"0.0763"', '"9.9999"'))
@@ -193,9 +180,9 @@ def test_edited_outputs_are_rebuilt_not_believed(small, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_a_build_killed_at_any_stage_leaves_the_last_good_outputs(small, tmp_path, stage: str) -> None:
+def test_a_build_killed_at_any_stage_leaves_the_last_good_outputs(small_book, tmp_path, stage: str) -> None:
     """SIGKILL at each stage (TeX's included) changes neither the PDF nor the ledgers; the next build passes."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     before = outputs(project)
     change_learning_rate(project)
     with run_build(project, stop_at=stage) as process:
@@ -210,9 +197,9 @@ def test_a_build_killed_at_any_stage_leaves_the_last_good_outputs(small, tmp_pat
     assert not list(project.build.rglob(".*.tmp")) and not (project.build / workspace.WORK_NAME).exists()
 
 
-def test_two_builds_at_once_both_end_well(small, tmp_path) -> None:
+def test_two_builds_at_once_both_end_well(small_book, tmp_path) -> None:
     """Two builds of one folder started together: one waits for the other; both exit 0 with one good PDF."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     change_learning_rate(project)
     first, second = run_build(project), run_build(project)
     results = [process.communicate(timeout=300) for process in (first, second)]
@@ -225,9 +212,9 @@ def test_two_builds_at_once_both_end_well(small, tmp_path) -> None:
     assert "up to date" in out
 
 
-def test_no_wait_stops_at_once_when_the_folder_is_busy(small, tmp_path) -> None:
+def test_no_wait_stops_at_once_when_the_folder_is_busy(small_book, tmp_path) -> None:
     """With --no-wait, a build of a folder that another build holds exits 2 naming the folder, writing nothing."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     before = tree_digest(project.build)
     with workspace.locked(project.build, wait=False, progress=QUIET):
         result = CliRunner().invoke(main, ["build", "--no-wait", "--root", str(project.root)])
@@ -236,9 +223,9 @@ def test_no_wait_stops_at_once_when_the_folder_is_busy(small, tmp_path) -> None:
     assert tree_digest(project.build) == before
 
 
-def test_profiles_keep_their_outputs_apart(small, tmp_path) -> None:
+def test_profiles_keep_their_outputs_apart(small_book, tmp_path) -> None:
     """Building note002 writes its own ledgers, TeX and PDF, and leaves the default book up to date."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     before = outputs(project)
     other = Project(project.root, "note002")
     build_book(other, QUIET)
@@ -253,9 +240,9 @@ def test_profiles_keep_their_outputs_apart(small, tmp_path) -> None:
     assert outputs(project) == before
 
 
-def test_published_files_have_the_users_permissions(small, tmp_path) -> None:
+def test_published_files_have_the_users_permissions(small_book, tmp_path) -> None:
     """The PDF, the ledgers and the cache entries are written 0644 under the usual umask (not 0600)."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     change_learning_rate(project)
     old = os.umask(0o022)
     try:
@@ -267,9 +254,9 @@ def test_published_files_have_the_users_permissions(small, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("hostile", [r"\input{/etc/passwd}", r"\immediate\write18{touch pwned}", r"{unbalanced \{"])
-def test_text_from_a_spec_prints_as_text(small, tmp_path, hostile: str) -> None:
+def test_text_from_a_spec_prints_as_text(small_book, tmp_path, hostile: str) -> None:
     """A title holding TeX commands or unbalanced braces is typeset as those characters, not run."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     spec = project.chapters / "worked-example.toml"
     title = f"Evil {hostile} end"
     # A TOML literal string: backslashes and braces reach the title as they are.
@@ -282,9 +269,9 @@ def test_text_from_a_spec_prints_as_text(small, tmp_path, hostile: str) -> None:
 @pytest.mark.parametrize(
     "title", ["Rückwärts durch das Netz: Fehlerterme à la française, ŁÓDŹ", "Ångström – “quoted” — €5"]
 )
-def test_a_title_in_accented_latin_is_printed(small, tmp_path, title: str) -> None:
+def test_a_title_in_accented_latin_is_printed(small_book, tmp_path, title: str) -> None:
     """Titles in accented Latin letters and typographic punctuation typeset and read back from the PDF."""
-    project = copy_of(small, tmp_path / "copy")
+    project = copy_built(small_book, tmp_path / "copy")
     spec = project.chapters / "worked-example.toml"
     spec.write_text(spec.read_text().replace('"A worked example: one gradient step by hand"', json.dumps(title)))
     pdf = build_chapter(project, "worked-example", True, QUIET)
@@ -315,9 +302,9 @@ def replace_in(name: str, old: str, new: str):
     return tamper
 
 
-def test_a_seeded_typeset_gives_the_cold_typesets_pdf(small, tmp_path) -> None:
+def test_a_seeded_typeset_gives_the_cold_typesets_pdf(small_book, tmp_path) -> None:
     """TeX seeded with the last typeset's cross-reference files writes the PDF a typeset from nothing wrote."""
-    assert typeset_seeded(small, tmp_path) == small.pdf.read_bytes()
+    assert typeset_seeded(small_book, tmp_path) == small_book.pdf.read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -330,6 +317,6 @@ def test_a_seeded_typeset_gives_the_cold_typesets_pdf(small, tmp_path) -> None:
         pytest.param(lambda seeds: (seeds / "handbook.fdb_latexmk").write_text("garbage\n"), id="latexmk-record"),
     ],
 )
-def test_damaged_seeds_never_reach_the_pdf(small, tmp_path, tamper) -> None:
+def test_damaged_seeds_never_reach_the_pdf(small_book, tmp_path, tamper) -> None:
     """A seed file edited by hand (biber's, makeindex's, TeX's or latexmk's) is made again, not believed."""
-    assert typeset_seeded(small, tmp_path, tamper) == small.pdf.read_bytes()
+    assert typeset_seeded(small_book, tmp_path, tamper) == small_book.pdf.read_bytes()

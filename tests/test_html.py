@@ -18,7 +18,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 from click.testing import CliRunner
-from conftest import site_unavailable
+from conftest import copy_built, site_unavailable
 from helpers import copy_sources, tree_digest
 
 from generator import web, workspace
@@ -241,8 +241,9 @@ def test_a_failed_check_writes_no_site_and_no_pdf(project, tmp_path) -> None:
     assert not copy.site.exists() and not copy.pdf.exists() and not copy.ledgers.exists()
 
 
-def test_a_build_with_nothing_changed_keeps_its_site_and_an_edited_site_is_not_believed(built_site) -> None:
+def test_a_build_with_nothing_changed_keeps_its_site_and_an_edited_site_is_not_believed(built_site, tmp_path) -> None:
     """A second `build --html` does nothing; once a page is edited, the stamp no longer vouches for the site."""
+    built_site = copy_built(built_site, tmp_path / "copy")  # the session's site stays as it was built
     lines: list[str] = []
     before = tree_digest(built_site.site)
     build_book(built_site, lines.append, html=True)

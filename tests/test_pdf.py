@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from helpers import copy_sources
+from conftest import copy_built
 
 from generator.build import build_book, build_chapter
 from generator.typeset import TypesetError, latexmk_available
@@ -23,24 +23,24 @@ def pdf_text(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def built_book(tmp_path_factory, project):
-    copy = copy_sources(tmp_path_factory.mktemp("book"))
-    shutil.copytree(project.cache, copy.cache)
-    return copy, build_book(copy, lambda line: None)
+def book(tmp_path_factory, built_book):
+    """The session's built book, copied: these tests typeset a chapter and a broken book in it."""
+    copy = copy_built(built_book, tmp_path_factory.mktemp("book") / "copy")
+    return copy, copy.pdf
 
 
 @pytest.fixture(scope="module")
-def layout_of_built_book(built_book):
+def layout_of_built_book(book):
     """The layout defects of the built book, read before any test typesets a broken copy over it."""
     from generator.layout import check_layout
 
-    project, pdf = built_book
+    project, pdf = book
     return check_layout(project.build / "tex" / "default", pdf=pdf)
 
 
-def test_pdf_holds_the_chapter_and_its_numbers(built_book) -> None:
+def test_pdf_holds_the_chapter_and_its_numbers(book) -> None:
     """pdftotext of build/handbook.pdf shows the chapter title and the checked figures."""
-    _, pdf = built_book
+    _, pdf = book
     text = pdf_text(pdf)
     assert "A worked example: one gradient step by hand" in text
     for number in [
@@ -61,17 +61,17 @@ def test_pdf_holds_the_chapter_and_its_numbers(built_book) -> None:
         assert number in text, number
 
 
-def test_chapter_alone_typesets_into_its_own_pdf(built_book) -> None:
+def test_chapter_alone_typesets_into_its_own_pdf(book) -> None:
     """`handbook chapter NAME --pdf` typesets that chapter into build/NAME.pdf."""
-    project, _ = built_book
+    project, _ = book
     pdf = build_chapter(project, "worked-example", True, lambda line: None)
     assert pdf == project.build / "worked-example.pdf"
     assert "A worked example" in pdf_text(pdf)
 
 
-def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(built_book, layout_of_built_book) -> None:
+def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(book, layout_of_built_book) -> None:
     """A LaTeX error fails the build with file, line and TeX's message; the PDF is not replaced."""
-    project, pdf = built_book
+    project, pdf = book
     good = pdf.read_bytes()
     template = project.templates / "chapters" / "worked_example.tex.j2"
     source = template.read_text()
@@ -91,20 +91,20 @@ def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(built_bo
 BUILD_VOCABULARY = ("ledger", "oracle", "profile", "generator/", ".py", "template", "this book exists", "the build")
 
 
-def test_no_build_vocabulary_reaches_the_reader(built_book) -> None:
+def test_no_build_vocabulary_reaches_the_reader(book) -> None:
     """The chapters, conventions and appendices speak to readers: no word of the build machinery."""
-    _, pdf = built_book
+    _, pdf = book
     # A listing's caption names the file its code comes from: that is for readers too.
     lines = [line for line in pdf_text(pdf).splitlines() if not line.strip().startswith("Listing ")]
     text = " ".join(" ".join(lines).lower().split())
     assert [word for word in BUILD_VOCABULARY if word in text] == []
 
 
-def test_front_and_back_matter_are_in_the_book(built_book) -> None:
+def test_front_and_back_matter_are_in_the_book(book) -> None:
     """Title page with version and date, preface, symbols, bibliography crediting the notes, index."""
     from generator.edition import load_edition
 
-    project, pdf = built_book
+    project, pdf = book
     text = " ".join(pdf_text(pdf).split())
     edition = load_edition(project.root)
     for part in (
