@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import copy_sources, tree_digest
+from pypdf import PdfReader
 
 from generator import core
 from generator.build import CheckFailed, Project, load_chapters
@@ -305,6 +306,13 @@ def test_sheets_are_published_checked_and_reproducible(tmp_path, project) -> Non
     assert "O'Brien & {Co} 100% #1" in sheet_text and "Student id: b7" in sheet_text
     assert "Question 4" in sheet_text and "(4 points)" in sheet_text and "Answer." not in sheet_text
     key_text = pdf_text(made.folder / "keys/b7.pdf")
+    for name, wide in (("students/b7.pdf", False), ("keys/b7.pdf", False), ("instructor-key.pdf", True)):
+        for page in PdfReader(made.folder / name).pages:  # the table's pages turned, footer and all
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            assert (width > height) == wide and page.rotation == 0, (name, width, height, page.rotation)
+    table_text = pdf_text(made.folder / "instructor-key.pdf")
+    table_pages = table_text.count("\f")
+    assert f"Page {table_pages} of {table_pages}" in table_text  # the footer reads along the page
     rows = list(csv.DictReader((made.folder / "answers.csv").read_text(encoding="utf-8").splitlines()))
     assert len(rows) == 2 * 4 and {r["student_id"] for r in rows} == {"b7", "a2"}
     for row in rows:
