@@ -24,7 +24,7 @@ help:
 	@echo "make serve            serve the web edition locally and print its address (NOTATION=p too)"
 	@echo "make screenshots      screenshots of every page of the web edition, desktop and phone, in build/screenshots/"
 	@echo "make test             run the test suite (sets everything up first)"
-	@echo "make test PYTEST_ARGS=--thorough   the same with many more random property cases"
+	@echo "make test PYTEST_ARGS=--thorough   the same with more random cases and the whole book converted (CI)"
 	@echo "make check            render and verify every chapter, without TeX"
 	@echo "make chapter NAME=n   render and verify one chapter (PDF=1 also typesets it alone)"
 	@echo "make sheets NAME=s COUNT=n        problem sheets sheets/s.toml for n students: build/sheets/s/"

@@ -18,7 +18,14 @@ from helpers import ROOT, copy_sources, tree_digest
 from hypothesis import settings
 
 from generator import core, web
-from generator.build import Project, build_book, check_book, compute_chapters, load_chapters, render_chapters
+from generator.build import (
+    Project,
+    build_book,
+    check_book,
+    compute_chapters,
+    load_chapters,
+    render_chapters,
+)
 from generator.cache import Store
 from generator.formulas import FORMULAS, formula_key, get_formula, verify_formula
 from generator.notation import load_notation, profile_names
@@ -135,6 +142,15 @@ def built_book(tmp_path_factory, project) -> Project:
     return Project(once_for_the_run(tmp_path_factory, "book", built))
 
 
+def keep_only(project: Project, chapters: tuple[str, ...] | None) -> None:
+    """Remove the specs of every chapter not in ``chapters`` (None: keep them all)."""
+    if chapters is None:
+        return
+    for spec in project.chapters.glob("*.toml"):
+        if spec.stem not in chapters:
+            spec.unlink()
+
+
 @pytest.fixture(scope="session")
 def small_book(tmp_path_factory, project) -> Project:
     """A copy of the project with one chapter (the worked example), built: quick to typeset again.
@@ -145,9 +161,7 @@ def small_book(tmp_path_factory, project) -> Project:
     def built(folder: Path) -> None:
         copy = copy_sources(folder)
         shutil.copytree(project.cache, copy.cache)
-        for spec in copy.chapters.glob("*.toml"):
-            if spec.stem != "worked-example":
-                spec.unlink()
+        keep_only(copy, ("worked-example",))
         build_book(copy, lambda line: None)
 
     return Project(once_for_the_run(tmp_path_factory, "small", built))
@@ -166,26 +180,44 @@ def site_unavailable() -> str | None:
     return web.missing_tools()
 
 
+# The web edition's tests in the quick profile convert a book of four chapters that between them hold
+# every kind of thing a page shows (tables, the network drawing and the backward flow, computational
+# graphs, pgfplots, listings, exercises, a gradient check of other chapters' networks) beside the
+# shell's pages: LaTeXML takes four minutes over the whole book, one over these. A book of some
+# chapters is one the build supports (their references to the others are known labels); `--thorough`
+# converts the whole book.
+SITE_SAMPLE = ("chain-rule", "worked-example", "gradient-checking", "training")
+
+
+def thorough(config: pytest.Config) -> bool:
+    """Whether this run is the thorough profile (``pytest --thorough``)."""
+    return bool(config.getoption("--thorough"))
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory, project) -> Project:
-    """A copy of the project built with its web edition (``handbook build --html``), once for the run.
+def built_site(request, tmp_path_factory, project) -> Project:
+    """A copy of the project built with its web edition (``handbook build --html``), once for the run:
+    the whole book with ``--thorough``, the chapters of ``SITE_SAMPLE`` otherwise.
 
     Read-only: only the browser tests (one xdist group, one worker) write into it, their screenshots.
     """
     reason = site_unavailable()
     if reason is not None:
         pytest.skip(reason)
+    whole = thorough(request.config)
 
     def built(folder: Path) -> None:
         copy = copy_sources(folder)
         shutil.copytree(project.cache, copy.cache)
+        keep_only(copy, None if whole else SITE_SAMPLE)
         build_book(Project(copy.root, jobs=available_jobs()), lambda line: None, html=True)
 
-    return Project(once_for_the_run(tmp_path_factory, "site", built))
+    return Project(once_for_the_run(tmp_path_factory, "site" if whole else "site-sample", built))
 
 
-# Property tests: a quick profile by default, a thorough one with `pytest --thorough`. CI replays
-# a fixed set of cases (derandomized) so that a landing is repeatable.
+# Property tests: a quick profile by default, a thorough one with `pytest --thorough` (which also sizes the
+# whole-book tests, see `thorough`). CI replays a fixed set of cases (derandomized) so that a landing is
+# repeatable.
 settings.register_profile("quick", max_examples=10, deadline=None)
 settings.register_profile("thorough", max_examples=500, deadline=None)
 settings.register_profile("quick-ci", parent=settings.get_profile("quick"), derandomize=True)
@@ -196,7 +228,8 @@ def pytest_addoption(parser) -> None:
     parser.addoption(
         "--thorough",
         action="store_true",
-        help="run the property tests with many more random cases (minutes, not seconds)",
+        help="the thorough profile: 500 random cases per property test, the whole book converted to the web"
+        " edition and built twice, the small book's seeds damaged too (minutes more; CI runs it)",
     )
 
 

@@ -10,16 +10,26 @@ import signal
 import stat
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_built
+from conftest import copy_built, thorough
 from helpers import copy_sources, tree_digest
 
 import generator.verify as verify
 from generator import core, workspace
-from generator.build import BOOK_STAMP, Project, build_book, build_chapter, check, check_book, load_chapters
+from generator.build import (
+    BOOK_STAMP,
+    Project,
+    build_book,
+    build_chapter,
+    check,
+    check_book,
+    load_chapters,
+    write_sources,
+)
 from generator.cache import Store
 from generator.cli import main
 from generator.formulas import formula_key, get_formula
@@ -87,12 +97,33 @@ def change_learning_rate(project: Project) -> None:
     spec.write_text(spec.read_text().replace("learning_rate = 0.1", "learning_rate = 0.2"))
 
 
-def test_two_builds_in_different_folders_are_byte_identical(built, tmp_path, project) -> None:
-    """The same sources built in another folder give the same .tex files and the same PDF, byte for byte."""
-    again = copy_project(tmp_path / "elsewhere", project.cache)
+def test_two_builds_in_different_folders_are_byte_identical(request, built, small_book, tmp_path, project) -> None:
+    """The same sources built in another folder give the same .tex files and the same PDF, byte for byte.
+
+    The quick profile builds the one-chapter book again (TeX's part of the property); the next test holds
+    every chapter's .tex to the same in another folder, so the whole book's PDF follows. ``--thorough``
+    builds the whole book again."""
+    whole = thorough(request.config)
+    original = built if whole else small_book
+    again = copy_project(tmp_path / "elsewhere", project.cache, only=() if whole else ("worked-example",))
     build_book(again, QUIET)
-    assert digests(again) == digests(built)
-    assert len(digests(built)) == 1 + len(list(built.chapters.glob("*.toml"))) + 1  # the book, its chapters, the PDF
+    assert digests(again) == digests(original)
+    assert len(digests(original)) == 1 + len(list(original.chapters.glob("*.toml"))) + 1  # the book, chapters, PDF
+
+
+def test_the_whole_books_tex_is_the_same_in_any_folder(built, tmp_path, project) -> None:
+    """Every chapter, the shell and the bibliography, checked in another folder, are byte for byte the
+    files the built book typeset."""
+    again = copy_project(tmp_path / "elsewhere", project.cache)
+    written = tmp_path / "written"
+    write_sources(check_book(again, QUIET), written)
+
+    def sources(folder: Path) -> dict[str, str]:
+        files = [*folder.rglob("*.tex"), *folder.glob("*.bib")]
+        return {str(f.relative_to(folder)): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(files)}
+
+    assert sources(written) == sources(built.tex)
+    assert len(sources(written)) == 1 + len(load_chapters(built)) + 1  # the shell, the chapters, the .bib
 
 
 def test_a_build_with_nothing_changed_does_no_work(built, monkeypatch) -> None:
@@ -278,19 +309,66 @@ def test_a_title_in_accented_latin_is_printed(small_book, tmp_path, title: str) 
     assert title in " ".join(pdf_text(pdf).split())
 
 
-def typeset_seeded(small: Project, tmp_path: Path, tamper=None) -> bytes:
-    """The small book's TeX sources typeset afresh, seeded by its last typeset (``tamper``ed first)."""
-    kept = small.tex
+# The damaged-seed tests of the quick profile typeset this instead of the small book: every file a
+# seed holds (cross-references, contents, PDF outlines, biber's bibliography, makeindex's index) in two
+# pages of TeX, a tenth of the small book's time a pass. `--thorough` typesets the small book too.
+SEED_BOOK = r"""\documentclass[11pt,a4paper,oneside]{book}
+\pdfinfoomitdate=1
+\pdftrailerid{}
+\pdfsuppressptexinfo=-1
+\usepackage[backend=biber,style=alphabetic,maxbibnames=9,sorting=nyt]{biblatex}
+\addbibresource{references.bib}
+\usepackage[noautomatic]{imakeidx}
+\makeindex[intoc,columns=2]
+\usepackage[hidelinks,hypertexnames=false]{hyperref}
+\begin{document}
+\tableofcontents
+\chapter{The chain rule}\label{chap:one}
+Backpropagation\index{backpropagation} is the chain rule \cite{nielsen2015}.
+\chapter{The worked example}
+Chapter~\ref{chap:one} on page~\pageref{chap:one}\index{chain rule}.
+\printbibliography[heading=bibintoc]
+\printindex
+\end{document}
+"""
+
+
+@dataclass(frozen=True)
+class Typeset:
+    """A book's folder as its last typeset left it, and the PDF that typeset wrote."""
+
+    folder: Path
+    pdf: bytes
+    epoch: int
+
+
+@pytest.fixture(scope="module", params=["seed-book", "small-book"])
+def last_typeset(request, small_book, tmp_path_factory) -> Typeset:
+    """The folder of a book's last typeset: the two-page seed book, and with ``--thorough`` the small book."""
+    epoch = edition(small_book).epoch
+    if request.param == "small-book":
+        if not thorough(request.config):
+            pytest.skip("the small book's seeds are tampered with in the thorough profile (--thorough)")
+        return Typeset(small_book.tex, small_book.pdf.read_bytes(), epoch)
+    folder = tmp_path_factory.mktemp("seed-book")
+    (folder / "chapters").mkdir()
+    (folder / "handbook.tex").write_text(SEED_BOOK)
+    shutil.copyfile(small_book.tex / "references.bib", folder / "references.bib")
+    return Typeset(folder, typeset(folder / "handbook.tex", epoch=epoch).read_bytes(), epoch)
+
+
+def typeset_seeded(last: Typeset, tmp_path: Path, tamper=None) -> bytes:
+    """A book's TeX sources typeset afresh, seeded by its last typeset (``tamper``ed first)."""
     seeds = tmp_path / "seeds"
-    shutil.copytree(kept, seeds)
+    shutil.copytree(last.folder, seeds)
     if tamper is not None:
         tamper(seeds)
     folder = tmp_path / "again"
     folder.mkdir()
     for name in ("handbook.tex", "references.bib", "chapters"):
-        source = kept / name
+        source = last.folder / name
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, folder / name)
-    return typeset(folder / "handbook.tex", epoch=edition(small).epoch, seeds=seeds).read_bytes()
+    return typeset(folder / "handbook.tex", epoch=last.epoch, seeds=seeds).read_bytes()
 
 
 def replace_in(name: str, old: str, new: str):
@@ -304,7 +382,8 @@ def replace_in(name: str, old: str, new: str):
 
 def test_a_seeded_typeset_gives_the_cold_typesets_pdf(small_book, tmp_path) -> None:
     """TeX seeded with the last typeset's cross-reference files writes the PDF a typeset from nothing wrote."""
-    assert typeset_seeded(small_book, tmp_path) == small_book.pdf.read_bytes()
+    last = Typeset(small_book.tex, small_book.pdf.read_bytes(), edition(small_book).epoch)
+    assert typeset_seeded(last, tmp_path) == last.pdf
 
 
 @pytest.mark.parametrize(
@@ -317,6 +396,6 @@ def test_a_seeded_typeset_gives_the_cold_typesets_pdf(small_book, tmp_path) -> N
         pytest.param(lambda seeds: (seeds / "handbook.fdb_latexmk").write_text("garbage\n"), id="latexmk-record"),
     ],
 )
-def test_damaged_seeds_never_reach_the_pdf(small_book, tmp_path, tamper) -> None:
+def test_damaged_seeds_never_reach_the_pdf(last_typeset, tmp_path, tamper) -> None:
     """A seed file edited by hand (biber's, makeindex's, TeX's or latexmk's) is made again, not believed."""
-    assert typeset_seeded(small_book, tmp_path, tamper) == small_book.pdf.read_bytes()
+    assert typeset_seeded(last_typeset, tmp_path, tamper) == last_typeset.pdf

@@ -201,11 +201,16 @@ TAMPERINGS = [
     # A printed value changed: the ledger's text is missing, and the page shows a value its source does not.
     ("worked-example.html", '<mn class="hb-num">0.4749</mn>', '<mn class="hb-num">0.4750</mn>', ["'0.4749'", "0.4750"]),
     # A number added to the prose (a second, unchecked copy of a sentence, say).
-    ("matrix-form.html", "</h1>", "</h1><p>It took 17.25 s.</p>", ["numeral 17.25"]),
+    ("chain-rule.html", "</h1>", "</h1><p>It took 17.25 s.</p>", ["numeral 17.25"]),
     # A printed value dropped from a table.
-    ("three-layer.html", '<mn class="hb-num">', '<mn class="dropped">', ["does not show", "less than the source"]),
+    (
+        "gradient-checking.html",
+        '<mn class="hb-num">',
+        '<mn class="dropped">',
+        ["does not show", "less than the source"],
+    ),
     # A printed value that is no number any more.
-    ("softmax-cross-entropy.html", '<mn class="hb-num">', '<mn class="hb-num">x', ["does not read as a number"]),
+    ("training.html", '<mn class="hb-num">', '<mn class="hb-num">x', ["does not read as a number"]),
 ]
 
 
