@@ -18,14 +18,7 @@ from helpers import ROOT, copy_sources, tree_digest
 from hypothesis import settings
 
 from generator import core, web
-from generator.build import (
-    Project,
-    build_book,
-    check_book,
-    compute_chapters,
-    load_chapters,
-    render_chapters,
-)
+from generator.build import Project, build_book, check_book, compute_chapters, load_chapters, render_chapters
 from generator.cache import Store
 from generator.formulas import FORMULAS, formula_key, get_formula, verify_formula
 from generator.notation import load_notation, profile_names
@@ -234,5 +227,5 @@ def pytest_addoption(parser) -> None:
 
 
 def pytest_configure(config) -> None:
-    profile = "thorough" if config.getoption("--thorough") else "quick"
+    profile = "thorough" if thorough(config) else "quick"
     settings.load_profile(profile + ("-ci" if os.environ.get("CI") else ""))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_built, thorough
+from conftest import copy_built, keep_only, thorough
 from helpers import copy_sources, tree_digest
 
 import generator.verify as verify
@@ -48,10 +48,7 @@ def copy_project(root: Path, cache: Path, only: tuple[str, ...] = ()) -> Project
     """A copy of the sources with the session's stored verdicts; with ``only``, just those chapters."""
     project = copy_sources(root)
     shutil.copytree(cache, project.cache)
-    if only:
-        for spec in project.chapters.glob("*.toml"):
-            if spec.stem not in only:
-                spec.unlink()
+    keep_only(project, only or None)
     return project
 
 
