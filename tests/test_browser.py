@@ -138,6 +138,24 @@ def test_axe_finds_no_accessibility_violation(visits) -> None:
     assert found == {}
 
 
+# A page with two faults axe-core must name: an image without a text alternative, grey text on grey.
+# MathJax is stood in for by its startup promise, which the visit waits for.
+_FAULTY_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Faults</title>
+<script>window.MathJax = {startup: {promise: Promise.resolve()}};</script></head>
+<body><main><h1>Faults</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+<p style="color:#777;background:#888">Hard to read.</p></main></body></html>"""
+
+
+def test_the_audit_names_the_violations_of_a_faulty_page(tmp_path) -> None:
+    """The desktop audit reports what axe-core finds (an image without alt text, too little contrast),
+    so that an empty list of violations means a clean page, not an audit that did not look."""
+    (tmp_path / "faulty.html").write_text(_FAULTY_PAGE)
+    with Browser(tmp_path) as browser:
+        found = browser.visit("faulty.html", "desktop", audit=True).accessibility
+    named = {violation.split(" ", 1)[0] for violation in found}
+    assert {"image-alt", "color-contrast"} <= named, found
+
+
 def test_each_chapters_page_shows_its_ledger_as_the_browser_renders_it(visits, built_site) -> None:
     """The rendered text of each chapter's page with its section of the answers page (MathJax's MathML for
     assistive technology and the drawings' labels included) shows every text of the chapter's ledger as

@@ -334,21 +334,34 @@ def test_serve_without_a_site_is_bad_input(tmp_path) -> None:
     ]
 
 
+def _interrupt_as_a_terminal_does() -> None:
+    # A process started in the background (`make test &`, some CI runners) ignores SIGINT and its
+    # children inherit that: give the server Ctrl-C's default meaning, as in a terminal.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def test_serve_prints_its_address_and_serves_the_site(built_site) -> None:
-    """`handbook serve --port 0` prints the address it serves the site at, and the contents page is there."""
+    """`handbook serve --port 0` prints the address it serves the site at, the contents page is there,
+    and Ctrl-C stops it with exit 0."""
     command = [sys.executable, "-m", "generator", "serve", "--port", "0", "--root", str(built_site.root)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as server:
-        try:
-            assert server.stdout is not None
-            line = server.stdout.readline()
-            address = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-            assert address, line
-            with urllib.request.urlopen(address.group(1)) as response:
-                assert response.status == 200 and b"<title>" in response.read()
-        finally:
-            server.send_signal(signal.SIGINT)
-            server.communicate(timeout=30)
-    assert server.returncode == 0
+    server = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_interrupt_as_a_terminal_does
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        address = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert address, line
+        with urllib.request.urlopen(address.group(1), timeout=30) as response:
+            assert response.status == 200 and b"<title>" in response.read()
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+        assert server.returncode == 0, err
+        assert "stopped" in out
+    finally:
+        if server.poll() is None:  # a failed step above: never leave the test waiting on the server
+            server.kill()
+            server.communicate()
 
 
 def _document(site: Path, page: str) -> lxml.html.HtmlElement:

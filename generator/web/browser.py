@@ -227,9 +227,11 @@ class Browser:
             visit.sections = [(str(heading), str(text)) for heading, text in found["sections"]]
             if audit:
                 tab.add_script_tag(path=str(AXE))
+                # resultTypes: only the violations are read, so axe-core skips detailing what passed
+                # (half its time on a chapter's page: 3.4 s instead of 6.6).
                 result = tab.evaluate(
                     """([tags, off]) => axe.run(document, {
-                      runOnly: {type: 'tag', values: tags},
+                      runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'],
                       rules: Object.fromEntries(off.map(rule => [rule, {enabled: false}])),
                     })""",
                     [list(AXE_TAGS), list(AXE_RULES_OFF)],
