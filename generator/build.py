@@ -55,7 +55,7 @@ from generator.render import (
     render_chapter,
 )
 from generator.spec import ChapterSpec, SpecError, load_spec
-from generator.typeset import pdf_text, tex_version, typeset
+from generator.typeset import has_seeds, pdf_text, tex_version, typeset
 from generator.verify import BOOK, Failure, Shell, Verdicts, missing_from_pdf, record, verify_book
 from generator.workspace import OutputError, checkpoint, write_atomic
 
@@ -250,12 +250,15 @@ def store_verdicts(project: Project, checked: Checked, progress: Progress) -> No
         store.put(task.kind, task.key, record(task), write_atomic)
 
 
+BOOK_TEX = "handbook.tex"  # the book's main file, in every folder TeX runs in
+
+
 def write_sources(checked: Checked, folder: Path) -> Path:
     """Write the checked chapters, the book shell and its bibliography under ``folder``; return the book's .tex."""
     for chapter in checked.chapters:
         write_atomic(folder / "chapters" / f"{chapter.spec.name}.tex", chapter.tex)
     write_atomic(folder / BIBLIOGRAPHY, checked.bibliography)
-    book = folder / "handbook.tex"
+    book = folder / BOOK_TEX
     write_atomic(book, provenance.strip(checked.book))
     return book
 
@@ -275,11 +278,14 @@ def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
     return [(c.spec.name, str(e.quantity), e.shown) for c in chapters for e in c.ledger.entries if not e.plotted]
 
 
-def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progress) -> bytes:
+def typeset_into(
+    project: Project, checked: Checked, keep: Path, progress: Progress, seeds: Path | None = None
+) -> bytes:
     """Typeset the checked book in a fresh folder, keep that folder as ``keep``; return the PDF's bytes.
 
-    The last typeset kept in ``keep`` seeds TeX's cross-references (``typeset``'s ``seeds``): a
-    rebuild starts where the last one ended, and its PDF is the one a cold typeset gives.
+    The last typeset kept in ``seeds`` (by default ``keep``) seeds TeX's cross-references
+    (``typeset``'s ``seeds``): a rebuild starts where the last one ended, and its PDF is the one a
+    cold typeset gives.
 
     The typeset PDF must show every ledger text (its text read back with pdftotext) and pass the layout
     checks (``generator.layout``: no overfull box, no heading at a page's foot, right running heads), or
@@ -291,7 +297,7 @@ def typeset_into(project: Project, checked: Checked, keep: Path, progress: Progr
         book = write_sources(checked, folder)
         checkpoint("typeset")
         try:
-            pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch, seeds=keep)
+            pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch, seeds=seeds or keep)
             built = pdf.read_bytes()
             failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
             layout = [
@@ -432,7 +438,11 @@ def build_chapter(
             store_verdicts(project, checked, progress)
             progress(f"write    {tex}")
             return tex
-        built = typeset_into(project, checked, project.tex / f"chapter-{name}", progress)
+        keep = project.tex / f"chapter-{name}"
+        # A chapter typeset alone for the first time starts from the whole book's last typeset: the
+        # same shell and chapter, so most of its cross-references are already where they will settle.
+        seeds = keep if has_seeds(keep, BOOK_TEX) else project.tex
+        built = typeset_into(project, checked, keep, progress, seeds)
         write_ledgers(project, checked)
         target = project.build / f"{name}{project.suffix}.pdf"
         write_atomic(target, built)

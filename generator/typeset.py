@@ -85,7 +85,8 @@ def typeset(
     the sources and the log in afterwards (by default the folder TeX ran in). The PDF's dates are
     ``epoch`` (SOURCE_DATE_EPOCH), so builds are byte-identical.
 
-    ``seeds``, the folder of the last typeset of this book, lends its cross-reference files
+    ``seeds``, the folder of the last typeset of this book (or of one with the same shell: a
+    chapter typeset alone borrows the whole book's), lends its cross-reference files
     (``SEED_SUFFIXES``): latexmk then reruns only what changed, one pass when nothing moved
     instead of four. They are hints, never believed: TeX rewrites .aux, .toc and .out on every
     pass and latexmk stops only when a pass leaves them as it found them; biber's and
@@ -105,6 +106,11 @@ def typeset(
         # there (its own rules then rerun biber or makeindex if what TeX writes for them moves).
         _run_latexmk(command, tex_file, env, shown_as)
     return tex_file.with_suffix(".pdf")
+
+
+def has_seeds(folder: Path, tex_name: str) -> bool:
+    """Whether ``folder`` holds a seed file of the book ``tex_name`` (a typeset of it was kept there)."""
+    return any((folder / Path(tex_name).with_suffix(suffix).name).is_file() for suffix in SEED_SUFFIXES)
 
 
 def _plant_seeds(seeds: Path, tex_file: Path) -> bool:

@@ -8,8 +8,9 @@ import subprocess
 import pytest
 from conftest import copy_built
 
-from generator.build import build_book, build_chapter
-from generator.typeset import TypesetError, latexmk_available
+from generator.build import BOOK_TEX, build_book, build_chapter
+from generator.project import edition
+from generator.typeset import TypesetError, latexmk_available, typeset
 
 pytestmark = pytest.mark.skipif(
     not (latexmk_available() and shutil.which("pdftotext")),
@@ -61,12 +62,19 @@ def test_pdf_holds_the_chapter_and_its_numbers(book) -> None:
         assert number in text, number
 
 
-def test_chapter_alone_typesets_into_its_own_pdf(book) -> None:
-    """`handbook chapter NAME --pdf` typesets that chapter into build/NAME.pdf."""
+def test_chapter_alone_typesets_into_its_own_pdf(book, tmp_path) -> None:
+    """`handbook chapter NAME --pdf` typesets that chapter into build/NAME.pdf; started from the whole book's
+    last typeset (its first typeset alone), it is byte for byte the PDF its sources typeset from nothing give."""
     project, _ = book
     pdf = build_chapter(project, "worked-example", True, lambda line: None)
     assert pdf == project.build / "worked-example.pdf"
     assert "A worked example" in pdf_text(pdf)
+    kept = project.tex / "chapter-worked-example"
+    cold = tmp_path / "cold"
+    cold.mkdir()
+    for name in (BOOK_TEX, "references.bib", "chapters"):
+        (shutil.copytree if (kept / name).is_dir() else shutil.copyfile)(kept / name, cold / name)
+    assert typeset(cold / BOOK_TEX, epoch=edition(project).epoch).read_bytes() == pdf.read_bytes()
 
 
 def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(book, layout_of_built_book) -> None:

@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from helpers import copy_sources
+from conftest import copy_built
 
 from generator.build import build_chapter
 from generator.spec import printable
@@ -22,13 +22,9 @@ def test_printable_takes_latin_and_refuses_the_rest() -> None:
 
 
 @pytest.mark.skipif(not (latexmk_available() and shutil.which("pdftotext")), reason="needs latexmk and pdftotext")
-def test_every_character_the_spec_accepts_is_typeset(tmp_path, project) -> None:
+def test_every_character_the_spec_accepts_is_typeset(tmp_path, small_book) -> None:
     """A title holding every accepted character (the TeX specials among them) typesets and reads back."""
-    copy = copy_sources(tmp_path)
-    shutil.copytree(project.cache, copy.cache)
-    for spec in copy.chapters.glob("*.toml"):
-        if spec.stem != "worked-example":
-            spec.unlink()
+    copy = copy_built(small_book, tmp_path / "copy")
     title = " ".join("".join(ACCEPTED[i : i + 12]) for i in range(0, len(ACCEPTED), 12))
     spec = copy.chapters / "worked-example.toml"
     literal = title.replace("\\", "\\\\").replace('"', '\\"')
