@@ -192,7 +192,8 @@ def built_site(request, tmp_path_factory, project) -> Project:
     """A copy of the project built with its web edition (``handbook build --html``), once for the run:
     the whole book with ``--thorough``, the chapters of ``SITE_SAMPLE`` otherwise.
 
-    Read-only: only the browser tests (one xdist group, one worker) write into it, their screenshots.
+    Read-only: only the browser's visits (made once for the run, see test_browser.visits) write into it,
+    their screenshots.
     """
     reason = site_unavailable()
     if reason is not None:
