@@ -306,11 +306,16 @@ def table_no_op() -> None:
 
 
 def table_test_suite() -> None:
-    """`make test`'s pytest run (the quick profile), once, wall-clock seconds."""
+    """`make test`'s pytest run (the quick profile), once: wall-clock seconds, and the processor time of
+    the run and of everything it started (TeX, LaTeXML, Chromium, the builds in their own processes),
+    which divided by the number of CPUs is the fastest this suite can be on this machine."""
+    import resource
     import subprocess
 
     print("6. The test suite as `make test` runs it (quick profile, processes as pytest-xdist chooses),")
-    print("   once, wall-clock seconds (lint and type checks not included).")
+    print("   once, seconds (lint and type checks not included): wall clock; CPU, the processor time of the")
+    print("   run and every process it started; floor, CPU / CPUs: the wall clock with every CPU busy throughout.")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-n", "auto", "-q", "-p", "no:cacheprovider"],
@@ -319,8 +324,12 @@ def table_test_suite() -> None:
         text=True,
     )
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpus = os.cpu_count() or 1
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr.strip()[-200:]
-    print(f"{'pytest':22} {elapsed:8.1f}   {summary}")
+    print(f"{'':22} {'wall':>8} {'CPU':>8} {'floor':>8}")
+    print(f"{'pytest':22} {elapsed:8.1f} {cpu:8.1f} {cpu / cpus:8.1f}   {summary}")
     print()
 
 
