@@ -278,6 +278,20 @@ def _printed(chapters: list[RenderedChapter]) -> list[tuple[str, str, str]]:
     return [(c.spec.name, str(e.quantity), e.shown) for c in chapters for e in c.ledger.entries if not e.plotted]
 
 
+def seeds_for(project: Project, keep: Path) -> Path:
+    """The folder whose last typeset seeds the one to be kept in ``keep``: ``keep`` itself when it holds
+    one; else, for a chapter alone, this profile's whole book; else the book of another profile.
+
+    Each is the same shell with the same chapters (or more of them, or other symbols), so most of its
+    cross-references are already where the new typeset's will settle: a first typeset takes two or
+    three passes instead of four. Reading another profile's files is safe: every profile's build holds
+    the one lock of build/, and no file of it is written.
+    """
+    books = sorted((project.build / "tex").glob("*/"), key=lambda folder: folder.name != "default")
+    candidates = [keep, project.tex, *books]
+    return next((folder for folder in candidates if has_seeds(folder, BOOK_TEX)), keep)
+
+
 def typeset_into(
     project: Project, checked: Checked, keep: Path, progress: Progress, seeds: Path | None = None
 ) -> bytes:
@@ -402,7 +416,7 @@ def build_book(
             progress("up to date: nothing rendered, verified or typeset")
             return project.pdf
         checked = check(project, specs, progress, core, store)
-        pdf = typeset_into(project, checked, project.tex, progress)
+        pdf = typeset_into(project, checked, project.tex, progress, seeds_for(project, project.tex))
         with contextlib.ExitStack() as stack:
             site = None
             if html:
@@ -439,10 +453,7 @@ def build_chapter(
             progress(f"write    {tex}")
             return tex
         keep = project.tex / f"chapter-{name}"
-        # A chapter typeset alone for the first time starts from the whole book's last typeset: the
-        # same shell and chapter, so most of its cross-references are already where they will settle.
-        seeds = keep if has_seeds(keep, BOOK_TEX) else project.tex
-        built = typeset_into(project, checked, keep, progress, seeds)
+        built = typeset_into(project, checked, keep, progress, seeds_for(project, keep))
         write_ledgers(project, checked)
         target = project.build / f"{name}{project.suffix}.pdf"
         write_atomic(target, built)

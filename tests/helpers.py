@@ -8,8 +8,10 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-from generator.build import Project, check, load_chapters, select
+from generator.build import BOOK_TEX, Project, check, load_chapters, select
 from generator.notation import load_notation
+from generator.project import edition
+from generator.typeset import typeset
 from generator.verify import verify_chapter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,3 +73,10 @@ def verify_tampered(project: Project, rendered, matches, text: str) -> list:
         rendered, marked=marked, ledger=dataclasses.replace(rendered.ledger, entries=entries)
     )
     return verify_chapter(tampered, load_notation(project.notation_file))
+
+
+def typeset_from_nothing(project: Project, kept: Path, folder: Path) -> bytes:
+    """The PDF of the sources a typeset kept in ``kept``, typeset again in the empty ``folder`` without seeds."""
+    for name in (BOOK_TEX, "references.bib", "chapters"):
+        (shutil.copytree if (kept / name).is_dir() else shutil.copyfile)(kept / name, folder / name)
+    return typeset(folder / BOOK_TEX, epoch=edition(project).epoch).read_bytes()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import copy_built, keep_only, thorough
-from helpers import copy_sources, tree_digest
+from helpers import copy_sources, tree_digest, typeset_from_nothing
 
 import generator.verify as verify
 from generator import core, workspace
@@ -252,12 +252,16 @@ def test_no_wait_stops_at_once_when_the_folder_is_busy(small_book, tmp_path) -> 
 
 
 def test_profiles_keep_their_outputs_apart(small_book, tmp_path) -> None:
-    """Building note002 writes its own ledgers, TeX and PDF, and leaves the default book up to date."""
+    """Building note002 writes its own ledgers, TeX and PDF, and leaves the default book up to date; its first
+    typeset, started from the default book's, is byte for byte the PDF its sources typeset from nothing give."""
     project = copy_built(small_book, tmp_path / "copy")
     before = outputs(project)
     other = Project(project.root, "note002")
     build_book(other, QUIET)
     assert other.pdf.name == "handbook-note002.pdf" and other.ledgers == project.build / "ledger" / "note002"
+    cold = tmp_path / "cold"
+    cold.mkdir()
+    assert typeset_from_nothing(other, other.tex, cold) == other.pdf.read_bytes()
     assert sorted(p.name for p in other.ledgers.glob("*.json")) == ["worked-example.json"]
     assert outputs(project) == before
     lines: list[str] = []

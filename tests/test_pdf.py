@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 from conftest import copy_built
+from helpers import typeset_from_nothing
 
-from generator.build import BOOK_TEX, build_book, build_chapter
-from generator.project import edition
-from generator.typeset import TypesetError, latexmk_available, typeset
+from generator.build import build_book, build_chapter
+from generator.typeset import TypesetError, latexmk_available
 
 pytestmark = pytest.mark.skipif(
     not (latexmk_available() and shutil.which("pdftotext")),
@@ -69,12 +69,7 @@ def test_chapter_alone_typesets_into_its_own_pdf(book, tmp_path) -> None:
     pdf = build_chapter(project, "worked-example", True, lambda line: None)
     assert pdf == project.build / "worked-example.pdf"
     assert "A worked example" in pdf_text(pdf)
-    kept = project.tex / "chapter-worked-example"
-    cold = tmp_path / "cold"
-    cold.mkdir()
-    for name in (BOOK_TEX, "references.bib", "chapters"):
-        (shutil.copytree if (kept / name).is_dir() else shutil.copyfile)(kept / name, cold / name)
-    assert typeset(cold / BOOK_TEX, epoch=edition(project).epoch).read_bytes() == pdf.read_bytes()
+    assert typeset_from_nothing(project, project.tex / "chapter-worked-example", tmp_path) == pdf.read_bytes()
 
 
 def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(book, layout_of_built_book) -> None:
