@@ -75,8 +75,14 @@ def verify_tampered(project: Project, rendered, matches, text: str) -> list:
     return verify_chapter(tampered, load_notation(project.notation_file))
 
 
-def typeset_from_nothing(project: Project, kept: Path, folder: Path) -> bytes:
-    """The PDF of the sources a typeset kept in ``kept``, typeset again in the empty ``folder`` without seeds."""
+def copy_typeset_sources(kept: Path, folder: Path) -> Path:
+    """Copy the sources a typeset kept in ``kept`` (the book's .tex, its bibliography, its chapters) into
+    the empty ``folder``; return the book's .tex there."""
     for name in (BOOK_TEX, "references.bib", "chapters"):
         (shutil.copytree if (kept / name).is_dir() else shutil.copyfile)(kept / name, folder / name)
-    return typeset(folder / BOOK_TEX, epoch=edition(project).epoch).read_bytes()
+    return folder / BOOK_TEX
+
+
+def typeset_from_nothing(project: Project, kept: Path, folder: Path) -> bytes:
+    """The PDF of the sources a typeset kept in ``kept``, typeset again in the empty ``folder`` without seeds."""
+    return typeset(copy_typeset_sources(kept, folder), epoch=edition(project).epoch).read_bytes()

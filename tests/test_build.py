@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import copy_built, keep_only, thorough
-from helpers import copy_sources, tree_digest, typeset_from_nothing
+from helpers import copy_sources, copy_typeset_sources, tree_digest, typeset_from_nothing
 
 import generator.verify as verify
 from generator import core, workspace
@@ -366,10 +366,7 @@ def typeset_seeded(last: Typeset, tmp_path: Path, tamper=None) -> bytes:
         tamper(seeds)
     folder = tmp_path / "again"
     folder.mkdir()
-    for name in ("handbook.tex", "references.bib", "chapters"):
-        source = last.folder / name
-        (shutil.copytree if source.is_dir() else shutil.copyfile)(source, folder / name)
-    return typeset(folder / "handbook.tex", epoch=last.epoch, seeds=seeds).read_bytes()
+    return typeset(copy_typeset_sources(last.folder, folder), epoch=last.epoch, seeds=seeds).read_bytes()
 
 
 def replace_in(name: str, old: str, new: str):
