@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -285,29 +286,49 @@ def test_published_files_have_the_users_permissions(small_book, tmp_path) -> Non
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
 
-@pytest.mark.parametrize("hostile", [r"\input{/etc/passwd}", r"\immediate\write18{touch pwned}", r"{unbalanced \{"])
-def test_text_from_a_spec_prints_as_text(small_book, tmp_path, hostile: str) -> None:
+# The titles the next two tests read back, each given to one chapter of one book built once (one
+# typeset for the five titles, not one each): TeX commands and unbalanced braces, which must print as
+# those characters and never run, and accented Latin with typographic punctuation.
+HOSTILE_TITLES = (r"\input{/etc/passwd}", r"\immediate\write18{touch pwned}", r"{unbalanced \{")
+ACCENTED_TITLES = ("Rückwärts durch das Netz: Fehlerterme à la française, ŁÓDŹ", "Ångström – “quoted” — €5")
+TITLED_CHAPTERS = ("worked-example", "chain-rule", "linear-layer", "gradient-checking", "softmax-cross-entropy")
+
+
+@dataclass(frozen=True)
+class TitledBook:
+    folder: Path  # everything the build wrote is under it
+    text: str  # the PDF's text, its lines joined by single spaces
+
+
+@pytest.fixture(scope="module")
+def titled_book(tmp_path_factory, built_book) -> TitledBook:
+    """The book of ``TITLED_CHAPTERS``, each titled with one of the titles above, built once."""
+    folder = tmp_path_factory.mktemp("titled")
+    project = copy_built(built_book, folder / "copy")
+    keep_only(project, TITLED_CHAPTERS)
+    titles = [f"Evil {hostile} end" for hostile in HOSTILE_TITLES] + list(ACCENTED_TITLES)
+    for chapter, title in zip(TITLED_CHAPTERS, titles, strict=True):
+        spec = project.chapters / f"{chapter}.toml"
+        # A TOML literal string: backslashes and braces reach the title as they are.
+        line = f"title = '{title}'"
+        text, count = re.subn(r'^title = ".*"$', lambda _, line=line: line, spec.read_text(), count=1, flags=re.M)
+        assert count == 1, spec
+        spec.write_text(text)
+    build_book(project, QUIET)
+    return TitledBook(folder, " ".join(pdf_text(project.pdf).split()))
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_TITLES)
+def test_text_from_a_spec_prints_as_text(titled_book, hostile: str) -> None:
     """A title holding TeX commands or unbalanced braces is typeset as those characters, not run."""
-    project = copy_built(small_book, tmp_path / "copy")
-    spec = project.chapters / "worked-example.toml"
-    title = f"Evil {hostile} end"
-    # A TOML literal string: backslashes and braces reach the title as they are.
-    spec.write_text(spec.read_text().replace('"A worked example: one gradient step by hand"', f"'{title}'"))
-    pdf = build_chapter(project, "worked-example", True, QUIET)
-    assert title in " ".join(pdf_text(pdf).split())
-    assert not list(tmp_path.rglob("pwned"))
+    assert f"Evil {hostile} end" in titled_book.text
+    assert not list(titled_book.folder.rglob("pwned"))
 
 
-@pytest.mark.parametrize(
-    "title", ["Rückwärts durch das Netz: Fehlerterme à la française, ŁÓDŹ", "Ångström – “quoted” — €5"]
-)
-def test_a_title_in_accented_latin_is_printed(small_book, tmp_path, title: str) -> None:
+@pytest.mark.parametrize("title", ACCENTED_TITLES)
+def test_a_title_in_accented_latin_is_printed(titled_book, title: str) -> None:
     """Titles in accented Latin letters and typographic punctuation typeset and read back from the PDF."""
-    project = copy_built(small_book, tmp_path / "copy")
-    spec = project.chapters / "worked-example.toml"
-    spec.write_text(spec.read_text().replace('"A worked example: one gradient step by hand"', json.dumps(title)))
-    pdf = build_chapter(project, "worked-example", True, QUIET)
-    assert title in " ".join(pdf_text(pdf).split())
+    assert title in titled_book.text
 
 
 # The damaged-seed tests of the quick profile typeset this instead of the small book: every file a
