@@ -39,7 +39,8 @@ def _pushed(values: Values) -> str:
     return "pushed down" if gradient > 0 else "pushed up" if gradient < 0 else "left where it is"
 
 
-# Two terms "nearly cancel" when their sum is less than a quarter of the larger one.
+# Two terms "nearly cancel" when their sum is less than a quarter of the larger one (and is not zero:
+# terms whose sum is exactly zero "cancel exactly").
 NEARLY = Decimal(1) / 4
 
 
@@ -47,6 +48,8 @@ def _cancel(values: Values) -> str:
     total, largest = sum(values, Decimal(0)), max(abs(v) for v in values)
     if all(v >= 0 for v in values) or all(v <= 0 for v in values):
         return "add up"
+    if total == 0:
+        return "cancel exactly"
     return "nearly cancel" if abs(total) < NEARLY * largest else "partly cancel"
 
 
@@ -209,7 +212,7 @@ class Claims:
         return self._claim("pushed", (gradient,), says)
 
     def cancel(self, *terms: str, says: str | None = None) -> str:
-        """Terms of a sum: "nearly cancel", "partly cancel" or "add up"."""
+        """Terms of a sum: "cancel exactly", "nearly cancel", "partly cancel" or "add up"."""
         if len(terms) < 2:
             raise self._fail("claim cancel needs two terms or more")
         return self._claim("cancel", terms, says)

@@ -280,6 +280,18 @@ def test_a_template_cannot_force_words_its_values_do_not_support(project_copy, c
         ),
         ("gradient_checking.tex.j2", "gradient-checking", 'claim.verdict("out")', 'claim.verdict("out", says="wrong")'),
         (
+            "gradient_checking.tex.j2",
+            "gradient-checking",
+            'says="cancel exactly"',
+            'says="nearly cancel"',
+        ),
+        (
+            "training.tex.j2",
+            "training",
+            'whole, says="smaller than") >> a tenth',
+            'whole, says="larger than") >> a tenth',
+        ),
+        (
             "matrix_form.tex.j2",
             "matrix-form",
             '<< claim.compare("count[units,hid]", "count[units,out]") >> the output',
@@ -288,10 +300,19 @@ def test_a_template_cannot_force_words_its_values_do_not_support(project_copy, c
     ],
 )
 def test_false_claims_of_every_kind_fail(project_copy, template, chapter, claim, forced) -> None:
-    """Kink, verdict and comparison claims refuse words their values do not give, like the others."""
+    """Kink, verdict, cancel and comparison claims refuse words their values do not give, like the others."""
     edit(project_copy, template, claim, forced)
     with pytest.raises(RenderError, match="the template says"):
         render(project_copy, chapter)
+
+
+def test_terms_cancel_exactly_only_when_their_sum_is_zero() -> None:
+    """The cancel rule: "cancel exactly" for a zero sum, "nearly cancel" under a quarter of the larger term."""
+    cancel = RULES["cancel"]
+    assert cancel([Decimal("0.50"), Decimal("-0.50")]) == "cancel exactly"
+    assert cancel([Decimal("0.50"), Decimal("-0.45")]) == "nearly cancel"
+    assert cancel([Decimal("0.50"), Decimal("-0.25")]) == "partly cancel"
+    assert cancel([Decimal("0.50"), Decimal("0.25")]) == "add up"
 
 
 def test_claims_are_decided_again_by_the_oracle(project) -> None:
