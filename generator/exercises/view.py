@@ -148,7 +148,13 @@ class ExerciseView:
     # -------------------------------------------------------------- shapes
 
     def _size(self, layer: str | None) -> str:
-        return r"\ninputs" if layer is None else rf"\units{{{self._spec.label(layer)}}}"
+        """The size macro of a layer, as the chapters write it: the output layer's is the network's
+        number of outputs, ``\\noutputs``; the input's ``\\ninputs``; any other layer's ``\\units{name}``."""
+        if layer is None:
+            return r"\ninputs"
+        if layer == self._spec.layers[-1].name:
+            return r"\noutputs"
+        return rf"\units{{{self._spec.label(layer)}}}"
 
     def shape_of(self, exercise: Exercise) -> dict[str, Any]:
         """What a shapes exercise prints: the quantity asked, its shape in size macros, and the counts

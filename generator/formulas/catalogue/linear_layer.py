@@ -231,8 +231,8 @@ ELEMENTWISE_SYMBOLS = {
     "A": _A,
     "dJ_dA": gradient_symbol(r"\cost", _A, pd(r"\cost", r"\ewpostentry{%0}{%1}")),
     "dJ_dZ": gradient_symbol(r"\cost", _Z, pd(r"\cost", r"\linYentry{%0}{%1}")),
-    "sigma": notation_symbol("sigmoid"),
-    "sigmaprime": plain_symbol(r"\sigmoid'"),
+    "sigma": notation_symbol("ewfn"),  # any activation, not only the sigmoid
+    "sigmaprime": plain_symbol(r"\ewfn'"),
 }
 
 
