@@ -11,8 +11,8 @@ import pytest
 
 from generator.compute import compute
 from generator.exercises import chapter_exercises, generate, variant_network, variant_spec
-from generator.exercises.generate import KINK_MARGIN, VARIANT_PREFIX
-from generator.formulas import FORMULAS
+from generator.exercises.generate import KINK_MARGIN, VARIANT_PREFIX, derive_candidates, derive_givens
+from generator.formulas import CHAPTER_OF, FORMULAS
 from generator.ledger import format_fixed
 from generator.oracle import Oracle
 from generator.quantities import Quantity
@@ -125,6 +125,29 @@ def test_derive_and_mistake_exercises_use_the_catalogue() -> None:
                 assert FORMULAS[e.formula].kind == "wrong"
 
 
+def test_a_derive_question_asks_for_one_result() -> None:
+    """Each derive question, its left side with the definitions it states, means one setting of its chapter:
+    the gates' shared df_du comes with the gate's definition, and an unresolved one is never asked."""
+
+    def question(name: str) -> tuple[str, tuple[str, ...]]:
+        formula = FORMULAS[name]
+        return formula.lhs.tex(formula.model.symbols), tuple(derive_givens(name))
+
+    asked = [(spec, e) for spec in SPECS.values() for e in chapter_exercises(spec) if e.kind == "derive"]
+    assert asked
+    for spec, e in asked:
+        same = [
+            name
+            for name, formula in FORMULAS.items()
+            if formula.kind == "result"
+            and CHAPTER_OF[name] == CHAPTER_OF[e.formula]
+            and question(name) == question(e.formula)
+        ]
+        assert {FORMULAS[name].model.name for name in same} == {FORMULAS[e.formula].model.name}, (spec.name, e.number)
+    assert derive_givens("gate_mul_first") == ["gate_mul"] and derive_givens("gate_add_input") == ["gate_add"]
+    assert "chain_rule_paths" not in derive_candidates(SPECS["chain-rule"])  # shares df_dx with chain_rule_single
+
+
 BAD_TABLES = [
     ("seed = 101", "seed = -1", "exercises.seed", "out of range"),
     ("compute = 2", "compute = 9", "exercises.compute", "out of range"),
@@ -135,6 +158,7 @@ BAD_TABLES = [
     ("derive = 1", 'derive = ["no_such_formula"]', "exercises.derive", "not a checked result"),
     ("derive = 1", 'derive = ["wrong_dW_index_swapped"]', "exercises.derive", "not a checked result"),
     ("derive = 1", 'derive = ["softmax_ce_vector"]', "exercises.derive", "holds for a network"),
+    ("derive = 1", 'derive = ["chain_rule_paths"]', "exercises.derive", "no definition says which"),
     ("formula = 4\n", "", "exercises.mistake", "no wrong formula"),
 ]
 

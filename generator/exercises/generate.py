@@ -12,7 +12,9 @@ The rules, each enforced here (a candidate that breaks one is passed over for th
 numbers a person can work by hand; no ReLU-type unit at its kink; no parameter whose gradient
 vanishes; no printed number at a rounding tie; every step of an answer reproducible from its
 printed operands; an answer never equal in print to a number the question gives; answers that
-differ between the questions of a chapter.
+differ between the questions of a chapter; a derive question states its setting's definitions when
+they are few (the gate's ``g = u v``), and never asks for a left side that another setting of the
+chapter shares unless those definitions say which is meant.
 """
 
 from __future__ import annotations
@@ -362,12 +364,60 @@ def _compute_fits(variant: ChapterSpec, floats: Floats, exercise: Exercise) -> b
 # ----------------------------------------------------------------------------- derive
 
 
+def _shares_its_left_side(name: str) -> bool:
+    """Whether a result of another model of the same chapter has the same left side (the add, multiply
+    and max gates' ``df_du``, say): a question that gives only the left side would not say which is
+    meant. Two results of one model with one left side are one quantity, proved equal: either answers."""
+    formula = FORMULAS[name]
+    lhs = formula.lhs.tex(formula.model.symbols)
+    return any(
+        candidate.model is not formula.model
+        and CHAPTER_OF[other] == CHAPTER_OF[name]
+        and candidate.kind == "result"
+        and candidate.lhs.tex(candidate.model.symbols) == lhs
+        for other, candidate in FORMULAS.items()
+    )
+
+
+def _definitions(name: str) -> list[str]:
+    """The definitions of a result's model; an entry-wise one is left out where another defines the
+    whole quantity (``y = W x + b`` says all that ``y_r = ...`` does)."""
+    model = FORMULAS[name].model
+    definitions = [n for n, formula in FORMULAS.items() if formula.kind == "definition" and formula.model is model]
+    whole = {FORMULAS[n].lhs.name for n in definitions if isinstance(FORMULAS[n].lhs, Q)}
+    return [n for n in definitions if not (isinstance(FORMULAS[n].lhs, Entry) and FORMULAS[n].lhs.name in whole)]
+
+
+# A model defined by this many formulas or fewer is stated with a derive question (a gate's g = u v,
+# a linear layer's y = W x + b); one with more is a network, its forward pass and loss, and the
+# question names it by its chapter instead.
+GIVENS_AT_MOST = 2
+
+
+def derive_givens(name: str) -> list[str]:
+    """The definitions a derive exercise states with its question: its model's, when they are few. The
+    gates share their letters, so only ``g = u v`` says that ``df_du`` is the multiply gate's."""
+    definitions = _definitions(name)
+    return definitions if len(definitions) <= GIVENS_AT_MOST else []
+
+
+def _ambiguous(name: str) -> bool:
+    """Whether a derive question of this result could mean another: its left side is another result's
+    of the chapter, and no stated definition says which is meant."""
+    return _shares_its_left_side(name) and not derive_givens(name)
+
+
 def derive_candidates(spec: ChapterSpec) -> list[str]:
+    """The results a derive exercise of the chapter may ask for: each holds for its network, and its
+    question, with its givens, names one result."""
     words = _network_words(spec)
     return [
         name
         for name, formula in FORMULAS.items()
-        if CHAPTER_OF[name] == spec.name and formula.kind == "result" and formula.requires <= words
+        if CHAPTER_OF[name] == spec.name
+        and formula.kind == "result"
+        and formula.requires <= words
+        and not _ambiguous(name)
     ]
 
 
@@ -377,6 +427,8 @@ def _derive(spec: ChapterSpec, seed: int, taken: set[str], named: str | None = N
             raise ExerciseError(f"{named!r} is not a checked result of the catalogue")
         if not FORMULAS[named].requires <= _network_words(spec):
             raise ExerciseError(f"{named!r} holds for a network this chapter's is not")
+        if _ambiguous(named):
+            raise ExerciseError(f"{named!r}: its left side is another result's too, and no definition says which")
         return Exercise("derive", seed, "formula", formula=named)
     candidates = [name for name in derive_candidates(spec) if name not in taken]
     if not candidates:

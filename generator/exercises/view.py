@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.display import Formulas, Layout
-from generator.exercises.generate import Exercise, chapter_exercises, step_text
+from generator.exercises.generate import Exercise, chapter_exercises, derive_givens, step_text
 from generator.formulas import FORMULAS, Formula
 from generator.formulas.language import Entry, Q
 from generator.quantities import BY_NAME, Quantity
@@ -112,6 +112,10 @@ class ExerciseView:
         """The left side of the result a derive exercise asks for."""
         formula = self._formulas.get(exercise.formula or "")
         return Tex(formula.tex().split(f" {formula.relation} ")[0])
+
+    def givens(self, exercise: Exercise) -> list[str]:
+        """The definitions a derive exercise states with its question (``derive_givens``)."""
+        return derive_givens(exercise.formula or "")
 
     def chained(self, exercise: Exercise) -> bool:
         return len(FORMULAS[exercise.formula or ""].chain) > 1
