@@ -4,6 +4,7 @@ and the answers linked both ways."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -187,3 +188,25 @@ def test_exercises_and_answers_link_both_ways(project) -> None:
     assert rendered.tex.count(r"\begin{exerciseanswer}") == len(chapter_exercises(SPECS["worked-example"])) + 1
     variants = {e.quantity.network for e in rendered.ledger.entries if e.quantity.network}
     assert variants and all(v.startswith(VARIANT_PREFIX) for v in variants)
+
+
+@pytest.mark.parametrize(
+    ("chapter", "formula", "asked"),
+    [
+        ("softmax-cross-entropy", "softmax_jacobian_offdiagonal", r", for $i \neq j$,"),
+        (
+            "gradient-checking",
+            "forward_difference",
+            r"by Taylor's theorem, for a loss $\cost$ that is a cubic in $\param$",
+        ),
+        ("chain-rule", "gate_mul_first", r"Where $\graphnode{g} = \graphnode{u}\, \graphnode{v}$, derive"),
+    ],
+)
+def test_a_derive_question_says_what_its_answer_assumes(project_copy, chapter, formula, asked) -> None:
+    """A derive question states its result's index condition, how it is derived (Taylor, for a cubic) and its gate."""
+    spec = project_copy.chapters / f"{chapter}.toml"
+    text = spec.read_text()
+    assert "\nderive = " in text, spec
+    spec.write_text(re.sub(r"\nderive = [^\n]*", f'\nderive = ["{formula}"]', text, count=1))
+    tex = render_checked(project_copy, chapter).tex
+    assert asked in tex

@@ -388,17 +388,32 @@ def _definitions(name: str) -> list[str]:
     return [n for n in definitions if not (isinstance(FORMULAS[n].lhs, Entry) and FORMULAS[n].lhs.name in whole)]
 
 
+def _other_settings_share_its_letters(name: str) -> bool:
+    """Whether another model of the same chapter also has the quantity the result's left side names
+    (the add, multiply and max gates all have ``u``, ``v`` and ``f``): then only the result's own
+    definitions say which setting a question means."""
+    formula = FORMULAS[name]
+    quantity = getattr(formula.lhs, "name", None)
+    return quantity is not None and any(
+        other.model is not formula.model and CHAPTER_OF[key] == CHAPTER_OF[name] and quantity in other.model.symbols
+        for key, other in FORMULAS.items()
+    )
+
+
 # A model defined by this many formulas or fewer is stated with a derive question (a gate's g = u v,
-# a linear layer's y = W x + b); one with more is a network, its forward pass and loss, and the
-# question names it by its chapter instead.
+# a linear layer's y = W x + b); one with more is a network, its forward pass and loss, too long for a
+# question, which names it by its chapter instead.
 GIVENS_AT_MOST = 2
 
 
 def derive_givens(name: str) -> list[str]:
-    """The definitions a derive exercise states with its question: its model's, when they are few. The
-    gates share their letters, so only ``g = u v`` says that ``df_du`` is the multiply gate's."""
+    """The definitions a derive exercise states with its question: its model's, when another setting of
+    the chapter shares the letters of its left side and the definitions are few. Only ``g = u v`` says
+    that ``df_du`` is the multiply gate's and not the add gate's."""
     definitions = _definitions(name)
-    return definitions if len(definitions) <= GIVENS_AT_MOST else []
+    if not _other_settings_share_its_letters(name) or len(definitions) > GIVENS_AT_MOST:
+        return []
+    return definitions
 
 
 def _ambiguous(name: str) -> bool:

@@ -113,6 +113,14 @@ class ExerciseView:
         formula = self._formulas.get(exercise.formula or "")
         return Tex(formula.tex().split(f" {formula.relation} ")[0])
 
+    def derivation(self, exercise: Exercise) -> Tex:
+        """How a derive exercise's result is derived: "from the chain rule", or its model's own words."""
+        return Tex(FORMULAS[exercise.formula or ""].model.derivation)
+
+    def condition(self, exercise: Exercise) -> Tex:
+        """What a derive exercise's result assumes of its indices (``i \\neq j``), or nothing."""
+        return Tex(FORMULAS[exercise.formula or ""].index_condition())
+
     def givens(self, exercise: Exercise) -> list[str]:
         """The definitions a derive exercise states with its question (``derive_givens``)."""
         return derive_givens(exercise.formula or "")

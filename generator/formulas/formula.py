@@ -92,12 +92,17 @@ class Formula:
         )
         return replace(self, name=own_letters_name(self.name, flipped), lhs=sides[0], chain=sides[1:])
 
-    def condition(self) -> str:
-        """What the formula assumes of its indices, printed after it: ``\\quad (i \neq j)``, or nothing."""
+    def index_condition(self) -> str:
+        """What the formula assumes of its indices, ``i \\neq j``, or nothing."""
         if self.indices != "distinct":
             return ""
         first, second = list(self.free)[:2]
-        return rf" \quad ({first} \neq {second})"
+        return rf"{first} \neq {second}"
+
+    def condition(self) -> str:
+        """The index condition as printed after the formula: ``\\quad (i \neq j)``, or nothing."""
+        condition = self.index_condition()
+        return rf" \quad ({condition})" if condition else ""
 
     def tex(self) -> str:
         """Math-mode LaTeX: ``lhs = r1 = r2``, with the condition on its indices if it has one."""

@@ -49,6 +49,9 @@ class Model:
     # The activations and losses (by the spec's names) a network must have for the model's formulas to
     # hold for it: a chapter shows a formula only about a network that has them.
     requires: frozenset[str] = frozenset()
+    # How a derive exercise asks for one of the model's results, in the notation's macros: most results
+    # follow from the chain rule; an expansion by Taylor's theorem says so, and for what it is exact.
+    derivation: str = "from the chain rule"
 
     def __repr__(self) -> str:  # a formula's key holds its model by name; the model's code is in the key's closure
         return f"Model({self.name!r})"

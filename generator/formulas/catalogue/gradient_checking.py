@@ -98,6 +98,8 @@ FINITE_DIFFERENCE = Model(
     exact_sizes=({},),
     # No sizes: "case" only numbers the random cubics in messages.
     numeric_sizes=tuple({"case": n} for n in range(6)),
+    # The differences are exact only for a cubic loss, which is how they are checked.
+    derivation=r"by Taylor's theorem, for a loss $\cost$ that is a cubic in $\param$",
 )
 
 _h, _J_at = Q("h"), Q("J_at")
