@@ -249,7 +249,14 @@ def test_the_classified_rule_counts_the_examples_on_their_targets_side() -> None
             'claim.falls(*terms, says="falls from each point to the next")',
             'claim.falls(*(terms | reverse), says="falls from each point to the next")',
         ),
-        ('claim.compare(middle, first, says="larger than")', 'claim.compare(first, middle, says="larger than")'),
+        (
+            'claim.compare(middle, "(" ~ first ~ ") * 3", says="larger than")',
+            'claim.compare("(" ~ first ~ ") * 3", middle, says="larger than")',
+        ),
+        (
+            'claim.compare("(" ~ first ~ ") * 4", whole, says="smaller than")',
+            'claim.compare(whole, "(" ~ first ~ ") * 4", says="smaller than")',
+        ),
     ],
 )
 def test_a_training_claim_whose_values_give_other_words_fails(project_copy, claim: str, forced: str) -> None:
