@@ -12,6 +12,7 @@ import pytest
 
 from generator.compute import compute
 from generator.exercises import chapter_exercises, generate, variant_network, variant_spec
+from generator.exercises.arith import Floats
 from generator.exercises.generate import KINK_MARGIN, VARIANT_PREFIX, derive_candidates, derive_givens
 from generator.formulas import CHAPTER_OF, FORMULAS
 from generator.ledger import format_fixed
@@ -210,3 +211,17 @@ def test_a_derive_question_says_what_its_answer_assumes(project_copy, chapter, f
     spec.write_text(re.sub(r"\nderive = [^\n]*", f'\nderive = ["{formula}"]', text, count=1))
     tex = render_checked(project_copy, chapter).tex
     assert asked in tex
+
+
+def test_no_mistake_is_shown_against_a_gradient_at_a_kink() -> None:
+    """The first hidden unit of the gradient check's network sits on its kink: its weights' gradients are
+    told apart from a smooth one's, and no chapter's mistake exercise is answered by such a gradient."""
+    spec = SPECS["gradient-checking"]
+    floats = Floats(spec)
+    assert floats.at_a_kink(Quantity("weight_gradient", "hid", index=(1, 2)))
+    assert not floats.at_a_kink(Quantity("weight_gradient", "hid", index=(2, 1)))
+    assert not floats.at_a_kink(Quantity("weight_gradient", "out", index=(1, 1)))
+    mistakes = [(s, e) for s in SPECS.values() for e in chapter_exercises(s) if e.kind == "mistake"]
+    assert mistakes
+    for s, e in mistakes:
+        assert not Floats(s).at_a_kink(e.asks), (s.name, e.number)

@@ -17,6 +17,9 @@ from generator.spec import ChapterSpec
 
 LEAKY = 0.01
 STEP = 1e-6
+# Slopes from the two sides of a point differing by more than this (relative) part: a kink there; a
+# smooth function's differ by about its curvature times STEP.
+KINK_SLOPES = 1e-3
 Shifts = dict[tuple, float]
 
 
@@ -93,8 +96,8 @@ class Floats:
     def _slope(self, key: tuple, of: Callable[[tuple], float]) -> float:
         return (of(self._forward({key: STEP})) - of(self._forward({key: -STEP}))) / (2 * STEP)
 
-    def value(self, q: Quantity) -> float:
-        """The float value of ``q`` (1-based indices), for the kinds an exercise uses."""
+    def _derivative(self, q: Quantity) -> tuple[tuple, Callable[[tuple], float]] | None:
+        """For a derivative kind: the input it moves (a key of ``_forward``'s shifts) and what it reads."""
         e = q.example or 1
         n = self.spec.layer_number(q.layer) if q.layer is not None else 0
         i = q.index
@@ -102,6 +105,33 @@ class Floats:
         def loss(result: tuple) -> float:
             return result[3]
 
+        match q.kind:
+            case "activation_derivative":
+                return ("z", n, e, i[0]), lambda r: r[1][n, e, i[0]] - 0.0
+            case "activation_gradient":
+                return ("a", n, e, i[0]), loss
+            case "error":
+                return ("z", n, e, i[0]), loss
+            case "weight_gradient":
+                return ("W", n, i[0], i[1]), loss
+            case "bias_gradient":
+                return ("b", n, i[0]), loss
+            case "input_gradient":
+                return ("x", e, i[0]), loss
+            case "example_activation_gradient":
+                return ("a", n, e, i[0]), lambda r: r[2][e - 1]
+            case "example_error":
+                return ("z", n, e, i[0]), lambda r: r[2][e - 1]
+        return None
+
+    def value(self, q: Quantity) -> float:
+        """The float value of ``q`` (1-based indices), for the kinds an exercise uses."""
+        derivative = self._derivative(q)
+        if derivative is not None:
+            return self._slope(*derivative)
+        e = q.example or 1
+        n = self.spec.layer_number(q.layer) if q.layer is not None else 0
+        i = q.index
         match q.kind:
             case "input":
                 return self.X[e - 1][i[0] - 1]
@@ -117,23 +147,21 @@ class Floats:
                 return self.z[n, e, i[0]]
             case "activation":
                 return self.a[n, e, i[0]]
-            case "activation_derivative":
-                return self._slope(("z", n, e, i[0]), lambda r: r[1][n, e, i[0]] - 0.0)
-            case "activation_gradient":
-                return self._slope(("a", n, e, i[0]), loss)
-            case "error":
-                return self._slope(("z", n, e, i[0]), loss)
-            case "weight_gradient":
-                return self._slope(("W", n, i[0], i[1]), loss)
-            case "bias_gradient":
-                return self._slope(("b", n, i[0]), loss)
-            case "input_gradient":
-                return self._slope(("x", e, i[0]), loss)
-            case "example_activation_gradient":
-                return self._slope(("a", n, e, i[0]), lambda r: r[2][e - 1])
-            case "example_error":
-                return self._slope(("z", n, e, i[0]), lambda r: r[2][e - 1])
         raise ValueError(f"the generator does not screen quantities of kind {q.kind!r}")
+
+    def one_sided(self, q: Quantity, side: int) -> float:
+        """``value(q)``, a derivative taken from one side only: from the right (``side`` 1) or the left (-1)."""
+        derivative = self._derivative(q)
+        if derivative is None:
+            return self.value(q)
+        key, of = derivative
+        return side * (of(self._forward({key: side * STEP})) - of(self._forward({}))) / STEP
+
+    def at_a_kink(self, q: Quantity) -> bool:
+        """Whether the derivative ``q`` sits on a kink: its slopes from the left and from the right differ,
+        and a central difference, which averages them, is no derivative (the book's own is one side's)."""
+        right, left = self.one_sided(q, 1), self.one_sided(q, -1)
+        return abs(right - left) > KINK_SLOPES * max(1.0, abs(right), abs(left))
 
     def parameter_gradients(self) -> list[tuple[Quantity, float]]:
         """Every weight's and bias's gradient."""

@@ -10,11 +10,12 @@ is visibly wrong (its counterexample and the true value differ in print).
 
 The rules, each enforced here (a candidate that breaks one is passed over for the next seed):
 numbers a person can work by hand; no ReLU-type unit at its kink; no parameter whose gradient
-vanishes; no printed number at a rounding tie; every step of an answer reproducible from its
-printed operands; an answer never equal in print to a number the question gives; answers that
-differ between the questions of a chapter; a derive question states its setting's definitions when
-they are few (the gate's ``g = u v``), and never asks for a left side that another setting of the
-chapter shares unless those definitions say which is meant.
+vanishes; no mistake shown against a gradient at a kink, nor one that a kink could hide; no
+printed number at a rounding tie; every step of an answer reproducible from its printed operands;
+an answer never equal in print to a number the question gives; answers that differ between the
+questions of a chapter; a derive question states its setting's definitions when they are few (the
+gate's ``g = u v``), and never asks for a left side that another setting of the chapter shares
+unless those definitions say which is meant.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from decimal import Decimal
 import numpy as np
 
 from generator.exercises.arith import Floats
-from generator.formulas import CHAPTER_OF, FORMULAS, Env, NumpyOps, bind, fill
+from generator.formulas import CHAPTER_OF, FORMULAS, Env, Formula, NumpyOps, bind, fill
 from generator.formulas.language import Entry, Q
 from generator.ledger import format_fixed
 from generator.quantities import BY_NAME, Quantity, QuantityError
@@ -524,6 +525,12 @@ def _mistake_instance(spec: ChapterSpec, name: str, floats: Floats, rng: random.
             values = fill(binding, floats.value, lambda rows: np.array(rows, dtype=np.float64))
         except (ValueError, KeyError, IndexError):
             continue
+        # The same values with every derivative taken from one side, then the other: where the claim
+        # reads a derivative at a kink (the book's is one side's), it must be wrong on both sides.
+        sides = [
+            fill(binding, lambda q, side=side: floats.one_sided(q, side), lambda rows: np.array(rows, dtype=np.float64))
+            for side in (1, -1)
+        ]
         ranges = [range(1, int(binding.get(size, 0)) + 1) for size in formula.free.values()]
         instances = list(itertools.product(*ranges))
         rng.shuffle(instances)
@@ -535,23 +542,29 @@ def _mistake_instance(spec: ChapterSpec, name: str, floats: Floats, rng: random.
                 continue
             env_index = dict(zip(formula.free, (i - 1 for i in index), strict=True))
             try:
-                with np.errstate(all="ignore"):  # a claim that is not a number is passed over below
-                    claimed = formula.chain[-1].evaluate(
-                        Env(NumpyOps(), values, {"log": np.log, "exp": np.exp}), env_index
-                    )
+                claimed, right, left = (_claim(formula, given, env_index) for given in (values, *sides))
             except (IndexError, ValueError, KeyError, ZeroDivisionError):
                 continue
-            claimed = float(np.asarray(claimed).reshape(-1)[0])
+            if floats.at_a_kink(truth):
+                continue
             true = floats.value(truth)
             if not (np.isfinite(claimed) and np.isfinite(true)):
                 continue
             true_places = _places(spec, truth.kind, truth.layer) or 0
             if _near_tie(claimed, places) or _near_tie(true, true_places):
                 continue
-            if abs(claimed - true) < 2 * 10.0 ** -min(places, true_places):
+            # Visibly wrong whichever side's derivative the book takes at a kink the claim reads.
+            if min(abs(c - true) for c in (claimed, right, left)) < 2 * 10.0 ** -min(places, true_places):
                 continue
             return Exercise("mistake", 0, "instance", formula=name, layer=layer.name, index=tuple(index), asks=truth)
     return None
+
+
+def _claim(formula: Formula, values: dict, env_index: dict[str, int]) -> float:
+    """What a wrong formula claims at one instance, from float values (NaN when it is not a number)."""
+    with np.errstate(all="ignore"):  # a claim that is not a number is passed over by the caller
+        claimed = formula.chain[-1].evaluate(Env(NumpyOps(), values, {"log": np.log, "exp": np.exp}), env_index)
+    return float(np.asarray(claimed).reshape(-1)[0])
 
 
 def _lhs_quantity(binding: dict, lhs: Q | Entry, free: dict[str, str], index: tuple[int, ...]) -> Quantity | None:
