@@ -211,7 +211,8 @@ def _constant(value: Fraction) -> str:
 
 
 def render(node: Node, leaf: Callable[[Ref, bool], str], numbers: bool, strength: int = 0) -> str:
-    """The expression in LaTeX; ``leaf(ref, in_product)`` prints a quantity (its symbol or its value)."""
+    """The expression in LaTeX; ``leaf(ref, bracketed)`` prints a quantity (its symbol or its value),
+    ``bracketed`` where a negative value needs brackets: a factor, or a term after a sign."""
     if isinstance(node, Ref):
         return leaf(node, strength >= 2)
     if isinstance(node, Number):
@@ -222,6 +223,8 @@ def render(node: Node, leaf: Callable[[Ref, bool], str], numbers: bool, strength
     precedence = _PRECEDENCE[node.op]
     left = render(node.left, leaf, numbers, precedence)
     right = render(node.right, leaf, numbers, precedence + (1 if node.op in "-/" else 0))
+    if node.op in "+-" and isinstance(node.right, Ref):
+        right = leaf(node.right, True)  # a negative term after a sign is bracketed: "a + (-b)", never "a + -b"
     if node.op == "/":
         text = rf"\frac{{{render(node.left, leaf, numbers, 0)}}}{{{render(node.right, leaf, numbers, 0)}}}"
     elif node.op == "*":

@@ -625,7 +625,9 @@ class Values:
             first, *rest = sides
             lines = [f"{first} &= {rest[0]}"] + [f"&= {side}" for side in rest[1:]]
             lines[-1] += f" {relation} {value}"
-            return Tex(r"\begin{aligned}[t]" + " \\\\ ".join(lines) + r"\end{aligned}" + footnote)
+            # Aligned on its last line, the result's: punctuation the template writes after the step
+            # follows the result, not the end of the first line.
+            return Tex(r"\begin{aligned}[b]" + " \\\\ ".join(lines) + r"\end{aligned}" + footnote)
         return Tex(" = ".join(sides) + f" {relation} {value}" + footnote)
 
     def example_begin(self) -> Tex:

@@ -4,6 +4,7 @@ theorems and the scan of prose. Each class of slip is a mutation that must fail 
 from __future__ import annotations
 
 import dataclasses
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -488,3 +489,31 @@ def test_the_relative_error_is_said_to_be_at_most_two(project) -> None:
     rendered, _ = render(project, "gradient-checking")
     assert "relative_error_at_most_two" in rendered.theorems
     assert "at most one" not in rendered.tex and "at most\ntwo" in rendered.tex.replace("at most two", "at most\ntwo")
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("a[hid,1] + b[out,1] = z[out,1]", r"0.25 + \bigl(-0.50\bigr)"),
+        ("a[hid,1] - b[out,1] = z[out,1]", r"0.25 - \bigl(-0.50\bigr)"),
+        ("b[out,1] + a[hid,1] = z[out,1]", r"-0.50 + 0.25"),
+        ("b[out,1] * a[hid,1] = z[out,1]", r"\bigl(-0.50\bigr) \cdot 0.25"),
+    ],
+)
+def test_a_negative_operand_is_bracketed_after_a_sign_and_as_a_factor(text: str, printed: str) -> None:
+    """A step prints a + (-b), a - (-b) and (-b) . a, never a + -b; a sum may start with a negative term."""
+    expression, _ = steps.parse(text)
+    values = {"a": "0.25", "b": "-0.50"}
+
+    def number(ref, bracketed: bool) -> str:
+        value = values[ref.call]
+        return rf"\bigl({value}\bigr)" if value.startswith("-") and bracketed else value
+
+    assert steps.render(expression, number, numbers=True) == printed
+
+
+def test_a_step_on_two_lines_is_aligned_on_its_result(project) -> None:
+    """A step set on two lines sits on its last line, the result's: the comma after it follows the result."""
+    rendered, _ = render(project, "linear-layer")
+    assert r"\begin{aligned}[b]" in rendered.tex and r"\begin{aligned}[t]" not in rendered.tex
+    assert re.search(r"\\end\{aligned\}[,.]", rendered.tex)
