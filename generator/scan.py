@@ -78,6 +78,7 @@ BUILTIN_STRUCTURAL = {
     "texttt": (1,),
     "input": (1,),
     "needspace": (1,),
+    "Needspace": (1,),
     "addvspace": (1,),
     "url": (1,),
     "href": (1,),
