@@ -19,6 +19,10 @@ LATEXMK_OPTIONS = ("-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-
 # What the last typeset of the same book leaves that lets latexmk start at its fixed point: TeX's
 # cross-reference files, biber's and makeindex's outputs, and latexmk's own record of them.
 SEED_SUFFIXES = (".aux", ".toc", ".out", ".bbl", ".ind", ".fdb_latexmk")
+# Written beside a book's PDF when its typeset ended well: only such a folder lends its seeds. A typeset
+# that failed or was interrupted keeps its sources and log for the reader, but its latexmk record says
+# "error", and latexmk seeded with it would refuse to run again on unchanged sources.
+FINISHED = ".typeset-finished"
 _ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*\.tex):(?P<line>\d+): (?P<message>.*)$")
 
 
@@ -105,16 +109,22 @@ def typeset(
         # TeX read a stale or edited seed: latexmk sees the true file changed and runs again from
         # there (its own rules then rerun biber or makeindex if what TeX writes for them moves).
         _run_latexmk(command, tex_file, env, shown_as)
+    (tex_file.parent / FINISHED).write_text(tex_file.name + "\n")
     return tex_file.with_suffix(".pdf")
 
 
 def has_seeds(folder: Path, tex_name: str) -> bool:
-    """Whether ``folder`` holds a seed file of the book ``tex_name`` (a typeset of it was kept there)."""
-    return any((folder / Path(tex_name).with_suffix(suffix).name).is_file() for suffix in SEED_SUFFIXES)
+    """Whether ``folder`` holds a seed file of the book ``tex_name`` from a typeset that ended well."""
+    return (folder / FINISHED).is_file() and any(
+        (folder / Path(tex_name).with_suffix(suffix).name).is_file() for suffix in SEED_SUFFIXES
+    )
 
 
 def _plant_seeds(seeds: Path, tex_file: Path) -> bool:
-    """Copy the seed files of ``tex_file``'s book from ``seeds``; False when there are none."""
+    """Copy the seed files of ``tex_file``'s book from ``seeds``; False when there are none, or when the
+    typeset kept there did not end well."""
+    if not (seeds / FINISHED).is_file():
+        return False
     planted = False
     for suffix in SEED_SUFFIXES:
         seed = seeds / tex_file.with_suffix(suffix).name
