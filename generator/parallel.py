@@ -39,6 +39,14 @@ def _with_shared(function: Callable[[Item, Any], Result], item: Item) -> Result:
     return function(item, _SHARED)
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores Ctrl-C: the parent, which gets it too, stops the build and says so in one line;
+    the workers end with the pool (otherwise each prints a KeyboardInterrupt traceback)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def map_in_processes(
     function: Callable[..., Result], items: Sequence[Item], jobs: int, shared: object = _NOTHING
 ) -> list[Result]:
@@ -58,7 +66,8 @@ def map_in_processes(
         workers = min(jobs, len(items))
         if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or not _single_threaded():
             return [function(item) for item in items]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_leave_interrupts_to_the_parent) as pool:
             return list(pool.map(function, items, chunksize=1))
     finally:
         _SHARED = None

@@ -116,3 +116,20 @@ def test_shared_data_is_inherited_not_pickled() -> None:
     parent, results = json.loads(result.stdout)
     assert [value for value, _ in results] == [101, 102, 103]
     assert {pid for _, pid in results} - {parent}  # the work ran in other processes
+
+
+WORKER_SIGINT = """
+import json, multiprocessing, signal
+from generator.parallel import map_in_processes
+both_running = multiprocessing.Barrier(2)
+def item(n):
+    both_running.wait(timeout=60)
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+print(json.dumps(map_in_processes(item, [1, 2], 2)))
+"""
+
+
+def test_a_worker_leaves_ctrl_c_to_the_parent() -> None:
+    """Forked workers ignore SIGINT: the parent stops the build in one line, no worker prints a traceback."""
+    out = subprocess.run([sys.executable, "-c", WORKER_SIGINT], capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(out.stdout) == [True, True]
