@@ -16,7 +16,7 @@ from pathlib import Path
 
 from generator.build import Project, load_chapters, select
 from generator.exercises import chapter_exercises
-from generator.spec import CHAPTER_NAME, TEMPLATE_FOLDER, ChapterSpec, SpecError
+from generator.spec import CHAPTER_NAME, MAX_ORDER, TEMPLATE_FOLDER, ChapterSpec, SpecError
 from generator.workspace import OutputError, write_atomic
 
 # Where a template defines a label: \label{...}, the second argument of \handstep, and the label a
@@ -84,7 +84,7 @@ def new_chapter(project: Project, name: str, source: str) -> Starter:
     for path in (spec_path, template_path):
         if path.exists():
             raise SpecError(path, "(file)", "already exists: handbook new writes a new chapter and overwrites nothing")
-    order = max(spec.order for spec in specs) + ORDER_STEP
+    order = min(max(spec.order for spec in specs) + ORDER_STEP, MAX_ORDER)  # a spec that loads, last or tied last
     title = name.replace("-", " ").capitalize()
     lines = {
         "title": f'title = "{title}"',
@@ -92,8 +92,13 @@ def new_chapter(project: Project, name: str, source: str) -> Starter:
         "order": f"order = {order}",
     }
     text = original.path.read_text(encoding="utf-8")
-    chapter_table = re.search(r"^\[chapter\]\s*$(.*?)(?=^\[|\Z)", text, re.MULTILINE | re.DOTALL)
-    assert chapter_table is not None  # the spec loaded: it has a [chapter] table
+    chapter_table = re.search(
+        r"^\[[ \t]*chapter[ \t]*\][ \t]*(?:#[^\n]*)?$(.*?)(?=^\[|\Z)", text, re.MULTILINE | re.DOTALL
+    )
+    if chapter_table is None:  # it loaded, so its [chapter] keys are written another way (dotted, inline)
+        raise SpecError(
+            original.path, "chapter", "handbook new copies a spec whose [chapter] keys stand under a [chapter] header"
+        )
     body = _CHAPTER_LINE.sub(lambda m: lines[m.group(1)], chapter_table.group(1))
     for key, line in lines.items():
         if not re.search(rf"^{key}\s*=", body, re.MULTILINE):

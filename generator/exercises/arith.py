@@ -26,8 +26,8 @@ Shifts = dict[tuple, float]
 def _activation(name: str, z: list[float]) -> list[float]:
     if name == "identity":
         return list(z)
-    if name == "sigmoid":
-        return [1 / (1 + math.exp(-v)) for v in z]
+    if name == "sigmoid":  # each side in the form whose exponential cannot overflow
+        return [1 / (1 + math.exp(-v)) if v >= 0 else math.exp(v) / (1 + math.exp(v)) for v in z]
     if name == "tanh":
         return [math.tanh(v) for v in z]
     if name == "relu":
@@ -41,15 +41,20 @@ def _activation(name: str, z: list[float]) -> list[float]:
     raise ValueError(f"unknown activation {name!r}")
 
 
+def _log(p: float) -> float:
+    """The logarithm of a probability; minus infinity for a saturated one (the screen refuses it)."""
+    return math.log(p) if p > 0 else -math.inf
+
+
 def _loss(name: str, a: list[float], y: list[float]) -> float:
     if name == "sse":
         return sum((p - t) ** 2 for p, t in zip(a, y, strict=True))
     if name == "mse":
         return sum((p - t) ** 2 for p, t in zip(a, y, strict=True)) / len(a)
     if name == "bce":
-        return -sum(t * math.log(p) + (1 - t) * math.log(1 - p) for p, t in zip(a, y, strict=True))
+        return -sum(t * _log(p) + (1 - t) * _log(1 - p) for p, t in zip(a, y, strict=True))
     if name == "softmax_ce":
-        return -sum(t * math.log(p) for p, t in zip(a, y, strict=True) if t)
+        return -sum(t * _log(p) for p, t in zip(a, y, strict=True) if t)
     raise ValueError(f"unknown loss {name!r}")
 
 
