@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,10 +81,24 @@ LAYOUT = "(layout)"  # the chapter name of a layout failure: the page, not a cha
 def load_chapters(project: Project) -> list[ChapterSpec]:
     """Every chapter spec, in book order (``chapter.order``, then name)."""
     project.validate()
-    paths = [path for path in sorted(project.chapters.glob("*.toml")) if not is_formulas_file(path)]
+    try:  # glob says nothing of a folder it cannot read: a book with no chapters would be published
+        names = sorted(os.listdir(project.chapters))
+    except OSError as error:
+        raise ProjectError(f"{project.chapters}: cannot be read: {error.strerror or error}") from None
+    paths = [project.chapters / n for n in names if n.endswith(".toml") and not is_formulas_file(project.chapters / n)]
+    for path in paths:
+        if not path.is_file():  # a FIFO would block the read forever, a folder cannot be parsed
+            raise SpecError(path, "(file)", "cannot be read: not a regular file (a folder, a FIFO, a device)")
+    if not paths:
+        raise ProjectError(f"{project.chapters}: no chapter spec (*.toml) in it: a book needs one chapter at least")
     specs = [load_spec(path) for path in paths]
     for spec in specs:
-        if not (project.templates / spec.template).is_file():
+        template = project.templates / spec.template
+        try:
+            found = template.is_file()
+        except OSError as error:  # its folder cannot be searched
+            raise ProjectError(f"{template}: cannot be read: {error.strerror or error}") from None
+        if not found:
             raise SpecError(
                 spec.path,
                 "chapter.template",
@@ -408,7 +423,10 @@ def build_book(
         checkpoint("spec")
         specs = load_chapters(project)
         store = Store(project.cache, progress)
-        key = book_key(project)
+        try:
+            key = book_key(project)
+        except OSError as error:  # a source that cannot be read (the no-op check let the pipeline name it)
+            raise ProjectError(f"{error.filename or project.root}: cannot be read: {error.strerror or error}") from None
         site_version = site_key(project) if html else None
         if up_to_date(project, key, store, site_version):
             made = f"{project.pdf} and {project.site} were" if html else f"{project.pdf} was"
@@ -422,6 +440,8 @@ def build_book(
             if html:
                 work = stack.enter_context(workspace.fresh_folder(project.build, f"html-{project.notation}"))
                 site = make_site_into(project, checked, work, progress)
+            # The verdicts first: a cache that cannot be written stops the build before anything is published.
+            store_verdicts(project, checked, progress)
             checkpoint("publish")
             ledgers = write_ledgers(project, checked)
             write_atomic(project.pdf, pdf)
@@ -429,7 +449,6 @@ def build_book(
             if site is not None:
                 workspace.replace_folder(site.folder, project.site)
                 progress(f"site     {project.site}/index.html")
-        store_verdicts(project, checked, progress)
         store.put(
             project.notation, BOOK_STAMP, {"key": key, **stamp_outputs(project, ledgers, site_version)}, write_atomic
         )
@@ -447,17 +466,17 @@ def build_chapter(
         checked = check(project, [spec], progress, core)
         if not pdf:
             tex = project.tex / "chapters" / f"{name}.tex"
+            store_verdicts(project, checked, progress)  # first: an unwritable cache publishes nothing
             write_atomic(tex, checked.chapters[0].tex)
             write_ledgers(project, checked)
-            store_verdicts(project, checked, progress)
             progress(f"write    {tex}")
             return tex
         keep = project.tex / f"chapter-{name}"
         built = typeset_into(project, checked, keep, progress, seeds_for(project, keep))
+        store_verdicts(project, checked, progress)
         write_ledgers(project, checked)
         target = project.build / f"{name}{project.suffix}.pdf"
         write_atomic(target, built)
-        store_verdicts(project, checked, progress)
         progress(f"typeset  {target}")
         return target
 

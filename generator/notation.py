@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.project import DEFAULT_NOTATION as DEFAULT
-from generator.spec import SpecError
+from generator.spec import SpecError, printable
 
 MACRO_NAME = re.compile(r"^[a-zA-Z]+$")
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -213,6 +213,10 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         raise SpecError(path, "(file)", f"no notation profile {path.stem!r} (profiles: {known})") from None
     except tomllib.TOMLDecodeError as error:
         raise SpecError(path, "(syntax)", str(error)) from None
+    except UnicodeDecodeError as error:
+        raise SpecError(path, "(encoding)", f"not UTF-8: {error}") from None
+    except OSError as error:
+        raise SpecError(path, "(file)", f"cannot be read: {error.strerror or error}") from None
     for key in data:
         if key not in PROFILE_KEYS:
             raise SpecError(path, key, f"unknown key (allowed: {', '.join(PROFILE_KEYS)})")
@@ -223,6 +227,9 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         base = path.parent / f"{data['extends']}.toml"
         if base in _seen or base == path:
             raise SpecError(path, "extends", f"profiles extend each other in a circle: {data['extends']!r}")
+        if not base.exists():
+            known = ", ".join(profile_names(path.parent)) or "none"
+            raise SpecError(path, "extends", f"no notation profile {data['extends']!r} (profiles: {known})")
         parent = load_notation(base, (*_seen, path))
     inherited = {m.name: m for m in parent.macros if not m.companion} if parent else {}
     table = data.get("macros", {} if parent else None)  # a profile that extends may rename nothing
@@ -292,7 +299,7 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
     batch = data.get("batch", parent.batch if parent else BATCH_LAYOUTS[0])
     if batch not in BATCH_LAYOUTS:
         raise SpecError(path, "batch", f"unknown value {batch!r} (expected one of: {', '.join(BATCH_LAYOUTS)})")
-    return Notation(
+    notation = Notation(
         str(data.get("name", path.stem)),
         str(data.get("description", "")),
         tuple(macros.values()),
@@ -300,3 +307,31 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         batch,
         str(data.get("source", "")),
     )
+    for field in ("source", "description"):  # printed in the book: in its fonts, on one line
+        text = getattr(notation, field)
+        bad = next((c for c in text if not printable(c)), None)
+        if bad is not None:
+            raise SpecError(
+                path, field, f"the character {bad!r} (U+{ord(bad):04X}) cannot be printed by the book's fonts"
+            )
+    _one_spelling_each(path, notation)
+    return notation
+
+
+def _one_spelling_each(path: Path, notation: Notation) -> None:
+    """No two listed symbols print alike: each spelling has one meaning (the list of symbols says so).
+    Where weights are stored input-by-output, the entry of the profile's own matrix and the book's
+    entry with its indices swapped are one symbol, and may print alike."""
+    same_weight = {"weightioentry"} if notation.orientation == "input-by-output" else set()
+    seen: dict[str, str] = {}
+    for macro in notation.macros:
+        if not macro.listed or macro.companion or macro.name in same_weight:
+            continue
+        spelled = notation.display(macro.name, macro.shown)
+        if spelled in seen:
+            raise SpecError(
+                path,
+                f"macros.{macro.name}",
+                f"prints as {spelled}, as \\{seen[spelled]} does: two symbols never share a spelling",
+            )
+        seen[spelled] = macro.name

@@ -122,6 +122,9 @@ def book_key(project: Project) -> str:
         project.templates / BIBLIOGRAPHY,
         *project.notation_folder.glob("*.toml"),
     ]
+    for path in sources:
+        if path.exists() and not path.is_file():  # a FIFO's read would block: the pipeline names it
+            raise ProjectError(f"{path}: not a regular file")
     book_edition = edition(project)
     texts = (project.notation, tex_version(), book_edition.version, str(book_edition.epoch))
     # The command's import closure is the whole package (every module but __main__ and the browser

@@ -185,6 +185,18 @@ def _layer_views(spec: ChapterSpec) -> list[LayerView]:
     return views
 
 
+def _not_utf8(env: jinja2.Environment) -> str | None:
+    """The first template under the environment's folders that is not UTF-8 (its name), or None."""
+    for folder in getattr(env.loader, "searchpath", ()):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                try:
+                    path.read_bytes().decode("utf-8")
+                except UnicodeDecodeError:
+                    return str(path.relative_to(folder))
+    return None
+
+
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template ``name``; every error of the template's making names its file and line."""
     try:
@@ -201,6 +213,8 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         raise RenderError(template, line, f"undefined: {error.message}") from None
     except OSError as error:  # a template that exists but cannot be read
         raise RenderError(name, 0, f"cannot be read: {error.strerror or error}") from None
+    except UnicodeDecodeError:  # jinja2 does not say which file: find it
+        raise RenderError(_not_utf8(env) or name, 0, "not UTF-8") from None
     except Exception as error:
         if not _raised_by_template(error):
             raise  # raised inside the generator's own code: a bug, not the template's doing

@@ -94,6 +94,16 @@ class SpecText(str):
     """Prose from a spec (a title): printed as escaped text, its digits the author's, not the template's."""
 
 
+MAX_ORDER = 10_000  # chapter.order, from 0
+# Inputs of a network, units of a layer: every number of a chapter is printed, and a reader works its
+# example by hand (the book's widest layer has four units; a thousand inputs made the exercises'
+# search run for minutes).
+MAX_WIDTH = 16
+# A title or a source printed in the book, in characters: every character the fonts print fits in one
+# (tests/test_text.py); a page-long title would break the running heads and the contents.
+MAX_TEXT = 400
+
+
 class SpecError(ValueError):
     """A malformed spec: names the file, the field and what is wrong."""
 
@@ -313,6 +323,8 @@ class _Reader:
     def text(self, data: dict[str, Any], key: str, field: str, default: str | None = None) -> str:
         """A string printed in the book: one line, every character one the book's fonts print."""
         value = self.string(data, key, field, default)
+        if len(value) > MAX_TEXT:
+            raise self.fail(field, f"{len(value)} characters: a text printed in the book has at most {MAX_TEXT}")
         for character in value:
             if character in "\n\r":
                 raise self.fail(field, "a line break: the text must be one line")
@@ -627,7 +639,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
     read.known_keys(chapter, "chapter", "chapter")
     network = read.table(data, "network", "network")
     read.known_keys(network, "network", "network")
-    input_size = read.integer(read.require(network, "inputs", "network.inputs"), "network.inputs", 1, 4096)
+    input_size = read.integer(read.require(network, "inputs", "network.inputs"), "network.inputs", 1, MAX_WIDTH)
 
     raw_layers = read.require(network, "layers", "network.layers")
     if not isinstance(raw_layers, list) or not raw_layers:
@@ -651,6 +663,10 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
                 raise read.fail(f"{field}.label", f"{label!r}: a label is one to eight lower-case letters or digits")
         activation = read.choice(raw, "activation", f"{field}.activation", ACTIVATION_NAMES)
         weights = read.matrix(read.require(raw, "weights", f"{field}.weights"), f"{field}.weights", width)
+        if len(weights) > MAX_WIDTH:
+            raise read.fail(
+                f"{field}.weights", f"{len(weights)} units: a layer the page prints has at most {MAX_WIDTH}"
+            )
         biases = None
         if "biases" in raw:
             biases = read.vector(raw["biases"], f"{field}.biases", len(weights))
@@ -726,7 +742,7 @@ def load_spec(path: Path, follow: bool = True) -> ChapterSpec:
         name=name,
         title=SpecText(read.text(chapter, "title", "chapter.title")),
         template=f"{TEMPLATE_FOLDER}/{template}",
-        order=read.integer(read.require(chapter, "order", "chapter.order"), "chapter.order", 0, 10_000),
+        order=read.integer(read.require(chapter, "order", "chapter.order"), "chapter.order", 0, MAX_ORDER),
         source=read.text(chapter, "source", "chapter.source", default="-"),
         input_size=input_size,
         layers=tuple(layers),

@@ -17,7 +17,7 @@ from generator.build import Project, load_chapters
 from generator.cli import main
 from generator.quantities import BY_CALL, KINDS, PRECISION_KINDS, Quantity
 from generator.scan import scan
-from generator.spec import ACTIVATION_NAMES, KEYS, LOSS_NAMES, SpecError, StructuralNumbers, load_spec
+from generator.spec import ACTIVATION_NAMES, KEYS, LOSS_NAMES, MAX_ORDER, SpecError, StructuralNumbers, load_spec
 from generator.starter import defined_labels, template_file_name
 
 NEW = "throwaway"
@@ -102,6 +102,18 @@ def test_handbook_new_writes_a_starter_that_builds(project_copy: Project) -> Non
     assert defined_labels(original) and not set(defined_labels(original)) & set(defined_labels(template.read_text()))
     rendered = render_checked(project_copy, "regression")
     assert not set(re.findall(r"\\label\{([^}]*)\}", rendered.tex)) & set(defined_labels(original))
+
+
+def test_handbook_new_copies_a_commented_header_and_stays_in_range(project_copy: Project) -> None:
+    """A [chapter] header with a comment after it is still the chapter table, and the starter's order,
+    after a last chapter at the largest order, is one that loads (tied last, not past the range)."""
+    source = project_copy.chapters / "worked-example.toml"
+    source.write_text(source.read_text().replace("[chapter]\n", "[chapter]  # the chapter's own keys\n", 1))
+    last = project_copy.chapters / "training.toml"
+    last.write_text(re.sub(r"^order = .*$", f"order = {MAX_ORDER}", last.read_text(), count=1, flags=re.M))
+    result = invoke(project_copy, "new", "fresh", "--from", "worked-example")
+    assert result.exit_code == 0, result.output
+    assert load_spec(project_copy.chapters / "fresh.toml").order == MAX_ORDER
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from conftest import copy_built, keep_only, thorough
 from helpers import copy_sources, copy_typeset_sources, tree_digest, typeset_from_nothing
 
+import generator.build as build_module
 import generator.verify as verify
 from generator import core, workspace
 from generator.build import (
@@ -34,8 +35,9 @@ from generator.build import (
 from generator.cache import Store
 from generator.cli import main
 from generator.formulas import formula_key, get_formula
-from generator.project import edition
-from generator.typeset import latexmk_available, typeset
+from generator.project import ProjectError, edition
+from generator.typeset import FINISHED, _plant_seeds, has_seeds, latexmk_available, typeset
+from generator.workspace import OutputError
 
 pytestmark = pytest.mark.skipif(
     not (latexmk_available() and shutil.which("pdftotext")),
@@ -418,3 +420,47 @@ def test_a_seeded_typeset_gives_the_cold_typesets_pdf(small_book, tmp_path) -> N
 def test_damaged_seeds_never_reach_the_pdf(last_typeset, tmp_path, tamper) -> None:
     """A seed file edited by hand (biber's, makeindex's, TeX's or latexmk's) is made again, not believed."""
     assert typeset_seeded(last_typeset, tmp_path, tamper) == last_typeset.pdf
+
+
+def test_only_a_typeset_that_ended_well_lends_its_seeds(small_book, tmp_path) -> None:
+    """A kept typeset lends its seeds only beside the mark a finished typeset writes: one interrupted or
+    failed (whose latexmk record says 'error') is passed over, and the next typeset starts elsewhere."""
+    folder = tmp_path / "kept"
+    shutil.copytree(small_book.tex, folder)
+    assert (folder / FINISHED).is_file() and has_seeds(folder, "handbook.tex")
+    (folder / FINISHED).unlink()
+    assert not has_seeds(folder, "handbook.tex")
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert not _plant_seeds(folder, fresh / "handbook.tex") and not list(fresh.iterdir())
+
+
+def test_a_cache_that_cannot_be_written_publishes_nothing(small_book, tmp_path, monkeypatch) -> None:
+    """The verdicts are stored before anything is published: when they cannot be, the PDF and the ledgers
+    stay the last good ones and the build says why."""
+    project = copy_built(small_book, tmp_path / "copy")
+    before = outputs(project)
+    change_learning_rate(project)
+
+    def refuse(*args) -> None:
+        raise OutputError(project.cache, "cannot be written: Permission denied")
+
+    monkeypatch.setattr(build_module, "store_verdicts", refuse)
+    with pytest.raises(OutputError, match="cannot be written"):
+        build_book(project, QUIET)
+    assert outputs(project) == before
+
+
+def test_an_unreadable_chapters_folder_is_named(small_book, tmp_path, monkeypatch) -> None:
+    """A chapters/ folder that cannot be listed is bad input naming it, not a book with no chapters."""
+    project = copy_built(small_book, tmp_path / "copy")
+    real = os.listdir
+
+    def listdir(path="."):
+        if Path(path) == project.chapters:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "listdir", listdir)
+    with pytest.raises(ProjectError, match=r"chapters: cannot be read: Permission denied"):
+        load_chapters(project)

@@ -3,6 +3,7 @@ line, and nothing under build/ changes. No case may end in a traceback."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -241,6 +242,43 @@ CASES: dict[str, Case] = {
     "unknown chapter": Case(nothing, ("no chapter called 'nope'",), ("chapter", "nope")),
     "jobs zero": Case(nothing, ("--jobs", "0 is not in the range"), ("build", "--jobs", "0")),
     "build folder is a file": Case(write("build", b"not a folder"), ("build", "is a file, not a folder")),
+    # Found by the battery of 2026-12-07: each was a traceback, a hang or a silent success.
+    "a spec that is a fifo": Case(
+        lambda root: os.mkfifo(root / "chapters" / "zz.toml"), ("zz.toml", "not a regular file")
+    ),
+    "no chapter at all": Case(
+        lambda root: [p.unlink() for p in (root / "chapters").glob("*.toml")], ("chapters", "no chapter spec")
+    ),
+    "a weight that saturates the sigmoid": spec(
+        "weights = [[0.42, 0.19]", "weights = [[600, 0.19]", "exercises.mistake", "no wrong formula"
+    ),
+    "a network too wide to print": spec("[network]\ninputs = 2", "[network]\ninputs = 4096", "network.inputs", "1 to 16"),
+    "a title of a page": spec(TITLE, f'title = "{"Backprop " * 50}"', "chapter.title", "at most 400"),
+    "profile not utf-8": Case(
+        lambda root: (root / "notation/note001.toml").write_bytes(
+            (root / "notation/note001.toml").read_bytes() + b"\xff"
+        ),
+        ("notation/note001.toml", ": (encoding): ", "not UTF-8"),
+        ("build", "--notation", "note001"),
+    ),
+    "template not utf-8": Case(
+        lambda root: (root / TEMPLATE).write_bytes((root / TEMPLATE).read_bytes() + b"\xff"),
+        ("chapters/worked_example.tex.j2", "not UTF-8"),
+    ),
+    "profile extends a profile that is not there": Case(
+        replace("notation/note001.toml", 'extends = "default"', 'extends = "nosuch"'),
+        ("notation/note001.toml", ": extends: ", "no notation profile 'nosuch'"),
+        ("build", "--notation", "note001"),
+    ),
+    "two symbols spelled alike": Case(
+        replace("notation/note001.toml", "bias = { body = '\\mathbf{b}", "bias = { body = '\\Theta"),
+        ("notation/note001.toml", ": macros.bias: ", "never share a spelling"),
+        ("build", "--notation", "note001"),
+    ),
+    "a source the fonts cannot print": Case(
+        replace("notation/note001.toml", 'source = "note 001"', 'source = "note 001 \U0001f600"'),
+        ("notation/note001.toml", ": source: ", "U+1F600"),
+    ),
 }
 
 

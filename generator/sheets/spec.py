@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.spec import EXERCISE_KINDS
+from generator.spec import EXERCISE_KINDS, printable
 
 SHEET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # an id names the student's files
@@ -39,9 +39,12 @@ DEFAULT_SPACE = {"compute": 7, "derive": 9, "shapes": 3, "mistake": 6}  # centim
 MAX_QUESTIONS = 30
 MAX_SPACE = 20
 MAX_STUDENTS = 2000
-# Characters the sheets' fonts (Latin Modern, T1 encoding) print: ASCII and the Latin letters of
-# Latin-1 and Latin Extended-A. A name with others (Greek, Cyrillic, CJK) is refused with its row.
-PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\u00ff\u0100-\u017f]*$")
+
+
+def _printable(text: str) -> bool:
+    """Whether the sheets' fonts, the book's (Latin Modern, T1), print every character of ``text``: a
+    name with others (Greek, Cyrillic, CJK, or the few Latin letters T1 lacks) is refused with its row."""
+    return all(printable(character) for character in text)
 
 
 class SheetInputError(ValueError):
@@ -95,7 +98,7 @@ def _text(path: Path, table: dict[str, Any], key: str, field: str) -> str:
         raise _fail(path, field, "missing or empty (a text to print)")
     if not isinstance(value, str):
         raise _fail(path, field, f"{value!r} is not a text")
-    if not PRINTABLE.match(value):
+    if not _printable(value):
         raise _fail(path, field, f"{value!r} has characters the sheet's fonts cannot print")
     return value.strip()
 
@@ -222,7 +225,7 @@ def read_roster(path: Path) -> tuple[Student, ...]:
                 )
             if not name:
                 raise SheetInputError(f"{path}: line {line}: the name of {student_id!r} is empty")
-            if not PRINTABLE.match(name):
+            if not _printable(name):
                 raise SheetInputError(
                     f"{path}: line {line}: the name {name!r} has characters the sheet's fonts cannot print"
                 )
