@@ -45,6 +45,12 @@ def spec(old: str, new: str, field: str, problem: str) -> Case:
     return Case(replace(WORKED, old, new), (WORKED, f": {field}: ", problem))
 
 
+def profile(name: str, old: str, new: str, field: str, problem: str) -> Case:
+    """A change to notation profile ``name``, named by file, field and problem, in a build of that profile."""
+    path = f"notation/{name}.toml"
+    return Case(replace(path, old, new), (path, f": {field}: ", problem), ("build", "--notation", name))
+
+
 def template_line(text: str, problem: str) -> Case:
     """A line added to the worked example's template (after its first line), named by template, line and problem."""
 
@@ -220,10 +226,8 @@ CASES: dict[str, Case] = {
     "profile with a syntax error": Case(
         replace("notation/default.toml", "[macros]", "[macros"), ("notation/default.toml", ": (syntax): ")
     ),
-    "profile extends itself": Case(
-        replace("notation/note002.toml", 'extends = "default"', 'extends = "note002"'),
-        ("notation/note002.toml", ": extends: ", "in a circle"),
-        ("build", "--notation", "note002"),
+    "profile extends itself": profile(
+        "note002", 'extends = "default"', 'extends = "note002"', "extends", "in a circle"
     ),
     "profile with an unknown key": Case(
         replace("notation/default.toml", 'batch = "rows"', 'batch = "rows"\nfont = "x"'),
@@ -233,10 +237,8 @@ CASES: dict[str, Case] = {
         replace("notation/default.toml", "body = '\\mathbf{x}',", "body = '\\mathbf{x',"),
         ("notation/default.toml", ": macros.inputvec.body: ", "unbalanced braces"),
     ),
-    "profile extends a path": Case(
-        replace("notation/note002.toml", 'extends = "default"', 'extends = "../chapters/x"'),
-        ("notation/note002.toml", ": extends: ", "is not the name of a profile"),
-        ("build", "--notation", "note002"),
+    "profile extends a path": profile(
+        "note002", 'extends = "default"', 'extends = "../chapters/x"', "extends", "is not the name of a profile"
     ),
     # The command line and the folders.
     "unknown chapter": Case(nothing, ("no chapter called 'nope'",), ("chapter", "nope")),
@@ -252,7 +254,9 @@ CASES: dict[str, Case] = {
     "a weight that saturates the sigmoid": spec(
         "weights = [[0.42, 0.19]", "weights = [[600, 0.19]", "exercises.mistake", "no wrong formula"
     ),
-    "a network too wide to print": spec("[network]\ninputs = 2", "[network]\ninputs = 4096", "network.inputs", "1 to 16"),
+    "a network too wide to print": spec(
+        "[network]\ninputs = 2", "[network]\ninputs = 4096", "network.inputs", "1 to 16"
+    ),
     "a title of a page": spec(TITLE, f'title = "{"Backprop " * 50}"', "chapter.title", "at most 400"),
     "profile not utf-8": Case(
         lambda root: (root / "notation/note001.toml").write_bytes(
@@ -265,15 +269,11 @@ CASES: dict[str, Case] = {
         lambda root: (root / TEMPLATE).write_bytes((root / TEMPLATE).read_bytes() + b"\xff"),
         ("chapters/worked_example.tex.j2", "not UTF-8"),
     ),
-    "profile extends a profile that is not there": Case(
-        replace("notation/note001.toml", 'extends = "default"', 'extends = "nosuch"'),
-        ("notation/note001.toml", ": extends: ", "no notation profile 'nosuch'"),
-        ("build", "--notation", "note001"),
+    "profile extends a profile that is not there": profile(
+        "note001", 'extends = "default"', 'extends = "nosuch"', "extends", "no notation profile 'nosuch'"
     ),
-    "two symbols spelled alike": Case(
-        replace("notation/note001.toml", "bias = { body = '\\mathbf{b}", "bias = { body = '\\Theta"),
-        ("notation/note001.toml", ": macros.bias: ", "never share a spelling"),
-        ("build", "--notation", "note001"),
+    "two symbols spelled alike": profile(
+        "note001", "bias = { body = '\\mathbf{b}", "bias = { body = '\\Theta", "macros.bias", "never share a spelling"
     ),
     "a source the fonts cannot print": Case(
         replace("notation/note001.toml", 'source = "note 001"', 'source = "note 001 \U0001f600"'),
