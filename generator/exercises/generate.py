@@ -385,8 +385,9 @@ def _definitions(name: str) -> list[str]:
     whole quantity (``y = W x + b`` says all that ``y_r = ...`` does)."""
     model = FORMULAS[name].model
     definitions = [n for n, formula in FORMULAS.items() if formula.kind == "definition" and formula.model is model]
-    whole = {FORMULAS[n].lhs.name for n in definitions if isinstance(FORMULAS[n].lhs, Q)}
-    return [n for n in definitions if not (isinstance(FORMULAS[n].lhs, Entry) and FORMULAS[n].lhs.name in whole)]
+    sides = {n: FORMULAS[n].lhs for n in definitions}
+    whole = {lhs.name for lhs in sides.values() if isinstance(lhs, Q)}
+    return [n for n, lhs in sides.items() if not (isinstance(lhs, Entry) and lhs.name in whole)]
 
 
 def _other_settings_share_its_letters(name: str) -> bool:
@@ -528,7 +529,7 @@ def _mistake_instance(spec: ChapterSpec, name: str, floats: Floats, rng: random.
         # The same values with every derivative taken from one side, then the other: where the claim
         # reads a derivative at a kink (the book's is one side's), it must be wrong on both sides.
         sides = [
-            fill(binding, lambda q, side=side: floats.one_sided(q, side), lambda rows: np.array(rows, dtype=np.float64))
+            fill(binding, functools.partial(floats.one_sided, side=side), lambda rows: np.array(rows, dtype=np.float64))
             for side in (1, -1)
         ]
         ranges = [range(1, int(binding.get(size, 0)) + 1) for size in formula.free.values()]
