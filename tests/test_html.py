@@ -441,3 +441,24 @@ def test_every_listing_is_the_checked_code_highlighted(built_site) -> None:
             assert len(block.xpath(".//*[contains(@style, 'color')]")) > 3, name
         listed += len(blocks)
     assert listed >= len(chapter_names(built_site))
+
+
+def test_the_first_pages_list_of_contents_is_one_landmark() -> None:
+    """Where LaTeXML splits the first page's list of pages in two (the index alone in the second), the site
+    joins them: one navigation landmark, every page listed in order."""
+    import lxml.html
+
+    from generator.web.pages import _one_contents_list
+
+    page = lxml.html.document_fromstring(
+        "<html><body><main><article>"
+        '<nav class="ltx_TOC"><ol><li><a href="a.html">A</a></li>'
+        '<li><a href="bib.html">Bibliography</a></li></ol></nav>'
+        '<nav class="ltx_TOC"><ol><li><a href="idx.html">Index</a></li></ol></nav>'
+        '<nav class="other"><ol><li><a href="x.html">X</a></li></ol></nav>'
+        "</article></main></body></html>"
+    )
+    _one_contents_list(page)
+    (contents,) = page.xpath("//nav[@class='ltx_TOC']")
+    assert [a.text for a in contents.iter("a")] == ["A", "Bibliography", "Index"]
+    assert len(page.xpath("//nav")) == 2  # a navigation of another kind is left alone

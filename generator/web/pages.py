@@ -293,6 +293,22 @@ def _uncaptioned_floats(document: HtmlElement) -> None:
         figure.tag = "div"
 
 
+def _one_contents_list(document: HtmlElement) -> None:
+    """The list of pages LaTeXML writes on the first page is one list, one navigation landmark: it
+    sometimes splits it in two (the nine-chapter book of 2026-12-07 had the index alone in a second
+    list), and two unnamed navigation landmarks side by side are a fault for a screen reader (axe's
+    landmark-unique). A list that follows another is joined to it."""
+    for nav in document.xpath("//nav[@class='ltx_TOC']"):
+        previous = nav.getprevious()
+        if previous is None or previous.tag != "nav" or previous.get("class") != "ltx_TOC":
+            continue
+        target, items = previous.find("ol"), nav.find("ol")
+        if target is None or items is None:
+            continue
+        target.extend(list(items))
+        nav.drop_tree()
+
+
 def _landmarks(document: HtmlElement) -> None:
     """The page's content is its main landmark; a table header cell with nothing in it is a plain cell;
     a table, which scrolls sideways when it is wider than the window (handbook.css), takes the
@@ -367,6 +383,7 @@ def make_pages(
         _insert_drawings(document, page.file, drawings or {})
         _prepare_drawings(document, page.file)
         _uncaptioned_floats(document)
+        _one_contents_list(document)
         _landmarks(document)
         _head(document, book if page.file == "index.html" else f"{page.title} – {book}")
         html = lxml.html.tostring(document, doctype="<!DOCTYPE html>", encoding="utf-8", method="html")
