@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.project import DEFAULT_NOTATION as DEFAULT
-from generator.spec import SpecError, printable
+from generator.spec import SpecError, unprintable
 
 MACRO_NAME = re.compile(r"^[a-zA-Z]+$")
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -308,12 +308,9 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         str(data.get("source", "")),
     )
     for field in ("source", "description"):  # printed in the book: in its fonts, on one line
-        text = getattr(notation, field)
-        bad = next((c for c in text if not printable(c)), None)
-        if bad is not None:
-            raise SpecError(
-                path, field, f"the character {bad!r} (U+{ord(bad):04X}) cannot be printed by the book's fonts"
-            )
+        problem = unprintable(getattr(notation, field))
+        if problem is not None:
+            raise SpecError(path, field, problem)
     _one_spelling_each(path, notation)
     return notation
 

@@ -87,6 +87,17 @@ def printable(character: str) -> bool:
     return (0x20 <= code < 0x7F or 0xA0 <= code <= 0x17F) and character not in NOT_IN_T1 or character in PUNCTUATION
 
 
+def unprintable(text: str) -> str | None:
+    """Why the book's fonts cannot print ``text``: its first character they lack, named; or None."""
+    bad = next((character for character in text if not printable(character)), None)
+    if bad is None:
+        return None
+    return (
+        f"the character {bad!r} (U+{ord(bad):04X}) cannot be printed by the book's fonts "
+        "(Latin letters, digits and punctuation only)"
+    )
+
+
 Matrix = tuple[tuple[Decimal, ...], ...]
 
 
@@ -325,15 +336,11 @@ class _Reader:
         value = self.string(data, key, field, default)
         if len(value) > MAX_TEXT:
             raise self.fail(field, f"{len(value)} characters: a text printed in the book has at most {MAX_TEXT}")
-        for character in value:
-            if character in "\n\r":
-                raise self.fail(field, "a line break: the text must be one line")
-            if not printable(character):
-                raise self.fail(
-                    field,
-                    f"the character {character!r} (U+{ord(character):04X}) cannot be printed by "
-                    "the book's fonts (Latin letters, digits and punctuation only)",
-                )
+        if "\n" in value or "\r" in value:
+            raise self.fail(field, "a line break: the text must be one line")
+        problem = unprintable(value)
+        if problem is not None:
+            raise self.fail(field, problem)
         return value
 
     def known_keys(self, data: dict[str, Any], table: str, field: str) -> None:

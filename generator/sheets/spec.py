@@ -29,7 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from generator.spec import EXERCISE_KINDS, printable
+from generator.spec import EXERCISE_KINDS, unprintable
 
 SHEET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # an id names the student's files
@@ -39,12 +39,6 @@ DEFAULT_SPACE = {"compute": 7, "derive": 9, "shapes": 3, "mistake": 6}  # centim
 MAX_QUESTIONS = 30
 MAX_SPACE = 20
 MAX_STUDENTS = 2000
-
-
-def _printable(text: str) -> bool:
-    """Whether the sheets' fonts, the book's (Latin Modern, T1), print every character of ``text``: a
-    name with others (Greek, Cyrillic, CJK, or the few Latin letters T1 lacks) is refused with its row."""
-    return all(printable(character) for character in text)
 
 
 class SheetInputError(ValueError):
@@ -98,8 +92,9 @@ def _text(path: Path, table: dict[str, Any], key: str, field: str) -> str:
         raise _fail(path, field, "missing or empty (a text to print)")
     if not isinstance(value, str):
         raise _fail(path, field, f"{value!r} is not a text")
-    if not _printable(value):
-        raise _fail(path, field, f"{value!r} has characters the sheet's fonts cannot print")
+    problem = unprintable(value)  # the sheets' fonts are the book's (Latin Modern, T1)
+    if problem is not None:
+        raise _fail(path, field, f"{value!r}: {problem}")
     return value.strip()
 
 
@@ -225,10 +220,9 @@ def read_roster(path: Path) -> tuple[Student, ...]:
                 )
             if not name:
                 raise SheetInputError(f"{path}: line {line}: the name of {student_id!r} is empty")
-            if not _printable(name):
-                raise SheetInputError(
-                    f"{path}: line {line}: the name {name!r} has characters the sheet's fonts cannot print"
-                )
+            problem = unprintable(name)
+            if problem is not None:
+                raise SheetInputError(f"{path}: line {line}: the name {name!r}: {problem}")
             first_line[student_id.casefold()] = line
             students.append(Student(student_id, name))
     except csv.Error as error:
