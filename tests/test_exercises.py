@@ -162,6 +162,7 @@ BAD_TABLES = [
     ("derive = 1", 'derive = ["softmax_ce_vector"]', "exercises.derive", "holds for a network"),
     ("derive = 1", 'derive = ["chain_rule_paths"]', "exercises.derive", "no definition says which"),
     ("formula = 4\n", "", "exercises.mistake", "no wrong formula"),
+    ("formula = 4\n", "formula = 5\n", "exercises.mistake", "printed to the places of the quantity it claims"),
 ]
 
 
@@ -211,6 +212,15 @@ def test_a_derive_question_says_what_its_answer_assumes(project_copy, chapter, f
     spec.write_text(re.sub(r"\nderive = [^\n]*", f'\nderive = ["{formula}"]', text, count=1))
     tex = render_checked(project_copy, chapter).tex
     assert asked in tex
+
+
+def test_a_mistake_prints_its_claim_to_the_places_of_the_truth_beside_it() -> None:
+    """In every chapter a mistake's counterexample prints the wrong formula's claim and the true value
+    to the same number of places, so that the reader compares like with like."""
+    mistakes = [(s, e) for s in SPECS.values() for e in chapter_exercises(s) if e.kind == "mistake"]
+    assert mistakes
+    for s, e in mistakes:
+        assert s.decimals("formula") == s.decimals(e.asks.kind, e.asks.layer), (s.name, e.number)
 
 
 def test_no_mistake_is_shown_against_a_gradient_at_a_kink() -> None:

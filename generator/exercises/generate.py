@@ -506,7 +506,10 @@ def _mistake(spec: ChapterSpec, seed: int, taken: set[str], floats: Floats) -> E
         found = _mistake_instance(spec, name, floats, rng)
         if found is not None:
             return found
-    raise ExerciseError("no wrong formula of the catalogue binds to this chapter's network with a visible error")
+    raise ExerciseError(
+        "no wrong formula of the catalogue binds to this chapter's network with a visible error, its claim"
+        " printed to the places of the quantity it claims (precision.formula)"
+    )
 
 
 def _mistake_instance(spec: ChapterSpec, name: str, floats: Floats, rng: random.Random) -> Exercise | None:
@@ -539,7 +542,9 @@ def _mistake_instance(spec: ChapterSpec, name: str, floats: Floats, rng: random.
             if formula.indices == "distinct" and len(index) >= 2 and index[0] == index[1]:
                 continue
             truth = _lhs_quantity(binding, lhs, formula.free, index)
-            if truth is None or _places(spec, truth.kind, truth.layer) is None:
+            # The claim and the truth are printed side by side: to the same places, or they do not
+            # read as two values of one quantity (0.0000 against 0.390131).
+            if truth is None or _places(spec, truth.kind, truth.layer) != places:
                 continue
             env_index = dict(zip(formula.free, (i - 1 for i in index), strict=True))
             try:
@@ -551,11 +556,10 @@ def _mistake_instance(spec: ChapterSpec, name: str, floats: Floats, rng: random.
             true = floats.value(truth)
             if not (np.isfinite(claimed) and np.isfinite(true)):
                 continue
-            true_places = _places(spec, truth.kind, truth.layer) or 0
-            if _near_tie(claimed, places) or _near_tie(true, true_places):
+            if _near_tie(claimed, places) or _near_tie(true, places):
                 continue
             # Visibly wrong whichever side's derivative the book takes at a kink the claim reads.
-            if min(abs(c - true) for c in (claimed, right, left)) < 2 * 10.0 ** -min(places, true_places):
+            if min(abs(c - true) for c in (claimed, right, left)) < 2 * 10.0**-places:
                 continue
             return Exercise("mistake", 0, "instance", formula=name, layer=layer.name, index=tuple(index), asks=truth)
     return None
