@@ -29,7 +29,7 @@ from generator.formulas import RELATIVE as FORMULA_TOLERANCE
 from generator.formulas import is_formulas_file, load_chapter_formulas
 from generator.layout import check_layout, labels_in
 from generator.ledger import Ledger
-from generator.notation import Notation, load_notation, profile_names
+from generator.notation import Notation, load_notation, profile_error, profile_names
 from generator.oracle import DIGITS as ORACLE_DIGITS
 from generator.project import (
     BIBLIOGRAPHY,
@@ -56,7 +56,7 @@ from generator.render import (
     render_chapter,
 )
 from generator.spec import ChapterSpec, SpecError, load_spec
-from generator.typeset import has_seeds, pdf_text, tex_version, typeset
+from generator.typeset import TypesetError, has_seeds, pdf_text, tex_version, typeset
 from generator.verify import BOOK, Failure, Shell, Verdicts, missing_from_pdf, record, verify_book
 from generator.workspace import OutputError, checkpoint, write_atomic
 
@@ -326,7 +326,10 @@ def typeset_into(
         book = write_sources(checked, folder)
         checkpoint("typeset")
         try:
-            pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch, seeds=seeds or keep)
+            try:
+                pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch, seeds=seeds or keep)
+            except TypesetError as error:
+                raise profile_error(project.notation_file, error.error) or error from None
             built = pdf.read_bytes()
             failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
             layout = [

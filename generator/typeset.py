@@ -24,10 +24,20 @@ SEED_SUFFIXES = (".aux", ".toc", ".out", ".bbl", ".ind", ".fdb_latexmk")
 # "error", and latexmk seeded with it would refuse to run again on unchanged sources.
 FINISHED = ".typeset-finished"
 _ERROR_LINE = re.compile(r"^(?P<file>[^\s:][^:]*\.tex):(?P<line>\d+): (?P<message>.*)$")
+# TeX's context line for a macro's replacement text, shown with its parameters: ``\bias #1->\nosuch``.
+_EXPANDING = re.compile(r"^\\(?P<name>[A-Za-z@]+) (?:#[1-9])*->")
 
 
 class TypesetError(RuntimeError):
-    """latexmk failed; the message names the generated file, line, TeX message and context."""
+    """latexmk failed; the message names the generated file, line, TeX message and context.
+
+    ``error`` is TeX's error as parsed from its log, when the log has one: its ``macro`` says whose
+    replacement text TeX was reading when it stopped, which a caller can trace back to the file that
+    defined it (a notation profile's macro body)."""
+
+    def __init__(self, message: str, error: TexError | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,8 @@ class TexError:
     line: int
     message: str
     context: str
+    macro: str = ""  # the macro in whose replacement text the error arose (the innermost), if any
+    at: str = ""  # the last token of that text TeX read: where in it the error arose (``\\nosuch``)
 
 
 def latexmk_available() -> bool:
@@ -57,7 +69,13 @@ def parse_log(log: str) -> TexError | None:
             message = match["message"]
             if bang is not None and message.startswith("Emergency stop"):
                 message = bang
-            return TexError(match["file"], int(match["line"]), message, context)
+            # TeX shows the innermost level of its input first: a macro's body there is where the
+            # error arose (an argument at that level would be shown as ``<argument>`` instead).
+            expanding = _EXPANDING.match(lines[i + 1]) if i + 1 < len(lines) else None
+            macro = expanding["name"] if expanding else ""
+            read = lines[i + 1][expanding.end() :] if expanding else ""
+            last = re.search(r"(\\[A-Za-z@]+|\S)\s*$", read)
+            return TexError(match["file"], int(match["line"]), message, context, macro, last[1] if last else "")
     return None
 
 
@@ -168,7 +186,7 @@ def _run_latexmk(command: list[str], tex_file: Path, env: dict[str, str], shown_
         if error is None:
             raise TypesetError(f"latexmk failed (exit {result.returncode}); full log: {shown_log}")
         raise TypesetError(
-            f"{folder / error.file}:{error.line}: {error.message}\n  {error.context}\n  full log: {shown_log}"
+            f"{folder / error.file}:{error.line}: {error.message}\n  {error.context}\n  full log: {shown_log}", error
         )
 
 

@@ -9,9 +9,10 @@ from helpers import ROOT
 from generator import core, provenance
 from generator.build import Project, check, load_chapters
 from generator.cli import main
-from generator.notation import load_notation, profile_names
+from generator.notation import load_notation, profile_error, profile_names
 from generator.spec import SpecError
 from generator.tex import RenderError
+from generator.typeset import TexError
 
 PROFILES = profile_names(ROOT / "notation")
 
@@ -132,6 +133,30 @@ def test_a_malformed_profile_names_file_field_and_problem(tmp_path, text: str, f
     with pytest.raises(SpecError) as raised:
         load_notation(path)
     assert raised.value.field == field and problem in raised.value.problem
+
+
+def test_a_tex_error_in_a_macro_body_is_the_profile_field_that_spells_it(tmp_path) -> None:
+    """TeX stopping inside a macro's body blames the profile (or the one it extends) whose field spells
+    it, a transpose its matrix's field; TeX stopping elsewhere, or in a macro no profile has, blames none."""
+    (tmp_path / "default.toml").write_text((ROOT / "notation" / "default.toml").read_text())
+    mine = tmp_path / "mine.toml"
+    mine.write_text("extends = 'default'\n[macros]\nbias = { body = '\\nosuch{b}' }\nweight = { transpose_of = 'V' }\n")
+    undefined = "Undefined control sequence."
+
+    def blamed(macro: str) -> tuple[str, str] | None:
+        error = profile_error(mine, TexError("handbook.tex", 5, undefined, "l.5 x", macro, "\\nosuch"))
+        return (error.path.name, error.field) if error else None
+
+    assert blamed("bias") == ("mine.toml", "macros.bias.body")
+    assert blamed("weightT") == ("mine.toml", "macros.weight.transpose_of")
+    assert blamed("act") == ("default.toml", "macros.act.body")
+    assert blamed("section") is None and blamed("") is None
+    assert profile_error(mine, None) is None
+    error = profile_error(mine, TexError("handbook.tex", 5, undefined, "l.5 $\\bias", "bias", "\\nosuch"))
+    assert error is not None
+    assert error.problem == (
+        "TeX cannot typeset \\bias: Undefined control sequence at \\nosuch in its body (first used: l.5 $\\bias)"
+    )
 
 
 def test_an_unknown_profile_is_bad_input(project_copy) -> None:

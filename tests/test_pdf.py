@@ -6,10 +6,12 @@ import shutil
 import subprocess
 
 import pytest
+from click.testing import CliRunner
 from conftest import copy_built
 from helpers import typeset_from_nothing
 
 from generator.build import build_book, build_chapter
+from generator.cli import main
 from generator.typeset import TypesetError, latexmk_available
 
 pytestmark = pytest.mark.skipif(
@@ -87,6 +89,27 @@ def test_tex_error_names_the_generated_line_and_keeps_the_last_good_pdf(book, la
     message = str(raised.value)
     assert "chapters/worked-example.tex:" in message and "Undefined control sequence." in message
     assert r"\undefinedmacro" in message
+    assert pdf.read_bytes() == good
+
+
+def test_a_profile_macro_tex_cannot_typeset_is_bad_input_naming_its_field(book) -> None:
+    """A notation macro whose body TeX cannot typeset (an undefined command) stops the build with exit 2,
+    naming the profile's file and field and the command, not only the generated line."""
+    project, pdf = book
+    good = pdf.read_bytes()
+    profile = project.notation_file
+    source = profile.read_text()
+    spelled = "act = { args = 1, body = '\\mathbf{a}^{(\\layer{#1})}'"
+    assert spelled in source
+    profile.write_text(source.replace(spelled, "act = { args = 1, body = '\\nosuch{a}^{(\\layer{#1})}'"))
+    try:
+        result = CliRunner().invoke(main, ["chapter", "worked-example", "--pdf", "--root", str(project.root)])
+    finally:
+        profile.write_text(source)
+    assert result.exit_code == 2, result.output
+    said = f"{profile}: macros.act.body: TeX cannot typeset \\act: Undefined control sequence at \\nosuch"
+    assert said in result.output
+    assert "Traceback" not in result.output
     assert pdf.read_bytes() == good
 
 

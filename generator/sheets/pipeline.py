@@ -20,14 +20,14 @@ from generator.build import LAYOUT, CheckFailed, Project, edition, load_chapters
 from generator.cache import Store
 from generator.compute import CoreFailure, compute
 from generator.layout import overfull_boxes, undefined_references
-from generator.notation import load_notation
+from generator.notation import load_notation, profile_error
 from generator.render import make_environment
 from generator.sheets.check import store_verdicts, verify_sheets
 from generator.sheets.draw import StudentSheet, draw_class
 from generator.sheets.publish import split_pdf, write_csv
 from generator.sheets.render import Part, render_document, render_legend, render_parts
 from generator.sheets.spec import SHEET_NAME, SheetInputError, SheetSpec, Student, load_sheet
-from generator.typeset import pdf_text, typeset
+from generator.typeset import TypesetError, pdf_text, typeset
 from generator.verify import Failure, missing_from_pdf
 
 Progress = Callable[[str], None]
@@ -168,7 +168,10 @@ def _publish(
         workspace.checkpoint("typeset")
         try:
             with ThreadPoolExecutor(max(1, project.jobs)) as pool:  # TeX runs in its own processes
-                pdfs = list(pool.map(lambda tex: typeset(tex, shown_as=keep, epoch=epoch), sources))
+                try:
+                    pdfs = list(pool.map(lambda tex: typeset(tex, shown_as=keep, epoch=epoch), sources))
+                except TypesetError as error:
+                    raise profile_error(project.notation_file, error.error) or error from None
             lap("typeset")
             progress(f"typeset  {len(sources)} document(s), side by side: every sheet, key and the instructor's table")
             printed = [(p.where, str(e.quantity), e.shown) for p in parts for e in p.rendered.ledger.entries]
