@@ -29,7 +29,8 @@ from generator.formulas import RELATIVE as FORMULA_TOLERANCE
 from generator.formulas import is_formulas_file, load_chapter_formulas
 from generator.layout import check_layout, labels_in
 from generator.ledger import Ledger
-from generator.notation import Notation, load_notation, profile_error, profile_names
+from generator.notation import Notation, load_notation, profile_names
+from generator.notation_tex import macro_error
 from generator.oracle import DIGITS as ORACLE_DIGITS
 from generator.project import (
     BIBLIOGRAPHY,
@@ -329,7 +330,7 @@ def typeset_into(
             try:
                 pdf = typeset(book, shown_as=keep, epoch=edition(project).epoch, seeds=seeds or keep)
             except TypesetError as error:
-                raise profile_error(project.notation_file, error.error) or error from None
+                raise macro_error(project.notation_file, checked.notation, book, error) or error from None
             built = pdf.read_bytes()
             failures = missing_from_pdf(_printed(checked.chapters), pdf_text(pdf))
             layout = [

@@ -11,13 +11,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from generator.project import DEFAULT_NOTATION as DEFAULT
 from generator.spec import SpecError, unprintable
-
-if TYPE_CHECKING:
-    from generator.typeset import TexError
 
 MACRO_NAME = re.compile(r"^[a-zA-Z]+$")
 PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -228,18 +224,6 @@ def defined_at(path: Path, name: str) -> tuple[Path, str] | None:
             return None
         path = path.parent / f"{data['extends']}.toml"
     return None
-
-
-def profile_error(path: Path, tex: TexError | None) -> SpecError | None:
-    """TeX stopped inside the body of a macro of the profile ``path`` (or of one it extends): that is
-    the profile's error, bad input named by its file and field, with TeX's message and where the book
-    first used the macro. None for any other TeX error."""
-    found = defined_at(path, tex.macro) if tex is not None and tex.macro else None
-    if tex is None or found is None:
-        return None
-    at = f" at {tex.at} in its body" if tex.at else ""
-    problem = f"TeX cannot typeset \\{tex.macro}: {tex.message.rstrip('.')}{at} (first used: {tex.context})"
-    return SpecError(found[0], found[1], problem)
 
 
 def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:

@@ -9,10 +9,9 @@ from helpers import ROOT
 from generator import core, provenance
 from generator.build import Project, check, load_chapters
 from generator.cli import main
-from generator.notation import load_notation, profile_error, profile_names
+from generator.notation import defined_at, load_notation, profile_names
 from generator.spec import SpecError
 from generator.tex import RenderError
-from generator.typeset import TexError
 
 PROFILES = profile_names(ROOT / "notation")
 
@@ -135,28 +134,22 @@ def test_a_malformed_profile_names_file_field_and_problem(tmp_path, text: str, f
     assert raised.value.field == field and problem in raised.value.problem
 
 
-def test_a_tex_error_in_a_macro_body_is_the_profile_field_that_spells_it(tmp_path) -> None:
-    """TeX stopping inside a macro's body blames the profile (or the one it extends) whose field spells
-    it, a transpose its matrix's field; TeX stopping elsewhere, or in a macro no profile has, blames none."""
+def test_a_macro_is_traced_to_the_profile_field_that_spells_it(tmp_path) -> None:
+    """A macro is spelled by the profile (or the one it extends) that sets its body, a transpose by its
+    matrix's field; a name no profile has is spelled by none."""
     (tmp_path / "default.toml").write_text((ROOT / "notation" / "default.toml").read_text())
     mine = tmp_path / "mine.toml"
     mine.write_text("extends = 'default'\n[macros]\nbias = { body = '\\nosuch{b}' }\nweight = { transpose_of = 'V' }\n")
-    undefined = "Undefined control sequence."
 
-    def blamed(macro: str) -> tuple[str, str] | None:
-        error = profile_error(mine, TexError("handbook.tex", 5, undefined, "l.5 x", macro, "\\nosuch"))
-        return (error.path.name, error.field) if error else None
+    def spelled(macro: str) -> tuple[str, str] | None:
+        found = defined_at(mine, macro)
+        return (found[0].name, found[1]) if found else None
 
-    assert blamed("bias") == ("mine.toml", "macros.bias.body")
-    assert blamed("weightT") == ("mine.toml", "macros.weight.transpose_of")
-    assert blamed("act") == ("default.toml", "macros.act.body")
-    assert blamed("section") is None and blamed("") is None
-    assert profile_error(mine, None) is None
-    error = profile_error(mine, TexError("handbook.tex", 5, undefined, "l.5 $\\bias", "bias", "\\nosuch"))
-    assert error is not None
-    assert error.problem == (
-        "TeX cannot typeset \\bias: Undefined control sequence at \\nosuch in its body (first used: l.5 $\\bias)"
-    )
+    assert spelled("bias") == ("mine.toml", "macros.bias.body")
+    assert spelled("weightT") == ("mine.toml", "macros.weight.transpose_of")
+    assert spelled("act") == ("default.toml", "macros.act.body")
+    assert spelled("actT") == ("default.toml", "macros.act.body")
+    assert spelled("section") is None
 
 
 def test_an_unknown_profile_is_bad_input(project_copy) -> None:

@@ -20,7 +20,8 @@ from generator.build import LAYOUT, CheckFailed, Project, edition, load_chapters
 from generator.cache import Store
 from generator.compute import CoreFailure, compute
 from generator.layout import overfull_boxes, undefined_references
-from generator.notation import load_notation, profile_error
+from generator.notation import Notation, load_notation
+from generator.notation_tex import macro_error
 from generator.render import make_environment
 from generator.sheets.check import store_verdicts, verify_sheets
 from generator.sheets.draw import StudentSheet, draw_class
@@ -121,7 +122,7 @@ def make_sheets(
     folder = output_folder(project, name)
     with workspace.locked(project.build, wait, progress):
         with workspace.fresh_folder(project.build, f"sheets-{name}") as out:
-            _publish(project, sheet, drawn, parts, documents, out, progress, lap)
+            _publish(project, sheet, notation, drawn, parts, documents, out, progress, lap)
             workspace.checkpoint("publish")
             workspace.replace_folder(out, folder)
         store_verdicts(store, verdicts, workspace.write_atomic)
@@ -147,6 +148,7 @@ def _chunks(drawn: list[StudentSheet]) -> list[list[StudentSheet]]:
 def _publish(
     project: Project,
     sheet: SheetSpec,
+    notation: Notation,
     drawn: list[StudentSheet],
     parts: list[Part],
     documents: list[str],
@@ -170,8 +172,8 @@ def _publish(
             with ThreadPoolExecutor(max(1, project.jobs)) as pool:  # TeX runs in its own processes
                 try:
                     pdfs = list(pool.map(lambda tex: typeset(tex, shown_as=keep, epoch=epoch), sources))
-                except TypesetError as error:
-                    raise profile_error(project.notation_file, error.error) or error from None
+                except TypesetError as error:  # the documents share one preamble: the first one's will do
+                    raise macro_error(project.notation_file, notation, sources[0], error) or error from None
             lap("typeset")
             progress(f"typeset  {len(sources)} document(s), side by side: every sheet, key and the instructor's table")
             printed = [(p.where, str(e.quantity), e.shown) for p in parts for e in p.rendered.ledger.entries]
