@@ -154,7 +154,7 @@ def bce_gradient(a: Array, y: Array) -> Array:
 
 
 def bce_from_logits(z: Array, y: Array) -> Array:
-    """``bce(sigmoid(z), y)`` from the logit, without taking ``log(sigmoid(z))``."""
+    """``bce(sigmoid(z), y)`` from the logit, not by way of ``log(sigmoid(z))``."""
     # -[y log s(z) + (1-y) log(1-s(z))] = max(z,0) - y z + log(1 + exp(-|z|))
     per_unit = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
     return per_unit.sum(axis=1)
@@ -209,7 +209,11 @@ class Dense:
 DenseCache = tuple[Array, Array, bool]
 
 
-def dense_forward(a_prev: Array, W: Array, b: Array | None) -> tuple[Array, DenseCache]:
+def dense_forward(
+    a_prev: Array,
+    W: Array,
+    b: Array | None,
+) -> tuple[Array, DenseCache]:
     """``Z = A_prev W^T + b``; the cache keeps what the backward rule reads."""
     z = a_prev @ W.T
     if b is not None:
@@ -381,6 +385,8 @@ def sgd_step(
     updated = []
     for layer, g in zip(layers, grads, strict=True):
         W = layer.W - learning_rate * g.dW
-        b = None if layer.b is None or g.db is None else layer.b - learning_rate * g.db
+        b: Array | None = None
+        if layer.b is not None and g.db is not None:
+            b = layer.b - learning_rate * g.db
         updated.append(Dense(W, b, layer.activation))
     return updated

@@ -136,7 +136,8 @@ def evaluate(nodes: Sequence[Node], output: str) -> Evaluated:
             problem = f"unknown operation {node.op!r} (known: {known})"
             raise GraphError(f"node {name!r}: {problem}")
         if len(node.inputs) != gate.arity:
-            problem = f"{node.op} takes {gate.arity} inputs, not {len(node.inputs)}"
+            given = len(node.inputs)
+            problem = f"{node.op} takes {gate.arity} inputs, not {given}"
             raise GraphError(f"node {name!r}: {problem}")
         values[name] = gate.forward([values[source] for source in node.inputs])
 

@@ -90,5 +90,6 @@ def numerical_gradient(
     def J(at: list) -> float:
         return core.loss_value(at, core.forward(at, X), Y, loss, reduction)
 
-    up, down = J(moved(layers, parameter, step)), J(moved(layers, parameter, -step))
+    up = J(moved(layers, parameter, step))
+    down = J(moved(layers, parameter, -step))
     return (up - down) / (2.0 * step)

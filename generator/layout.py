@@ -1,7 +1,9 @@
 """Layout checks on a typeset book: what a reader would see as a defect of the page.
 
-* an overfull box wider than ``OVERFULL_LIMIT`` (text or a formula running into the margin), named
-  by the generated file and line TeX reports;
+* an overfull box wider than ``OVERFULL_LIMIT`` (text, a formula or a listing's line running into
+  the margin), named by the generated file and line TeX reports;
+* a page whose content is taller than ``OVERFULL_LIMIT`` beyond the text block (a box that cannot
+  break, running into the foot margin), named by the page;
 * a section heading as the last line of its page, its text on the next;
 * a running head that does not name the chapter the page belongs to.
 
@@ -23,6 +25,9 @@ _OVERFULL = re.compile(
     r"Overfull \\hbox \((?P<amount>[0-9.]+)pt too wide\) (?:in paragraph at lines (?P<first>\d+)--\d+"
     r"|detected at line (?P<line>\d+)|in alignment at lines (?P<align>\d+)--\d+)"
 )
+_TOO_HIGH = re.compile(r"Overfull \\vbox \((?P<amount>[0-9.]+)pt too high\) has occurred while \\output is active")
+# TeX writes [n] to the log as it ships page n out (\count0: front matter counts from 1 too).
+_SHIPPED = re.compile(r"\[(?P<page>-?\d+)(?=[\s\]{<])")
 _FILE = re.compile(r"\((?P<name>\.?/?[^\s()]+\.(?:tex|toc|aux|ind|bbl|out|cfg|sty|cls|def|fd|clo|ldf))")
 _TOC = re.compile(
     r"\\contentsline \{(?P<level>chapter|section|subsection)\}\{(?P<title>.*)\}\{(?P<page>[^{}]*)\}\{[^{}]*\}%?$"
@@ -67,6 +72,18 @@ def overfull_boxes(log: str, folder: Path, limit: float = OVERFULL_LIMIT) -> lis
             problems.append(
                 Problem(f"{shown}:{line}", f"runs {found.group('amount')}pt into the margin (more than {limit:g}pt)")
             )
+    return problems
+
+
+def pages_too_high(log: str, limit: float = OVERFULL_LIMIT) -> list[Problem]:
+    """Every page whose content is more than ``limit`` points taller than the text block."""
+    problems = []
+    for match in _TOO_HIGH.finditer(log):
+        if float(match.group("amount")) > limit:
+            shipped = _SHIPPED.search(log, match.end())  # the page being made is the next shipped out
+            where = f"page {shipped.group('page')}" if shipped else "the last page"
+            amount = match.group("amount")
+            problems.append(Problem(where, f"its content runs {amount}pt below the text block (more than {limit:g}pt)"))
     return problems
 
 
@@ -230,6 +247,7 @@ def check_layout(
     pages = page_texts(pdf or folder / f"{stem}.pdf")
     return (
         overfull_boxes(log, folder)
+        + pages_too_high(log)
         + undefined_references(log, folder, elsewhere)
         + headings_at_the_foot(pages, entries)
         + wrong_running_heads(pages, entries)

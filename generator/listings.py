@@ -47,9 +47,11 @@ MODULES: dict[str, ModuleType] = {"core": core, "core_graph": core_graph, "gradc
 # Pygments' colour scheme: readable in print, comments in italics.
 STYLE = "default"
 _LABEL = re.compile(r"\\label\{([^{}]*)\}")
-# The widest line a listing prints within the text width (\small typewriter). TeX reports no overfull
-# box for a Verbatim line, so a longer one would run into the margin unseen: it is a render error.
-MAX_COLUMNS = 88
+# The widest line a listing prints within the text width: 438.17 pt over 5.25 pt a \small typewriter
+# character is 83.5. A longer line is a render error, named here by its function's line before TeX
+# runs; the shell also sets every Verbatim line in a box of the text's width, so that TeX reports
+# a line that does not fit as an overfull box (the layout check) should the fonts or the page change.
+MAX_COLUMNS = 83
 
 
 def _formatter() -> LatexFormatter:

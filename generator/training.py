@@ -33,7 +33,7 @@ def train(
     rate: float,
     steps: int,
 ) -> Trajectory:
-    """``steps`` steps of full-batch gradient descent: W <- W - rate dJ/dW, b too."""
+    """``steps`` full-batch gradient descent steps: W <- W - rate dJ/dW, b too."""
     networks, losses = [list(layers)], []
     for _ in range(steps + 1):
         network = networks[-1]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.layout import Entry, contents, headings_at_the_foot, overfull_boxes, wrong_running_heads
+from generator.layout import (
+    Entry,
+    contents,
+    headings_at_the_foot,
+    overfull_boxes,
+    pages_too_high,
+    wrong_running_heads,
+)
 
 LOG = """(./handbook.tex (/usr/share/texlive/article.cls) (./chapters/a.tex
 Overfull \\hbox (0.5pt too wide) in paragraph at lines 3--4
@@ -21,6 +28,23 @@ def test_an_overfull_box_wider_than_a_point_is_named_with_its_file_and_line() ->
     assert problems == [
         "/b/chapters/a.tex:10: runs 12.25pt into the margin (more than 1pt)",
         "/b/chapters/b.tex:276: runs 3.1pt into the margin (more than 1pt)",
+    ]
+
+
+PAGES = """[46] [47] [48]
+Overfull \\vbox (29.08646pt too high) has occurred while \\output is active []
+[49] [50]
+Overfull \\vbox (0.4pt too high) has occurred while \\output is active []
+[51{/usr/share/texmf/fonts/enc/dvips/lm/lm-ec.enc}]
+Overfull \\vbox (3.5pt too high) has occurred while \\output is active []
+"""
+
+
+def test_a_page_whose_content_runs_below_the_text_block_is_named() -> None:
+    """A page more than a point too high is reported by the number it is shipped out with; less passes."""
+    assert [str(p) for p in pages_too_high(PAGES)] == [
+        "page 49: its content runs 29.08646pt below the text block (more than 1pt)",
+        "the last page: its content runs 3.5pt below the text block (more than 1pt)",
     ]
 
 

@@ -21,6 +21,7 @@ from helpers import copy_sources
 from generator import core, dependencies, provenance
 from generator.build import Project, book_key, compute_chapters, load_chapters, select
 from generator.cli import main
+from generator.layout import overfull_boxes
 from generator.listings import MAX_COLUMNS, MODULES, Listings, function_source, style_definitions
 from generator.notation import load_notation
 from generator.render import RenderError, make_environment, render_chapter
@@ -286,3 +287,26 @@ def test_a_change_in_core_py_renders_the_book_again_with_the_new_listing(small_b
     assert "up to date" not in again.stdout and "typeset" in again.stdout
     tex = (project_copy.tex / "chapters" / "worked-example.tex").read_text()
     assert r"\PY{c+c1}{\PYZsh{} edited}" in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex (make setup)")
+def test_max_columns_is_the_widest_listed_line_the_page_holds(built_book, tmp_path) -> None:
+    """In the book's own preamble a listing's line of MAX_COLUMNS characters fits the text width, and one
+    more character is an overfull box the layout check reports (TeX says so, not only the render check)."""
+    source = (built_book.tex / "handbook.tex").read_text()
+    preamble = source[: source.index("\\begin{document}")]
+
+    def problems(columns: int) -> list[str]:
+        line = "x" * columns
+        listing = f"\\begin{{Verbatim}}[commandchars=\\\\\\{{\\}}]\n{line}\n\\end{{Verbatim}}\n"
+        body = f"\\begin{{document}}\n\\begin{{corelisting}}{{A line}}{{lst:a}}\n{listing}\\end{{corelisting}}\n"
+        folder = tmp_path / str(columns)
+        folder.mkdir()
+        tex = folder / "probe.tex"
+        tex.write_text(preamble + body + "\\end{document}\n")
+        command = ["pdflatex", "-draftmode", "-interaction=nonstopmode", "-file-line-error", tex.name]
+        subprocess.run(command, cwd=folder, capture_output=True, check=False)
+        return [str(p) for p in overfull_boxes((folder / "probe.log").read_text(errors="replace"), folder)]
+
+    assert problems(MAX_COLUMNS) == []
+    assert problems(MAX_COLUMNS + 1) != []
