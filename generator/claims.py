@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from generator import gradcheck
 from generator.ledger import NUMBER_WORDS
@@ -70,6 +70,22 @@ def _kink(values: Values) -> str:
     return "lies within a step of its kink" if abs(pre_activation) <= step else "is away from its kink"
 
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _moved(values: Values) -> str:
+    # A value against the one it should be: the first place at which the two, rounded to it (half
+    # away from zero, as the book rounds), differ, as a reader comparing them to fewer places sees it.
+    moved, reference = values
+    if moved == reference:
+        return "no decimal place"
+    for place in range(len(ORDINALS) + 1):
+        unit = Decimal(1).scaleb(-place)
+        if moved.quantize(unit, ROUND_HALF_UP) != reference.quantize(unit, ROUND_HALF_UP):
+            return f"{ORDINALS[place - 1]} decimal place" if place else "whole part"
+    raise ValueError(f"{moved} and {reference} differ only below the {ORDINALS[-1]} decimal place")
+
+
 def _verdict(values: Values) -> str:
     error, kinks = values  # a relative error of the gradient check, and the kinks its evaluations straddle
     return gradcheck.verdict(float(error), int(kinks))
@@ -112,6 +128,7 @@ RULES: dict[str, Callable[[Values], str]] = {
     "zero": _zero,
     "compare": _compare,
     "kink": _kink,
+    "moved": _moved,
     "verdict": _verdict,
     "passes": _passes,
     "falls": _falls,
@@ -228,6 +245,11 @@ class Claims:
     def kink(self, pre_activation: str, says: str | None = None) -> str:
         """A ReLU-type unit against the gradient check's step: on, within a step of, or away from its kink."""
         return self._claim("kink", (pre_activation,), says, (Ref("step", ()),))
+
+    def moved(self, moved: str, reference: str, says: str | None = None) -> str:
+        """The first place at which ``moved`` and ``reference``, rounded to it, differ: "third decimal
+        place", "whole part", or "no decimal place" when they are equal."""
+        return self._claim("moved", (moved, reference), says)
 
     def verdict(
         self, layer: str | None = None, *index: int, network: str | None = None, says: str | None = None

@@ -235,3 +235,17 @@ def test_no_mistake_is_shown_against_a_gradient_at_a_kink() -> None:
     assert mistakes
     for s, e in mistakes:
         assert not Floats(s).at_a_kink(e.asks), (s.name, e.number)
+
+
+def test_a_result_of_another_chapter_is_asked_in_that_chapters_notation(project) -> None:
+    """A derive question whose result another chapter holds (the training chapter asks for the three-layer
+    chapter's cancellation) sends the reader to that chapter's notation, by a label that chapter defines."""
+    asked = [(s, e) for s in SPECS.values() for e in chapter_exercises(s) if e.kind == "derive"]
+    elsewhere = [(s, e) for s, e in asked if CHAPTER_OF[e.formula] != s.name]
+    assert elsewhere
+    for s, e in elsewhere:
+        home = CHAPTER_OF[e.formula]
+        template = (ROOT / "templates" / SPECS[home].template).read_text()
+        assert f"\\label{{chap:{home}}}" in template, home
+        tex = render_checked(project, s.name).tex
+        assert f"in the notation of \\cref{{chap:{home}}}." in tex

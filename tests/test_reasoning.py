@@ -259,6 +259,10 @@ CLAIMS = [
         'claim.cancel("delta[out,1] * W[out,1,1]", "delta[out,2] * W[out,2,1]", says="add up")',
     ),
     ('claim.zero("dA[hid,2]")', 'claim.zero("dA[hid,2]", says="is zero")'),
+    (
+        'claim.moved("hand_dW[out,1,1]", "dW[out,1,1]")',
+        'claim.moved("hand_dW[out,1,1]", "dW[out,1,1]", says="fourth decimal place")',
+    ),
 ]
 
 
@@ -314,6 +318,18 @@ def test_terms_cancel_exactly_only_when_their_sum_is_zero() -> None:
     assert cancel([Decimal("0.50"), Decimal("-0.45")]) == "nearly cancel"
     assert cancel([Decimal("0.50"), Decimal("-0.25")]) == "partly cancel"
     assert cancel([Decimal("0.50"), Decimal("0.25")]) == "add up"
+
+
+def test_a_value_moved_at_the_first_place_its_rounding_differs() -> None:
+    """The moved rule: the first place at which both values, rounded to it half away from zero, differ."""
+    moved = RULES["moved"]
+    assert moved([Decimal("0.0767982"), Decimal("0.0763065")]) == "third decimal place"  # 0.077 against 0.076
+    assert moved([Decimal("-1.40768"), Decimal("-1.40763")]) == "fourth decimal place"
+    assert moved([Decimal("0.0999999"), Decimal("0.1000001")]) == "seventh decimal place"  # not the first
+    assert moved([Decimal("1.7"), Decimal("0.9")]) == "whole part"
+    assert moved([Decimal("0.25"), Decimal("0.25")]) == "no decimal place"
+    with pytest.raises(ValueError, match="only below the tenth"):
+        moved([Decimal("0.1"), Decimal("0.1") + Decimal("1e-12")])
 
 
 def test_claims_are_decided_again_by_the_oracle(project) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from generator.display import Formulas, Layout
 from generator.exercises.generate import Exercise, chapter_exercises, derive_givens, step_text
-from generator.formulas import FORMULAS, Formula
+from generator.formulas import CHAPTER_OF, FORMULAS, Formula
 from generator.formulas.language import Entry, Q
 from generator.quantities import BY_NAME, Quantity
 from generator.spec import ChapterSpec
@@ -112,6 +112,12 @@ class ExerciseView:
         """The left side of the result a derive exercise asks for."""
         formula = self._formulas.get(exercise.formula or "")
         return Tex(formula.tex().split(f" {formula.relation} ")[0])
+
+    def home(self, exercise: Exercise) -> str:
+        """The label of the chapter whose result a derive exercise asks for, when that is not this
+        chapter (its symbols are that chapter's), or ''. A chapter's label is ``chap:`` and its name."""
+        home = CHAPTER_OF[exercise.formula or ""]
+        return "" if home == self._spec.name else f"chap:{home}"
 
     def derivation(self, exercise: Exercise) -> Tex:
         """How a derive exercise's result is derived: "from the chain rule", or its model's own words."""
