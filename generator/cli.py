@@ -73,24 +73,15 @@ def _run(action: Callable[[], object], root: Path) -> None:
 
 def _report(error: Exception, root: Path) -> None:
     """Say what went wrong in one line (or one per failed check) and exit with its status."""
-    from generator.build import CheckFailed
-    from generator.typeset import TypesetError
-    from generator.web import SiteError
-
-    if isinstance(error, CheckFailed):
-        click.echo(f"error: {len(error.failures)} check(s) failed; nothing was written:", err=True)
-        for failure in error.failures:
-            click.echo(f"  {failure}", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
-    if isinstance(error, TypesetError):
-        click.echo(f"error: TeX failed; the last good PDF is unchanged:\n  {error}", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
-    if isinstance(error, SiteError):
-        click.echo(f"error: the web edition failed; nothing was published:\n  {error}", err=True)
-        sys.exit(EXIT_CHECK_FAILED)
-    if isinstance(error, _bad_input()):
-        click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    try:
+        known = _known(error)
+    except Exception:  # the pipeline itself cannot be imported (a syntax error in it): a bug, below
+        known = None
+    if known is not None:
+        status, lines = known
+        for line in lines:
+            click.echo(line, err=True)
+        sys.exit(status)
     # A bug: say so, keep the traceback for the report.
     log = _log_internal_error(root)
     click.echo(
@@ -99,6 +90,24 @@ def _report(error: Exception, root: Path) -> None:
         err=True,
     )
     sys.exit(EXIT_CHECK_FAILED)
+
+
+def _known(error: Exception) -> tuple[int, list[str]] | None:
+    """The exit status and the lines to print for an error the handbook expects, or None for a bug."""
+    from generator.build import CheckFailed
+    from generator.typeset import TypesetError
+    from generator.web import SiteError
+
+    if isinstance(error, CheckFailed):
+        head = f"error: {len(error.failures)} check(s) failed; nothing was written:"
+        return EXIT_CHECK_FAILED, [head, *(f"  {failure}" for failure in error.failures)]
+    if isinstance(error, TypesetError):
+        return EXIT_CHECK_FAILED, [f"error: TeX failed; the last good PDF is unchanged:\n  {error}"]
+    if isinstance(error, SiteError):
+        return EXIT_CHECK_FAILED, [f"error: the web edition failed; nothing was published:\n  {error}"]
+    if isinstance(error, _bad_input()):
+        return EXIT_BAD_INPUT, [f"error: {error}"]
+    return None
 
 
 root_option = click.option(
@@ -188,9 +197,13 @@ def build(root: Path, notation: str, jobs: int, no_wait: bool, html: bool) -> No
 def chapter(name: str, pdf: bool, root: Path, notation: str, no_wait: bool) -> None:
     """Render and verify the chapter NAME (see `handbook list`); write build/tex/PROFILE/chapters/NAME.tex
     and its ledger build/ledger/PROFILE/NAME.json."""
-    from generator.build import build_chapter
 
-    _run(lambda: build_chapter(Project(root, notation), name, pdf, _progress, wait=not no_wait), root)
+    def run() -> None:
+        from generator.build import build_chapter  # inside _run: a pipeline that cannot import is a bug reported
+
+        build_chapter(Project(root, notation), name, pdf, _progress, wait=not no_wait)
+
+    _run(run, root)
 
 
 @main.command("check")
@@ -203,9 +216,13 @@ def check_command(root: Path, notation: str, jobs: int, no_wait: bool) -> None:
 
     Writes no .tex, ledger or PDF; only the verdicts that passed (build/cache/), for later builds.
     """
-    from generator.build import check_book
 
-    _run(lambda: check_book(Project(root, notation, jobs), _progress, wait=not no_wait), root)
+    def run() -> None:
+        from generator.build import check_book
+
+        check_book(Project(root, notation, jobs), _progress, wait=not no_wait)
+
+    _run(run, root)
 
 
 @main.command("audit")
@@ -219,9 +236,13 @@ def audit_command(root: Path, notation: str, html: bool) -> None:
     with --html, also each chapter's page of build/html/ (build/html-PROFILE/). Exit 1 names each
     number not shown. A build runs the same checks, and more, before it publishes.
     """
-    from generator.build import audit
 
-    _run(lambda: audit(Project(root, notation), _progress, html=html), root)
+    def run() -> None:
+        from generator.build import audit
+
+        audit(Project(root, notation), _progress, html=html)
+
+    _run(run, root)
 
 
 @main.command("serve")
@@ -344,9 +365,10 @@ def new_command(name: str, source: str, root: Path) -> None:
 def docs_command(check: bool, root: Path) -> None:
     """Write docs/authoring.md, the authors' reference, from the code (the tables of the spec, the ledger's
     calls, the template variables, the macros) and its prose in generator/authoring.py."""
-    from generator import authoring  # renders a chapter to learn what a template receives: only when asked
 
     def write() -> None:
+        from generator import authoring  # renders a chapter to learn what a template receives: only when asked
+
         Project(root).validate()
         status = authoring.main(["--root", str(root), *(["--check"] if check else [])])
         if status:

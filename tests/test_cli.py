@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from click.testing import CliRunner
 from test_spec import MALFORMED_SPECS
@@ -102,3 +104,18 @@ def test_template_error_is_bad_input_naming_the_line(project_copy) -> None:
     result = invoke("check", "--root", str(project_copy.root))
     assert result.exit_code == 2
     assert "chapters/worked_example.tex.j2:6: undefined: 'no_such_variable' is undefined" in result.output
+
+
+@pytest.mark.parametrize("command", [["check"], ["chapter", "worked-example"], ["build"], ["list"], ["formulas"]])
+def test_a_pipeline_that_cannot_be_imported_is_an_internal_error_in_one_line(
+    monkeypatch, project_copy, command
+) -> None:
+    """A module of the pipeline that fails to import (a syntax error in the core, say) is reported as a bug
+    in one line, exit 1, with the traceback kept in build/internal-error.log: never on the terminal."""
+    for module in ("generator.build", "generator.core"):
+        monkeypatch.setitem(sys.modules, module, None)  # importing it now raises ImportError
+    result = CliRunner().invoke(main, [*command, "--root", str(project_copy.root)])
+    assert result.exit_code == 1, result.output
+    assert "error: internal error (a bug in the handbook" in result.output
+    assert "Traceback" not in result.output
+    assert "Traceback" in (project_copy.build / "internal-error.log").read_text()
