@@ -29,6 +29,9 @@ from typing import Any
 from generator import graph_figure, network_picture, plots, provenance
 from generator.compute import Computation, CoreFailure
 from generator.display import Formulas, Layout
+from generator.formulas import FORMULAS, Formula, bind, lhs_quantity
+from generator.formulas.language import Entry as FormulaEntry
+from generator.formulas.language import Q
 from generator.ledger import Entry, Ledger
 from generator.quantities import BY_CALL, BY_NAME, INDEX_PARAMETERS, PER_EXAMPLE, Kind, Quantity, QuantityError
 from generator.spec import ChapterSpec, LayerSpec
@@ -65,6 +68,25 @@ def _index_ranges(kind: str, spec: ChapterSpec, layer: str | None) -> tuple[tupl
     if kind == "target":
         return (("output of the network", spec.layers[-1].size),)
     return ()
+
+
+def _same_side(first: object, second: object) -> bool:
+    """Whether two left sides name one quantity with the same indices (nodes compare by identity)."""
+    return (
+        isinstance(first, (Q, FormulaEntry))
+        and type(first) is type(second)
+        and first.name == getattr(second, "name", None)
+        and getattr(first, "indices", ()) == getattr(second, "indices", ())
+    )
+
+
+def _checked_result_for(wrong: Formula) -> str | None:
+    """The checked result of the catalogue whose left side is the wrong formula's (same model, same
+    quantity and indices), by name, or None."""
+    for name, formula in FORMULAS.items():
+        if formula.kind == "result" and formula.model is wrong.model and _same_side(formula.lhs, wrong.lhs):
+            return name
+    return None
 
 
 class Values:
@@ -561,7 +583,33 @@ class Values:
         if short:
             instance = rf"\rounded{{{instance}}}"
         entry = self._record(self._quantity(BY_NAME["formula"], (shown.name, layer, *index), {"example": example}))
+        if wrong:
+            self._refutes(shown, layer, indices, example, entry)
         return f"{instance} = {self._number(entry, provenance.LABELLED_VALUE)}"
+
+    def _refutes(self, shown: Formula, layer: str, indices: dict[str, int], example: int, claim: Entry) -> None:
+        """A counterexample must be one: where the quantity the wrong formula's left side names has a
+        value of this network, the claim printed differs from it by two units in its last place or
+        more (the distance a mistake exercise asks for), or the template chose the wrong instance."""
+        if not isinstance(shown.lhs, (Q, FormulaEntry)):
+            return  # the left side is an expression, no single quantity to compare with
+        index = tuple(indices.values())
+        try:
+            binding = bind(shown.model.name, self._spec, layer, example)
+            truth = lhs_quantity(binding, shown.lhs, shown.free, index) if shown.lhs.name in binding else None
+            if truth is None:  # no quantity of the chapter: the checked result with the same left side
+                right = _checked_result_for(shown)
+                truth = Quantity("formula", layer, example, index, right) if right else None
+            true = self._computation.value(truth) if truth is not None else None
+        except (QuantityError, KeyError, IndexError, TypeError):
+            return  # the left side is no single quantity of the chapter: nothing to compare with
+        if true is not None and abs(claim.value - true) < 2 * 10.0**-claim.decimals:
+            at = ", ".join(f"{name} = {value}" for name, value in indices.items())
+            raise RenderError(
+                *template_location(),
+                f"counterexample {shown.name!r} at {at}: the wrong formula claims {claim.text} there, and the "
+                f"true value {truth} is {true:.{claim.decimals + 2}f}: choose an instance where they differ",
+            )
 
     def result_at(self, formula: str, layer: str, *index: int, example: int = 1) -> Tex:
         """A checked formula at one instance on this network, with its value: ``lhs = rhs = -0.1056``."""

@@ -533,3 +533,30 @@ def test_a_step_on_two_lines_is_aligned_on_its_result(project) -> None:
     rendered, _ = render(project, "linear-layer")
     assert r"\begin{aligned}[b]" in rendered.tex and r"\begin{aligned}[t]" not in rendered.tex
     assert re.search(r"\\end\{aligned\}[,.]", rendered.tex)
+
+
+@pytest.mark.parametrize(
+    ("template", "chapter", "shown", "moved"),
+    [
+        (  # the slip's claim at W_11 is the true gradient there: only W_12 shows the slip
+            "softmax_cross_entropy.tex.j2",
+            "softmax-cross-entropy",
+            'v.counterexample("wrong_net_dW2_one_index", "out", 1, 2)',
+            'v.counterexample("wrong_net_dW2_one_index", "out", 1, 1)',
+        ),
+        (  # dy_r/db_i is one where r = i: the note's "always one" is wrong only off the diagonal
+            "linear_layer.tex.j2",
+            "linear-layer",
+            'v.counterexample("wrong_linear_dy_db_one", lin.name, 1, 2)',
+            'v.counterexample("wrong_linear_dy_db_one", lin.name, 1, 1)',
+        ),
+    ],
+)
+def test_a_counterexample_at_an_instance_where_the_slip_is_right_fails(
+    project_copy, template, chapter, shown, moved
+) -> None:
+    """A wrong formula shown at an instance where its claim equals the true value (by its quantity, or by the
+    checked result with its left side) is no counterexample: the render fails naming the template line."""
+    edit(project_copy, template, shown, moved)
+    with pytest.raises(RenderError, match="choose an instance where they differ"):
+        render(project_copy, chapter)

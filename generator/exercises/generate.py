@@ -29,7 +29,7 @@ from decimal import Decimal
 import numpy as np
 
 from generator.exercises.arith import Floats
-from generator.formulas import CHAPTER_OF, FORMULAS, Env, Formula, NumpyOps, bind, fill
+from generator.formulas import CHAPTER_OF, FORMULAS, Env, Formula, NumpyOps, bind, fill, lhs_quantity
 from generator.formulas.language import Entry, Q
 from generator.ledger import format_fixed
 from generator.quantities import BY_NAME, Quantity, QuantityError
@@ -541,7 +541,7 @@ def _mistake_instance(spec: ChapterSpec, name: str, floats: Floats, rng: random.
         for index in instances:
             if formula.indices == "distinct" and len(index) >= 2 and index[0] == index[1]:
                 continue
-            truth = _lhs_quantity(binding, lhs, formula.free, index)
+            truth = lhs_quantity(binding, lhs, formula.free, index)
             # The claim and the truth are printed side by side: to the same places, or they do not
             # read as two values of one quantity (0.0000 against 0.390131).
             if truth is None or _places(spec, truth.kind, truth.layer) != places:
@@ -570,20 +570,6 @@ def _claim(formula: Formula, values: dict, env_index: dict[str, int]) -> float:
     with np.errstate(all="ignore"):  # a claim that is not a number is passed over by the caller
         claimed = formula.chain[-1].evaluate(Env(NumpyOps(), values, {"log": np.log, "exp": np.exp}), env_index)
     return float(np.asarray(claimed).reshape(-1)[0])
-
-
-def _lhs_quantity(binding: dict, lhs: Q | Entry, free: dict[str, str], index: tuple[int, ...]) -> Quantity | None:
-    grid = binding[lhs.name]
-    at = dict(zip(free, index, strict=True))
-    if isinstance(lhs, Q):
-        return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else None
-    positions = [at[i] if isinstance(i, str) else i for i in lhs.indices]
-    if len(positions) == 1:
-        positions.append(1)
-    try:
-        return grid[positions[0] - 1][positions[1] - 1]
-    except IndexError:
-        return None
 
 
 # ----------------------------------------------------------------------------- entrance

@@ -15,7 +15,7 @@
   ``Formula`` objects over that model (``load_chapter_formulas``); the syntax is docs/formulas.md.
 """
 
-from generator.formulas.binding import bind, fill
+from generator.formulas.binding import bind, fill, lhs_quantity
 from generator.formulas.catalogue import CHAPTER_OF, FORMULAS, get_formula
 from generator.formulas.check import RELATIVE, formula_key, verify_formula
 from generator.formulas.formula import TRANSPOSED, Formula, own_letters_name
@@ -37,6 +37,7 @@ __all__ = [
     "formula_key",
     "get_formula",
     "is_formulas_file",
+    "lhs_quantity",
     "load_chapter_formulas",
     "own_letters_name",
     "verify_formula",

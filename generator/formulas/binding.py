@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from generator.formulas.language import Entry, Q
 from generator.quantities import Quantity, QuantityError
 from generator.spec import ChapterSpec
 
@@ -91,6 +92,9 @@ def bind_softmax_net(spec: ChapterSpec, layer: str, example: int) -> Binding:
         "dL_dZ2": batch("error", out.name, out.size),
         "dL_dA1": batch("activation_gradient", hid.name, hid.size),
         "dL_dZ1": batch("error", hid.name, hid.size),
+        # the weights' gradients, which no formula reads but a slip's counterexample is held against
+        "dL_dW1": weights("weight_gradient", hid.name, hid.size, spec.input_size),
+        "dL_dW2": weights("weight_gradient", out.name, out.size, hid.size),
         "n": len(spec.inputs),
         "d": spec.input_size,
         "h": hid.size,
@@ -163,3 +167,19 @@ def fill(
         name: item if isinstance(item, int) else matrix([[value(q) for q in row] for row in item])
         for name, item in binding.items()
     }
+
+
+def lhs_quantity(binding: Binding, lhs: Q | Entry, free: dict[str, str], index: tuple[int, ...]) -> Quantity | None:
+    """The chapter's quantity a formula's left side names at one instance (``index``, a number for each
+    free index), or None when the left side is no single quantity of the binding."""
+    grid = binding[lhs.name]
+    at = dict(zip(free, index, strict=True))
+    if isinstance(lhs, Q):
+        return grid[0][0] if len(grid) == 1 and len(grid[0]) == 1 else None
+    positions = [at[i] if isinstance(i, str) else i for i in lhs.indices]
+    if len(positions) == 1:
+        positions.append(1)
+    try:
+        return grid[positions[0] - 1][positions[1] - 1]
+    except IndexError:
+        return None
