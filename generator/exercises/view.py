@@ -175,8 +175,9 @@ class ExerciseView:
         return rf"\units{{{self._spec.label(layer)}}}"
 
     def shape_of(self, exercise: Exercise) -> dict[str, Any]:
-        """What a shapes exercise prints: the quantity asked, its shape in size macros, and the counts
-        (as (call arguments) for ``v.words.count``) in the order the shape names them."""
+        """What a shapes exercise prints: the quantity asked, its shape in size macros, and its sizes on
+        this network (``sizes()``: ``two by four``; ``sizes(words=False)``: in numerals), in the order the
+        shape names them."""
         layer, below = exercise.layer or "", exercise.below
         label = self._spec.label(layer)
         own = self._layout.own
@@ -201,4 +202,12 @@ class ExerciseView:
         shape = self._layout.shape(matrix, rows, columns) if matrix else Tex(f"{rows} \\times {columns}")
         if flipped:
             counts.reverse()
-        return {"symbol": Tex(symbol), "shape": shape, "counts": counts}
+
+        def sizes(words: bool = True) -> Tex:
+            # the sizes in the order the shape names them, as one phrase that no template can reorder;
+            # recorded in the ledger only where it is printed (the answer, not the question)
+            count = self._v.words.count if words else self._v.count
+            first, second = (count(kind, layer) if layer else count(kind) for kind, layer in counts)
+            return Tex(f"{first} by {second}")
+
+        return {"symbol": Tex(symbol), "shape": shape, "sizes": sizes}
