@@ -325,6 +325,25 @@ class NetworkFacts:
         labels = [self._spec.label(layer) for layer in layers]
         return Tex(" = ".join([*(rf"\actfn{{{label}}}" for label in labels), ACTIVATION_SYMBOLS[names.pop()]]))
 
+    def assume(self, **facts: str) -> Tex:
+        """What the template's prose says of the network in words (``loss="sse"``, ``reduction="mean"``,
+        or a layer's name for its activation: ``out="sigmoid"``), held to the spec: a spec that says
+        otherwise is an error naming the template line, for the prose would then be false. Prints nothing."""
+        template, line = template_location()
+        for fact, said in facts.items():
+            if fact in ("loss", "reduction"):
+                field, actual = f"loss.{'name' if fact == 'loss' else fact}", getattr(self._spec, fact)
+            else:
+                field, actual = f"the activation of layer {fact}", self._layer(fact).activation
+            if actual != said:
+                raise RenderError(
+                    template,
+                    line,
+                    f"the text is written for {field} = {said!r}, and {self._spec.path} gives {actual!r}: "
+                    "the prose would be false; change the text with the spec",
+                )
+        return Tex("")
+
     def _layer(self, name: str):
         try:
             return self._spec.layers[self._spec.layer_number(name) - 1]

@@ -560,3 +560,28 @@ def test_a_counterexample_at_an_instance_where_the_slip_is_right_fails(
     edit(project_copy, template, shown, moved)
     with pytest.raises(RenderError, match="choose an instance where they differ"):
         render(project_copy, chapter)
+
+
+@pytest.mark.parametrize(
+    ("spec", "old", "new", "said"),
+    [
+        ("four-equations", 'reduction = "mean"', 'reduction = "sum"', "loss.reduction = 'mean'"),
+        (
+            "four-equations",
+            'activation = "sigmoid"',
+            'activation = "tanh"',
+            "the activation of layer three = 'sigmoid'",
+        ),
+        ("worked-example", 'name = "sse"', 'name = "bce"', "loss.name = 'sse'"),
+    ],
+)
+def test_a_spec_the_prose_does_not_describe_fails_naming_the_template_line(project_copy, spec, old, new, said) -> None:
+    """A spec whose loss, reduction or activation differs from what its chapter's prose says in words ("averaged
+    over a batch", "a sigmoid output layer") fails to render, naming the template line and the spec's value."""
+    path = project_copy.chapters / f"{spec}.toml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(RenderError, match="the text is written for") as raised:
+        render(project_copy, spec)
+    assert said in str(raised.value) and "change the text with the spec" in str(raised.value)
