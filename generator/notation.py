@@ -338,7 +338,8 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
 
 
 def _one_spelling_each(path: Path, notation: Notation) -> None:
-    """No two listed symbols print alike: each spelling has one meaning (the list of symbols says so).
+    """No two listed symbols print alike, nor share a meaning: each spelling has one meaning (the list of
+    symbols says so).
     Where weights are stored input-by-output, the entry of the profile's own matrix and the book's
     entry with its indices swapped are one symbol, and may print alike."""
     same_weight = {"weightioentry"} if notation.orientation == "input-by-output" else set()
@@ -347,10 +348,41 @@ def _one_spelling_each(path: Path, notation: Notation) -> None:
         if not macro.listed or macro.companion or macro.name in same_weight:
             continue
         spelled = notation.display(macro.name, macro.shown)
-        if spelled in seen:
+        key = _as_printed(spelled)
+        if key in seen:
             raise SpecError(
                 path,
                 f"macros.{macro.name}",
-                f"prints as {spelled}, as \\{seen[spelled]} does: two symbols never share a spelling",
+                f"prints as {spelled}, as \\{seen[key]} does: two symbols never share a spelling",
             )
-        seen[spelled] = macro.name
+        seen[key] = macro.name
+    meant: dict[str, str] = {}
+    for macro in notation.macros:
+        if not macro.listed or macro.companion:
+            continue
+        meaning = " ".join(macro.meaning.split())
+        if meaning in meant:
+            raise SpecError(
+                path,
+                f"macros.{macro.name}.meaning",
+                f"says {meaning!r}, as \\{meant[meaning]} does: two symbols never share a meaning",
+            )
+        meant[meaning] = macro.name
+
+
+# A group of one token prints as the token (``{W}`` as ``W``, ``\\mathbf{W}`` as ``\\mathbf W``), and
+# spaces between tokens print as nothing in math: the spelling as TeX sets it, for comparing two.
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\S")
+
+
+def _as_printed(tex: str) -> str:
+    """``tex`` as its tokens, spaces and the braces of single-token groups taken out: what it prints."""
+    tokens = _TOKEN.findall(tex)
+    i = 0
+    while i + 2 < len(tokens):
+        if tokens[i] == "{" and tokens[i + 2] == "}" and tokens[i + 1] not in "{}":
+            del tokens[i + 2], tokens[i]
+            i = max(i - 1, 0)  # the token may now close a group of one around it
+        else:
+            i += 1
+    return " ".join(tokens)

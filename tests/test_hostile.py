@@ -275,6 +275,20 @@ CASES: dict[str, Case] = {
     "two symbols spelled alike": profile(
         "note001", "bias = { body = '\\mathbf{b}", "bias = { body = '\\Theta", "macros.bias", "never share a spelling"
     ),
+    "two symbols that print alike but for braces": profile(
+        "default",
+        "weightio = { args = 1, body = '\\widetilde{W}^",
+        "weightio = { args = 1, body = '{W}^",
+        "macros.weightio",
+        "never share a spelling",
+    ),
+    "two symbols with one meaning": profile(
+        "default",
+        'meaning = "the weight into unit #2 of layer #1 from unit #3 of the layer below"',
+        'meaning = "the weight from unit #2 of the layer below into unit #3 of layer #1"',
+        "macros.weightioentry.meaning",
+        "never share a meaning",
+    ),
     "a source the fonts cannot print": Case(
         replace("notation/note001.toml", 'source = "note 001"', 'source = "note 001 \U0001f600"'),
         ("notation/note001.toml", ": source: ", "U+1F600"),
