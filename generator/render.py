@@ -325,13 +325,19 @@ class NetworkFacts:
         labels = [self._spec.label(layer) for layer in layers]
         return Tex(" = ".join([*(rf"\actfn{{{label}}}" for label in labels), ACTIVATION_SYMBOLS[names.pop()]]))
 
-    def assume(self, **facts: str) -> Tex:
+    def assume(self, **facts: str | int) -> Tex:
         """What the template's prose says of the network in words (``loss="sse"``, ``reduction="mean"``,
-        or a layer's name for its activation: ``out="sigmoid"``), held to the spec: a spec that says
-        otherwise is an error naming the template line, for the prose would then be false. Prints nothing."""
+        ``true_class=2``: the class the first example's one-hot target names, or a layer's name for its
+        activation: ``out="sigmoid"``), held to the spec: a spec that says otherwise is an error naming
+        the template line, for the prose would then be false. Prints nothing."""
         template, line = template_location()
         for fact, said in facts.items():
-            if fact in ("loss", "reduction"):
+            actual: object
+            if fact == "true_class":
+                first = [float(t) for t in self._spec.targets[0]]
+                one_hot = sorted(first) == [0.0] * (len(first) - 1) + [1.0]
+                field, actual = "data.targets[0] (its true class)", first.index(1.0) + 1 if one_hot else None
+            elif fact in ("loss", "reduction"):
                 field, actual = f"loss.{'name' if fact == 'loss' else fact}", getattr(self._spec, fact)
             else:
                 field, actual = f"the activation of layer {fact}", self._layer(fact).activation

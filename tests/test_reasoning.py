@@ -573,6 +573,7 @@ def test_a_counterexample_at_an_instance_where_the_slip_is_right_fails(
             "the activation of layer three = 'sigmoid'",
         ),
         ("worked-example", 'name = "sse"', 'name = "bce"', "loss.name = 'sse'"),
+        ("softmax-cross-entropy", "targets = [[0, 1, 0]]", "targets = [[0, 0, 1]]", "(its true class) = 2"),
     ],
 )
 def test_a_spec_the_prose_does_not_describe_fails_naming_the_template_line(project_copy, spec, old, new, said) -> None:
