@@ -63,6 +63,11 @@ def _compare(values: Values) -> str:
     return "larger than" if first > second else "smaller than" if first < second else "equal to"
 
 
+def _relu_unit(values: Values) -> str:
+    (pre_activation,) = values  # a ReLU unit: zero and slope zero at or below its kink
+    return "silenced" if pre_activation <= 0 else "active"
+
+
 def _kink(values: Values) -> str:
     pre_activation, step = values  # a ReLU-type unit and the gradient check's step
     if pre_activation == 0:
@@ -128,6 +133,7 @@ RULES: dict[str, Callable[[Values], str]] = {
     "zero": _zero,
     "compare": _compare,
     "kink": _kink,
+    "relu_unit": _relu_unit,
     "moved": _moved,
     "verdict": _verdict,
     "passes": _passes,
@@ -241,6 +247,10 @@ class Claims:
     def compare(self, first: str, second: str, says: str | None = None) -> str:
         """ "larger than", "smaller than" or "equal to"."""
         return self._claim("compare", (first, second), says)
+
+    def relu_unit(self, pre_activation: str, says: str | None = None) -> str:
+        """A ReLU unit by its pre-activation: "silenced" (at or below zero: no output, no gradient) or "active"."""
+        return self._claim("relu_unit", (pre_activation,), says)
 
     def kink(self, pre_activation: str, says: str | None = None) -> str:
         """A ReLU-type unit against the gradient check's step: on, within a step of, or away from its kink."""

@@ -259,6 +259,7 @@ CLAIMS = [
         'claim.cancel("delta[out,1] * W[out,1,1]", "delta[out,2] * W[out,2,1]", says="add up")',
     ),
     ('claim.zero("dA[hid,2]")', 'claim.zero("dA[hid,2]", says="is zero")'),
+    ('claim.relu_unit("z[hid,2]")', 'claim.relu_unit("z[hid,2]", says="active")'),
     (
         'claim.moved("hand_dW[out,1,1]", "dW[out,1,1]")',
         'claim.moved("hand_dW[out,1,1]", "dW[out,1,1]", says="fourth decimal place")',
@@ -586,3 +587,14 @@ def test_a_spec_the_prose_does_not_describe_fails_naming_the_template_line(proje
     with pytest.raises(RenderError, match="the text is written for") as raised:
         render(project_copy, spec)
     assert said in str(raised.value) and "change the text with the spec" in str(raised.value)
+
+
+def test_a_unit_the_prose_calls_silenced_must_be_one(project_copy) -> None:
+    """With the second hidden neuron's weights made positive its pre-activation is positive: the page can no
+    longer call it silenced (the mutation battery's weights, under which the prose stayed as it was)."""
+    path = project_copy.chapters / "worked-example.toml"
+    text = path.read_text()
+    assert "-0.37" in text
+    path.write_text(text.replace("-0.37", "0.30", 1))
+    with pytest.raises(RenderError, match="claim relu_unit .* the template says 'silenced', the values give 'active'"):
+        render(project_copy, "worked-example")
