@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from test_spec import MALFORMED_SPECS
 
+import generator
 from generator.cli import main
 from generator.spec import load_spec
 
@@ -112,8 +113,9 @@ def test_a_pipeline_that_cannot_be_imported_is_an_internal_error_in_one_line(
 ) -> None:
     """A module of the pipeline that fails to import (a syntax error in the core, say) is reported as a bug
     in one line, exit 1, with the traceback kept in build/internal-error.log: never on the terminal."""
-    for module in ("generator.build", "generator.core"):
-        monkeypatch.setitem(sys.modules, module, None)  # importing it now raises ImportError
+    for module in ("generator.build", "generator.core", "generator.formula_list", "generator.run"):
+        monkeypatch.setitem(sys.modules, module, None)  # importing it now raises ImportError,
+        monkeypatch.delattr(generator, module.rpartition(".")[2], raising=False)  # from generator import it too
     result = CliRunner().invoke(main, [*command, "--root", str(project_copy.root)])
     assert result.exit_code == 1, result.output
     assert "error: internal error (a bug in the handbook" in result.output
