@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -343,31 +344,29 @@ def _one_spelling_each(path: Path, notation: Notation) -> None:
     Where weights are stored input-by-output, the entry of the profile's own matrix and the book's
     entry with its indices swapped are one symbol, and may print alike."""
     same_weight = {"weightioentry"} if notation.orientation == "input-by-output" else set()
+    listed = [macro for macro in notation.macros if macro.listed and not macro.companion]
+    spelled = {macro.name: notation.display(macro.name, macro.shown) for macro in listed}
+    twice = _repeated((name, _as_printed(text)) for name, text in spelled.items() if name not in same_weight)
+    if twice is not None:
+        name, first = twice
+        problem = f"prints as {spelled[name]}, as \\{first} does: two symbols never share a spelling"
+        raise SpecError(path, f"macros.{name}", problem)
+    twice = _repeated((macro.name, " ".join(macro.meaning.split())) for macro in listed)
+    if twice is not None:
+        name, first = twice
+        meaning = " ".join(notation.macro(name).meaning.split())
+        problem = f"says {meaning!r}, as \\{first} does: two symbols never share a meaning"
+        raise SpecError(path, f"macros.{name}.meaning", problem)
+
+
+def _repeated(pairs: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+    """The first name whose key an earlier name has, with that earlier name; None if no key repeats."""
     seen: dict[str, str] = {}
-    for macro in notation.macros:
-        if not macro.listed or macro.companion or macro.name in same_weight:
-            continue
-        spelled = notation.display(macro.name, macro.shown)
-        key = _as_printed(spelled)
+    for name, key in pairs:
         if key in seen:
-            raise SpecError(
-                path,
-                f"macros.{macro.name}",
-                f"prints as {spelled}, as \\{seen[key]} does: two symbols never share a spelling",
-            )
-        seen[key] = macro.name
-    meant: dict[str, str] = {}
-    for macro in notation.macros:
-        if not macro.listed or macro.companion:
-            continue
-        meaning = " ".join(macro.meaning.split())
-        if meaning in meant:
-            raise SpecError(
-                path,
-                f"macros.{macro.name}.meaning",
-                f"says {meaning!r}, as \\{meant[meaning]} does: two symbols never share a meaning",
-            )
-        meant[meaning] = macro.name
+            return name, seen[key]
+        seen[key] = name
+    return None
 
 
 # A group of one token prints as the token (``{W}`` as ``W``, ``\\mathbf{W}`` as ``\\mathbf W``), and

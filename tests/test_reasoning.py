@@ -47,6 +47,14 @@ def edit(project: Project, template: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def edit_spec(project: Project, chapter: str, old: str, new: str) -> None:
+    """Replace the first ``old`` (which must occur) by ``new`` in the spec of ``chapter``."""
+    path = project.chapters / f"{chapter}.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
 def failures_of(project: Project, name: str) -> str:
     """The build's failures for chapter ``name`` (the build must fail)."""
     with pytest.raises(CheckFailed) as caught:
@@ -580,10 +588,7 @@ def test_a_counterexample_at_an_instance_where_the_slip_is_right_fails(
 def test_a_spec_the_prose_does_not_describe_fails_naming_the_template_line(project_copy, spec, old, new, said) -> None:
     """A spec whose loss, reduction or activation differs from what its chapter's prose says in words ("averaged
     over a batch", "a sigmoid output layer") fails to render, naming the template line and the spec's value."""
-    path = project_copy.chapters / f"{spec}.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    edit_spec(project_copy, spec, old, new)
     with pytest.raises(RenderError, match="the text is written for") as raised:
         render(project_copy, spec)
     assert said in str(raised.value) and "change the text with the spec" in str(raised.value)
@@ -592,9 +597,6 @@ def test_a_spec_the_prose_does_not_describe_fails_naming_the_template_line(proje
 def test_a_unit_the_prose_calls_silenced_must_be_one(project_copy) -> None:
     """With the second hidden neuron's weights made positive its pre-activation is positive: the page can no
     longer call it silenced (the mutation battery's weights, under which the prose stayed as it was)."""
-    path = project_copy.chapters / "worked-example.toml"
-    text = path.read_text()
-    assert "-0.37" in text
-    path.write_text(text.replace("-0.37", "0.30", 1))
+    edit_spec(project_copy, "worked-example", "-0.37", "0.30")
     with pytest.raises(RenderError, match="claim relu_unit .* the template says 'silenced', the values give 'active'"):
         render(project_copy, "worked-example")
