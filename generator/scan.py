@@ -97,6 +97,8 @@ _IN_WORD_MACRO = re.compile(r"\\(?:mathrm|text|textrm|textit|operatorname|mathsf
 RELATION_CHARACTERS = "=<>"
 RELATION_MACROS = frozenset(
     {"le", "leq", "ge", "geq", "ne", "neq", "approx", "leftarrow", "gets", "in", "sim", "simeq", "equiv", "lt", "gt"}
+    # and those that state as much about two quantities in other words (\to in a limit does not)
+    | {"propto", "ll", "gg", "leqslant", "geqslant", "lesssim", "gtrsim", "asymp", "cong", "doteq", "coloneqq"}
 )
 # siunitx's macros that print a number (and the book's \\numword): a number typed into one looks exactly like
 # a ledger value and is not one, so a digit typed into their number arguments is refused wherever it stands

@@ -68,6 +68,8 @@ MACROS = frozenset({"weightentry", "cost", "errentry", "actentry"})
         r"$\cost = \errentry{out}{1}$",
         r"\[ \weightentry{out}{1}{1} \le \cost \]",
         r"$\actentry{hid}{1} \approx \cost$",
+        r"$\cost \propto \weightentry{out}{1}{1}$",  # "in proportion to", typed, is a relation too
+        r"$\errentry{out}{1} \ll \cost$",
     ],
 )
 def test_a_relation_typed_between_the_networks_symbols_is_a_violation(source: str) -> None:
@@ -77,7 +79,9 @@ def test_a_relation_typed_between_the_networks_symbols_is_a_violation(source: st
     assert "a relation typed by hand" in violation.what and violation.line == 4
 
 
-@pytest.mark.parametrize("source", [r"$i \neq j$", r"$x \in \reals^{d}$", r"$\cost$ and $m = n$"])
+@pytest.mark.parametrize(
+    "source", [r"$i \neq j$", r"$x \in \reals^{d}$", r"$\cost$ and $m = n$", r"$h \to \infty$", r"$h \propto d$"]
+)
 def test_relations_not_about_the_network_pass(source: str) -> None:
     """Relations between plain letters, and shape declarations, state nothing about the network's values."""
     assert scan(hand(source), STRUCTURAL, MACROS | {"reals"}) == []
