@@ -12,16 +12,14 @@ import pytest
 from click.testing import CliRunner
 from helpers import render_checked
 
-from generator import core, plots, theorems
-from generator.build import compute_chapters, load_chapters, select
+from generator import plots, theorems
+from generator.build import CheckFailed, check, load_chapters, select
 from generator.claims import RULES
 from generator.cli import main
 from generator.ledger import format_fixed
 from generator.notation import load_notation
 from generator.oracle import Oracle
-from generator.render import make_environment, render_chapter
 from generator.spec import SpecError, load_spec
-from generator.tex import RenderError
 from generator.verify import check_entry, check_printed, verify_chapter, verify_ledger
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,16 +258,14 @@ def test_the_classified_rule_counts_the_examples_on_their_targets_side() -> None
     ],
 )
 def test_a_training_claim_whose_values_give_other_words_fails(project_copy, claim: str, forced: str) -> None:
-    """A claim of the training chapter that insists on words its values do not give fails the render."""
+    """A claim of the training chapter that insists on words its values do not give fails its check."""
     path = project_copy.templates / "chapters" / TEMPLATE
     text = path.read_text(encoding="utf-8")
     assert claim in text, claim
     path.write_text(text.replace(claim, forced, 1), encoding="utf-8")
-    spec = select(load_chapters(project_copy), "training")
-    (computation,) = compute_chapters([spec], core, lambda line: None)
-    notation = load_notation(project_copy.notation_file)
-    with pytest.raises(RenderError, match="the template says"):
-        render_chapter(make_environment(project_copy.templates), spec, computation, notation)
+    with pytest.raises(CheckFailed) as failed:
+        check(project_copy, [select(load_chapters(project_copy), "training")], lambda line: None)
+    assert any("the page says" in str(failure) for failure in failed.value.failures), failed.value.failures
 
 
 def test_the_trained_networks_claims_are_decided_again_by_the_oracle(rendered) -> None:
