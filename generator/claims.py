@@ -68,6 +68,26 @@ def _relu_unit(values: Values) -> str:
     return "silenced" if pre_activation <= 0 else "active"
 
 
+# A fraction or a multiple a claim names in words: its words come from the number the claim is checked
+# with, so "a tenth" cannot stand beside a comparison with a hundredth.
+FRACTIONS = {2: "a half", 3: "a third", 4: "a quarter", 5: "a fifth", 10: "a tenth", 100: "a hundredth"}
+MULTIPLES = {2: "twice", 3: "three times", 4: "four times", 5: "five times", 10: "ten times"}
+
+
+def _fraction(values: Values) -> str:
+    part, whole, denominator = values
+    words = FRACTIONS[int(denominator)]
+    relation = _compare((part * denominator, whole))
+    return f"{relation} {words} of" if relation != "equal to" else f"exactly {words} of"
+
+
+def _multiple(values: Values) -> str:
+    first, second, factor = values
+    words = MULTIPLES[int(factor)]
+    relation = _compare((first, second * factor))
+    return f"{relation} {words}" if relation != "equal to" else f"exactly {words}"
+
+
 def _kink(values: Values) -> str:
     pre_activation, step = values  # a ReLU-type unit and the gradient check's step
     if pre_activation == 0:
@@ -133,6 +153,8 @@ RULES: dict[str, Callable[[Values], str]] = {
     "zero": _zero,
     "compare": _compare,
     "kink": _kink,
+    "fraction": _fraction,
+    "multiple": _multiple,
     "relu_unit": _relu_unit,
     "moved": _moved,
     "verdict": _verdict,
@@ -248,6 +270,21 @@ class Claims:
     def compare(self, first: str, second: str, says: str | None = None) -> str:
         """ "larger than", "smaller than" or "equal to"."""
         return self._claim("compare", (first, second), says)
+
+    def fraction(self, part: str, whole: str, denominator: int, says: str | None = None) -> str:
+        """``part`` against a fraction of ``whole``: "smaller than a tenth of", "larger than a quarter of" or
+        "exactly a half of"; the fraction's words come from ``denominator`` (2, 3, 4, 5, 10 or 100)."""
+        return self._claim("fraction", (part, whole), says, (self._number(denominator, FRACTIONS),))
+
+    def multiple(self, first: str, second: str, factor: int, says: str | None = None) -> str:
+        """``first`` against a multiple of ``second``: "larger than three times", "smaller than twice" or
+        "exactly twice"; the multiple's words come from ``factor`` (2, 3, 4, 5 or 10)."""
+        return self._claim("multiple", (first, second), says, (self._number(factor, MULTIPLES),))
+
+    def _number(self, number: int, named: dict[int, str]) -> Node:
+        if isinstance(number, bool) or number not in named:
+            raise self._fail(f"claim: {number!r} has no words here; one of {', '.join(map(str, named))}")
+        return self._parse(str(number))
 
     def relu_unit(self, pre_activation: str, says: str | None = None) -> str:
         """A ReLU unit by its pre-activation: "silenced" (at or below zero: no output, no gradient) or "active"."""

@@ -305,8 +305,8 @@ def test_a_template_cannot_force_words_its_values_do_not_support(project_copy, c
         (
             "training.tex.j2",
             "training",
-            'whole, says="smaller than") >> a tenth',
-            'whole, says="larger than") >> a tenth',
+            'whole, 10, says="smaller than a tenth of")',
+            'whole, 10, says="larger than a tenth of")',
         ),
         (
             "matrix_form.tex.j2",

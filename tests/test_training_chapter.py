@@ -248,12 +248,16 @@ def test_the_classified_rule_counts_the_examples_on_their_targets_side() -> None
             'claim.falls(*(terms | reverse), says="falls from each point to the next")',
         ),
         (
-            'claim.compare(middle, "(" ~ first ~ ") * 3", says="larger than")',
-            'claim.compare("(" ~ first ~ ") * 3", middle, says="larger than")',
+            'claim.multiple(middle, first, 3, says="larger than three times")',
+            'claim.multiple(first, middle, 3, says="larger than three times")',
         ),
         (
-            'claim.compare("(" ~ first ~ ") * 4", whole, says="smaller than")',
-            'claim.compare(whole, "(" ~ first ~ ") * 4", says="smaller than")',
+            'claim.fraction(first, whole, 4, says="smaller than a quarter of")',
+            'claim.fraction(whole, first, 4, says="smaller than a quarter of")',
+        ),
+        (  # the words follow the number: a hundredth is not what the values give
+            'claim.fraction(early, whole, 10, says="smaller than a tenth of")',
+            'claim.fraction(early, whole, 100, says="smaller than a hundredth of")',
         ),
     ],
 )
@@ -289,3 +293,13 @@ def test_the_xor_proof_fails_when_the_margins_do_not_cancel(monkeypatch) -> None
     expand = sp.expand
     monkeypatch.setattr(theorems.sp, "expand", lambda e: expand(e) + sp.Symbol("c"))
     assert "not zero" in (theorems.prove("xor_not_linearly_separable") or "")
+
+
+def test_fractions_and_multiples_take_their_words_from_their_numbers() -> None:
+    """The fraction and multiple rules name the number they compare with: a tenth for 10, three times for 3."""
+    d = Decimal
+    assert RULES["fraction"]((d("0.05"), d("1"), d(10))) == "smaller than a tenth of"
+    assert RULES["fraction"]((d("0.3"), d("1"), d(4))) == "larger than a quarter of"
+    assert RULES["fraction"]((d("0.5"), d("1"), d(2))) == "exactly a half of"
+    assert RULES["multiple"]((d("3.5"), d("1"), d(3))) == "larger than three times"
+    assert RULES["multiple"]((d("1.5"), d("1"), d(2))) == "smaller than twice"
