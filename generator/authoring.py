@@ -66,7 +66,8 @@ VARIABLES = {
     "claim": "words about values, chosen by the values and checked (below)",
     "theorem": "`theorem(name)`: a general statement of the prose, proved by the build (`generator/theorems.py`)",
     "network": "facts of the network printed from its spec: `network.name` (its shape, `2--2--2`), "
-    "`network.activation(layer, ...)`; `network.assume(loss=..., reduction=..., true_class=..., LAYER=activation)` "
+    "`network.activation(layer, ...)`; `network.places(kind, layer)` (the spec's precision, in words); "
+    "`network.assume(loss=..., reduction=..., true_class=..., LAYER=activation)` "
     "holds the "
     "spec to what the prose says of it in words, printing nothing",
     "notation": "the notation profile (`notation.display(macro, args)`)",

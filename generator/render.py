@@ -33,7 +33,7 @@ from generator.compute import Computation, CoreFailure, core_constant
 from generator.display import Formulas, Layout
 from generator.edition import DEFAULT_EPOCH, LICENCE, LICENCE_VERSION, Edition
 from generator.exercises.view import ExerciseView
-from generator.ledger import Ledger
+from generator.ledger import NUMBER_WORDS, Ledger
 from generator.listings import Listings, style_definitions
 from generator.notation import Notation
 from generator.quantities import Quantity, QuantityError
@@ -324,6 +324,13 @@ class NetworkFacts:
             raise RenderError(*template_location(), f"layers {', '.join(layers)} do not share one activation")
         labels = [self._spec.label(layer) for layer in layers]
         return Tex(" = ".join([*(rf"\actfn{{{label}}}" for label in labels), ACTIVATION_SYMBOLS[names.pop()]]))
+
+    def places(self, kind: str, layer: str | None = None) -> Tex:
+        """The places the spec prints a kind of number to (``precision``), in words: ``six``."""
+        places = self._spec.decimals(kind, layer)
+        if places is None or not 0 <= places < len(NUMBER_WORDS):
+            raise RenderError(*template_location(), f"{self._spec.path} gives no precision.{kind} in words here")
+        return Tex(NUMBER_WORDS[places])
 
     def assume(self, **facts: str | int) -> Tex:
         """What the template's prose says of the network in words (``loss="sse"``, ``reduction="mean"``,

@@ -604,3 +604,12 @@ def test_a_unit_the_prose_calls_silenced_must_be_one(project_copy) -> None:
     failures = failures_of(project_copy, "worked-example")
     assert "claim relu_unit: the page says 'silenced', but z[hid,2] = " in failures
     assert "claim zero: the page says 'is zero', but a[hid,2] = " in failures
+
+
+def test_the_places_the_prose_names_are_the_specs(project_copy) -> None:
+    """'The output activations carry six places' names the spec's precision in words, so it follows the spec."""
+    rendered, _ = render(project_copy, "worked-example")
+    assert "activations carry six places" in rendered.tex
+    edit_spec(project_copy, "worked-example", "activation = {hid = 2, out = 6}", "activation = {hid = 2, out = 7}")
+    rendered, _ = render(project_copy, "worked-example")
+    assert "activations carry seven places" in rendered.tex
