@@ -29,7 +29,7 @@ from typing import Any
 from generator import graph_figure, network_picture, plots, provenance
 from generator.compute import Computation, CoreFailure
 from generator.display import Formulas, Layout
-from generator.formulas import FORMULAS, Formula, bind, lhs_quantity
+from generator.formulas import Formula, bind, lhs_quantity, results_like
 from generator.formulas.language import Entry as FormulaEntry
 from generator.formulas.language import Q
 from generator.ledger import Entry, Ledger
@@ -68,25 +68,6 @@ def _index_ranges(kind: str, spec: ChapterSpec, layer: str | None) -> tuple[tupl
     if kind == "target":
         return (("output of the network", spec.layers[-1].size),)
     return ()
-
-
-def _same_side(first: object, second: object) -> bool:
-    """Whether two left sides name one quantity with the same indices (nodes compare by identity)."""
-    return (
-        isinstance(first, (Q, FormulaEntry))
-        and type(first) is type(second)
-        and first.name == getattr(second, "name", None)
-        and getattr(first, "indices", ()) == getattr(second, "indices", ())
-    )
-
-
-def _checked_result_for(wrong: Formula) -> str | None:
-    """The checked result of the catalogue whose left side is the wrong formula's (same model, same
-    quantity and indices), by name, or None."""
-    for name, formula in FORMULAS.items():
-        if formula.kind == "result" and formula.model is wrong.model and _same_side(formula.lhs, wrong.lhs):
-            return name
-    return None
 
 
 class Values:
@@ -598,8 +579,8 @@ class Values:
             binding = bind(shown.model.name, self._spec, layer, example)
             truth = lhs_quantity(binding, shown.lhs, shown.free, index) if shown.lhs.name in binding else None
             if truth is None:  # no quantity of the chapter: the checked result with the same left side
-                right = _checked_result_for(shown)
-                truth = Quantity("formula", layer, example, index, right) if right else None
+                right = results_like(shown)
+                truth = Quantity("formula", layer, example, index, right[0]) if right else None
             true = self._computation.value(truth) if truth is not None else None
         except (QuantityError, KeyError, IndexError, TypeError):
             return  # the left side is no single quantity of the chapter: nothing to compare with

@@ -7,8 +7,7 @@ from typing import Any
 
 from generator.display import Formulas, Layout
 from generator.exercises.generate import Exercise, chapter_exercises, derive_givens, step_text
-from generator.formulas import CHAPTER_OF, FORMULAS, Formula
-from generator.formulas.language import Entry, Q
+from generator.formulas import CHAPTER_OF, FORMULAS, results_like
 from generator.quantities import BY_NAME, Quantity
 from generator.spec import ChapterSpec
 from generator.tex import Tex
@@ -20,10 +19,6 @@ LOSS_WORDS = {
     "bce": "the binary cross-entropy, summed over the output units",
     "softmax_ce": "the cross-entropy of the softmax outputs against the one-hot target",
 }
-
-
-def _lhs_name(formula: Formula) -> str | None:
-    return formula.lhs.name if isinstance(formula.lhs, (Q, Entry)) else None
 
 
 class ExerciseView:
@@ -136,18 +131,11 @@ class ExerciseView:
 
     def correct(self, exercise: Exercise) -> str | None:
         """A checked result with the same left side as a mistake's wrong formula, if the catalogue has one."""
-        wrong = FORMULAS[exercise.formula or ""]
-        for name, formula in FORMULAS.items():
-            if (
-                formula.kind == "result"
-                and formula.model is wrong.model
-                and _lhs_name(formula) == _lhs_name(wrong)
-                and formula.lhs.tex(formula.model.symbols) == wrong.lhs.tex(wrong.model.symbols)
-                and self._formulas.network is not None
-                and formula.requires <= self._formulas.network
-            ):
-                return name
-        return None
+        network = self._formulas.network
+        if network is None:
+            return None
+        held = (name for name in results_like(FORMULAS[exercise.formula or ""]) if FORMULAS[name].requires <= network)
+        return next(held, None)
 
     def binding_note(self, exercise: Exercise) -> Tex:
         """Which layer a formula of the linear layer ``y = W x + b`` is read on (its y the layer's

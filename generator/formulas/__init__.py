@@ -16,7 +16,7 @@
 """
 
 from generator.formulas.binding import bind, fill, lhs_quantity
-from generator.formulas.catalogue import CHAPTER_OF, FORMULAS, get_formula
+from generator.formulas.catalogue import CHAPTER_OF, FORMULAS, get_formula, results_like
 from generator.formulas.check import RELATIVE, formula_key, verify_formula
 from generator.formulas.formula import TRANSPOSED, Formula, own_letters_name
 from generator.formulas.language import Env, NumpyOps, SympyOps
@@ -40,5 +40,6 @@ __all__ = [
     "lhs_quantity",
     "load_chapter_formulas",
     "own_letters_name",
+    "results_like",
     "verify_formula",
 ]

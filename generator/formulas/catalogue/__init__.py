@@ -66,6 +66,20 @@ def declare(chapter: str, formulas: Iterable[Formula]) -> None:
     _VARIANTS.clear()  # a variant of a formula declared again is made again
 
 
+def results_like(wrong: Formula) -> list[str]:
+    """The checked results with a wrong formula's left side (the same model, quantity and indices, so
+    the same printed left side): what the slip should have said, by name, in catalogue order."""
+    side = wrong.lhs.tex(wrong.model.symbols)
+    return [
+        name
+        for name, formula in FORMULAS.items()
+        if formula.kind == "result"
+        and formula.model is wrong.model
+        and getattr(formula.lhs, "name", None) == getattr(wrong.lhs, "name", None)
+        and formula.lhs.tex(formula.model.symbols) == side
+    ]
+
+
 def get_formula(name: str) -> Formula:
     """The formula called ``name``; ``name@T`` is that formula transposed, ``name@own:A,B`` that
     formula in the letters of a profile that stores A and B transposed."""
