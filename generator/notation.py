@@ -191,6 +191,12 @@ def companion(name: str) -> str:
     return f"{name}T"
 
 
+def transpose_of_macro(name: str) -> str:
+    """The macro of the transpose of ``\\name``'s quantity: ``nameT``, and ``name`` for a companion
+    ``nameT`` (no macro of a profile ends in ``T``: the letter marks the companions)."""
+    return name[:-1] if name.endswith("T") else companion(name)
+
+
 def _transposed(macro: Macro) -> str:
     """How the transpose of ``macro``'s quantity prints: the profile's own symbol where the book's
     is its transpose, else the symbol with a transpose (parenthesised after a superscript)."""

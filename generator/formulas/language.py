@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import sympy as sp
 
-from generator.notation import companion
+from generator.notation import transpose_of_macro
 
 # Binding strength for parentheses: sums < products < powers/transposes < atoms.
 SUM, PRODUCT, POSTFIX, ATOM = 1, 2, 3, 4
@@ -52,7 +52,7 @@ class Symbol:
         """The whole transposed through the macro's companion (``\\weightT{\\ell}``), or None."""
         if self.macro is None:
             return None
-        inner = rf"\{companion(self.macro)}{self.arguments}"
+        inner = rf"\{transpose_of_macro(self.macro)}{self.arguments}"
         return rf"\pd{{{self.gradient_of}}}{{{inner}}}" if self.gradient_of is not None else inner
 
 

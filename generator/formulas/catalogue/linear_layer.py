@@ -211,9 +211,20 @@ LINEAR_ROWS = Model(
     numeric_sizes=random_sizes(16, ("n", "m", "d")),
     shapes={**_SHARED, "X": ("n", "d"), "Y": ("n", "m"), "dJ_dY": ("n", "m"), "dJ_dX": ("n", "d")},
 )
+# With examples as columns the batch matrices are the transposes of the book's (one example per row):
+# they print through the companions, X^T and Z^T, so that each symbol keeps its one meaning.
+_XT = notation_symbol("InputsT", entry=r"\Inputsentry{%1}{%0}")
+_YT = notation_symbol("linYT", entry=r"\linYentry{%1}{%0}")
+LINEAR_COLUMN_SYMBOLS = {
+    **LINEAR_SYMBOLS,
+    "X": _XT,
+    "Y": _YT,
+    "dJ_dY": gradient_symbol(r"\cost", _YT, pd(r"\cost", r"\linYentry{%1}{%0}")),
+    "dJ_dX": gradient_symbol(r"\cost", _XT, pd(r"\cost", r"\Inputsentry{%1}{%0}")),
+}
 LINEAR_COLUMNS = Model(
     "linear_columns",
-    LINEAR_SYMBOLS,
+    LINEAR_COLUMN_SYMBOLS,
     lambda s: _batch_linear_exact(s, False),
     lambda s, rng, core: _batch_linear_numeric(s, rng, core, False),
     exact_sizes=_BATCH_SIZES,
