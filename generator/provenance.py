@@ -71,6 +71,12 @@ class Role:
     line: int
 
 
+def where(origins: list[Origin], position: int) -> str:
+    """``template:line`` of the character at ``position`` of the final text (``annotate``'s origins)."""
+    origin = origins[min(position, len(origins) - 1)] if origins else Origin("?", 0, False)
+    return f"{origin.template}:{origin.line}"
+
+
 def annotate(text: str) -> tuple[str, list[Origin]]:
     """Split marked text into the final text and one ``Origin`` per character of it."""
     final, origins, _ = annotate_with_roles(text)

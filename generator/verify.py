@@ -26,7 +26,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from generator import closure, dependencies, quantities, steps, theorems
+from generator import closure, dependencies, quantities, recaps, shapes, steps, theorems
 from generator import core as default_core
 from generator import oracle as oracle_module
 from generator.cache import Store
@@ -337,6 +337,18 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *check_steps(rendered),
         *check_closed(rendered),
         *scan_failures(rendered.spec.name, rendered.marked, notation, rendered.spec.structural_numbers()),
+        *shape_failures(rendered),
+        *(Failure(rendered.spec.name, problem) for problem in recaps.check(rendered.marked)),
+    ]
+
+
+def shape_failures(rendered: RenderedChapter) -> list[Failure]:
+    """Every shape the chapter's page states or implies that its network contradicts (``generator.shapes``)."""
+    spec = rendered.spec
+    network = shapes.network_of(spec.input_size, [(layer.name, layer.label, layer.size) for layer in spec.layers])
+    return [
+        Failure(spec.name, f"a shape that does not hold: {problem}")
+        for problem in shapes.check(rendered.marked, network)
     ]
 
 

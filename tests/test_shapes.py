@@ -1,0 +1,242 @@
+"""The shapes the page states: products conform, and every shape the text gives a matrix is its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator import shapes
+from generator.compute import compute
+from generator.notation import load_notation
+from generator.render import make_environment, render_chapter
+from generator.spec import load_spec
+from generator.verify import shape_failures
+
+# A 2-3-2 network: layers hid (three units) and out (two), two inputs.
+NET = shapes.network_of(2, [("hid", "", 3), ("out", "", 2)])
+# The three-layer chapter's: layers named one, two, three, printed 1, 2, 3; one output.
+NUMBERED = shapes.network_of(2, [("one", "1", 3), ("two", "2", 2), ("three", "3", 1)])
+
+
+def problems(text: str, network: shapes.Network = NET) -> list[str]:
+    return [problem.what for problem in shapes.problems(text, network)]
+
+
+@pytest.mark.parametrize(
+    ("formula", "shape"),
+    [
+        (r"\weight{out}\, \act{hid}", "K × 1"),
+        (r"\err{out} \actT{hid}", "K × n(hid)"),
+        (r"\act{hid} \err{out}^{\top}", "n(hid) × K"),
+        (r"\Err{out}^{\top} \Act{hid}", "K × n(hid)"),
+        (r"\pd{\cost}{\weight{hid}} = \ErrT{hid}\, \Inputs", "n(hid) × d"),
+        (r"\frac{1}{\nbatch} \Err{hid} \odot \actfnprime{hid}\bigl(\Preact{hid}\bigr)", "m × n(hid)"),
+        (r"1 - \Act{hid}", "m × n(hid)"),
+        (r"\sum_{e} \actex{\ell-1}{e}\, \errex{\ell}{e}^{\top}", "n(ℓ-1) × n(ℓ)"),
+        (r"\weight{\ell+1}", "n(ℓ+1) × n(ℓ)"),
+        (r"\weightio{out}", "n(hid) × K"),
+        (r"\Inputs \weightT{hid} + \ones \biasT{hid}", "m × n(hid)"),
+    ],
+)
+def test_shape_of_a_formula(formula: str, shape: str) -> None:
+    """A formula of the notation's matrices reads whole, with the shape its factors give it."""
+    result = shapes.shape_of(formula, NET)
+    assert result is not None and shapes.show(result) == shape
+
+
+def test_a_width_of_one_is_the_number_one() -> None:
+    """A layer of one unit has vectors of one entry: its error term equals a difference of numbers."""
+    assert shapes.shape_of(r"\errex{3}{e} = \yhatex{e} - \ylabelex{e}", NUMBERED) == shapes.SCALAR
+    assert shapes.show(shapes.shape_of(r"\weight{3}", NUMBERED) or shapes.SCALAR) == "1 × n(2)"
+
+
+def test_one_input_or_one_output_makes_d_or_k_the_number_one() -> None:
+    """A one-output network's target, output weights and \\noutputs are sized 1, a one-input network's input too."""
+    assert shapes.shape_of(r"\target = (\num{0.3})^{\top}", NUMBERED) == shapes.SCALAR
+    assert shapes.show(shapes.shape_of(r"\weight{\nlayers}", NUMBERED) or shapes.SCALAR) == "1 × n(2)"
+    assert shapes.stated_shape(r"\noutputs \times \nbatch", NUMBERED) == (shapes.ONE, ("m", 0))
+    one_input = shapes.network_of(1, [("hid", "", 3), ("out", "", 2)])
+    assert shapes.shape_of(r"\inputvec", one_input) == shapes.SCALAR
+    assert shapes.show(shapes.shape_of(r"\Inputs", one_input) or shapes.SCALAR) == "m × 1"
+    assert shapes.show(shapes.shape_of(r"\target", NET) or shapes.SCALAR) == "K × 1"
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        r"\operatorname{diag}(\act{out})",
+        r"\act{out}_{k}",
+        r"\weight{nowhere}",
+        "x + y",
+        r"\pd{\act{out}}{\preact{out}}",
+    ],
+)
+def test_what_the_reader_does_not_know_is_left_alone(formula: str) -> None:
+    """Unknown commands, subscripts, unknown layers and Jacobians give no shape and no problem."""
+    assert shapes.shape_of(formula, NET) is None
+    assert problems(f"${formula}$ is $\\units{{hid}} \\times \\nbatch$") == []
+
+
+def test_entries_are_numbers() -> None:
+    """An entry of a matrix is a number: it multiplies anything."""
+    assert shapes.shape_of(r"\weightentry{out}{k}{j}\, \Act{hid}", NET) == shapes.shape_of(r"\Act{hid}", NET)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        (r"\act{hid}\, \act{out}", "a product of n(hid) × 1 by K × 1 does not conform"),
+        (r"\weight{out} \Act{hid}", "a product of K × n(hid) by m × n(hid) does not conform"),
+        (r"\Act{hid} + \Act{out}", "the terms of a sum differ in shape: m × n(hid) and m × K"),
+        (r"\Err{out} \odot \ErrT{out}", "a Hadamard product's factors differ in shape: m × K and K × m"),
+        (
+            r"\pd{\cost}{\weight{out}} = \actT{hid} \act{hid}",
+            "the two sides of = differ in shape: K × n(hid) and 1 × 1",
+        ),
+    ],
+)
+def test_formulas_whose_shapes_do_not_fit_are_named(formula: str, message: str) -> None:
+    """A product that does not conform, or sides of different shapes, is a problem naming both shapes."""
+    assert problems(f"The product ${formula}$ is wrong.") == [f"${formula}$: {message}"]
+
+
+def test_a_mistake_may_be_ill_shaped() -> None:
+    """Inside a mistakes box a formula may fail to conform: showing that is the box's point."""
+    assert problems(r"\begin{mistakes}$\act{hid}\, \act{out}$\end{mistakes}") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            r"$\Err{hid}$ is $\units{hid} \times \nbatch$.",
+            r"the text gives $\Err{hid}$ the shape n(hid) × m, but it is m × n(hid)",
+        ),
+        (
+            r"$\weight{out}$ of shape $\units{hid} \times \noutputs$",
+            r"the text gives $\weight{out}$ the shape n(hid) × K, but it is K × n(hid)",
+        ),
+        (
+            r"$\pd{\cost}{\weight{hid}}$ must come out $\ninputs \times \units{hid}$",
+            r"the text gives $\pd{\cost}{\weight{hid}}$ the shape d × n(hid), but it is n(hid) × d",
+        ),
+        (
+            r"the shape $\ninputs \times \units{hid}$ of $\weight{hid}$",
+            r"the text gives $\weight{hid}$ the shape d × n(hid), but it is n(hid) × d",
+        ),
+        (
+            r"is $\nbatch \times \units{hid}$ like $\Act{out}$",
+            r"the text gives $\Act{out}$ the shape m × n(hid), but it is m × K",
+        ),
+        (
+            r"the shape $\noutputs \times \units{hid}$ of the transpose of $\weight{out}$",
+            r"the text gives the transpose of $\weight{out}$ the shape K × n(hid), but it is n(hid) × K",
+        ),
+        (
+            r"$\act{hid}\, \errT{out}$ has the shape of $\weight{out}$",
+            r"the text gives $\act{hid}\, \errT{out}$ the shape of $\weight{out}$, K × n(hid), but it is n(hid) × K",
+        ),
+        (
+            r"$\act{hid}\, \errT{out}$ is an outer product with the shape of $\weight{out}$",
+            r"the text gives $\act{hid}\, \errT{out}$ the shape of $\weight{out}$, K × n(hid), but it is n(hid) × K",
+        ),
+        (
+            r"$\Inputs \in \reals^{\ninputs \times \nbatch}$",
+            r"$\Inputs \in \reals^{\ninputs \times \nbatch}$ gives the shape d × m, but it is m × d",
+        ),
+        (
+            r"$\bias{out} \in \reals^{\units{hid}}$",
+            r"$\bias{out} \in \reals^{\units{hid}}$ gives the shape n(hid) × 1, but it is K × 1",
+        ),
+    ],
+)
+def test_a_shape_the_text_states_must_hold(text: str, message: str) -> None:
+    """Each way the prose gives a matrix a shape is held to the matrix's own shape."""
+    assert problems(text) == [message]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"$\Err{hid}$ is $\nbatch \times \units{hid}$ like $\Preact{hid}$.",
+        r"$\weight{out}$ of shape $\noutputs \times \units{hid}$, and"
+        r" $\act{hid}\, \errT{out}$ has the shape of $\weightT{out}$",
+        r"$\linW \in \reals^{\noutputs \times \ninputs}$ and $\InputsT \in \reals^{\ninputs \times \nbatch}$",
+        r"the shape $\units{hid} \times \noutputs$ of the transpose of $\weight{out}$",
+        r"This product has shape $\units{hid} \times \noutputs$, not the"
+        r" $\noutputs \times \units{hid}$ of $\weight{out}$",
+    ],
+)
+def test_shapes_that_hold_pass(text: str) -> None:
+    """The same statements with the right shapes are no problem."""
+    assert problems(text) == []
+
+
+def test_a_table_row_gives_its_matrices_the_shape_beside_them() -> None:
+    """In a table a cell holding a shape gives it to every matrix of the cell before it."""
+    table = "\n".join(
+        [
+            r"\begin{tabular}{llll}",
+            r"Quantity & Shape & Quantity & Shape \\",
+            r"\midrule",
+            r"$\Inputs$ & $\nbatch \times \ninputs$",
+            r"  & $\Targets$, $\Act{out}$ & $\nbatch \times \noutputs$ \\",
+            r"$\weight{hid}$, $\pd{\cost}{\weight{hid}}$ & $\ninputs \times \units{hid}$ & $\cost$ & a number \\",
+            r"\end{tabular}",
+        ]
+    )
+    assert problems(table) == [
+        r"the text gives $\weight{hid}$ the shape d × n(hid), but it is n(hid) × d",
+        r"the text gives $\pd{\cost}{\weight{hid}}$ the shape d × n(hid), but it is n(hid) × d",
+    ]
+    assert problems(table.replace(r"\ninputs \times \units{hid}", r"\units{hid} \times \ninputs")) == []
+
+
+def test_a_shape_far_from_its_matrix_binds_nothing() -> None:
+    """Only the patterns above bind: a shape in another sentence says nothing of the formula before it."""
+    assert problems(r"We know $\weight{out}$. The product has shape $\units{hid} \times \noutputs$.") == []
+
+
+# Template mutations a reader would catch with a pencil: each now fails the chapter's checks at its line.
+MUTATIONS = [
+    (
+        "worked-example",
+        r"$\err{out} \actT{hid}$ has the shape of $\weight{out}$",
+        r"$\act{hid} \errT{out}$ has the shape of $\weight{out}$",
+        "the text gives $\\act{hid} \\errT{out}$ the shape of $\\weight{out}$",
+    ),
+    (
+        "four-equations",
+        r'layout.shape("Err", "\\nbatch", "\\units{\\ell}")',
+        r'layout.shape("Err", "\\units{\\ell}", "\\nbatch")',
+        "the text gives $\\Err{\\ell}$ the shape n(ℓ) × m, but it is m × n(ℓ)",
+    ),
+    (
+        "three-layer",
+        r"$\actex{\ell-1}{e}\, \errex{\ell}{e}^{\top}$",
+        r"$\actex{\ell-1}{e}\, \errex{\ell}{e}$",
+        "a product of n(ℓ-1) × 1 by n(ℓ) × 1 does not conform",
+    ),
+    (
+        "linear-layer",
+        r"must come out $\noutputs \times \ninputs$",
+        r"must come out $\ninputs \times \noutputs$",
+        "the shape d × K, but it is K × d",
+    ),
+]
+
+
+@pytest.mark.parametrize(("chapter", "old", "new", "message"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_a_wrong_shape_in_a_template_fails_at_its_line(project_copy, chapter, old, new, message) -> None:
+    """A template that states a wrong shape, or a product that cannot be formed, fails its chapter's check."""
+    spec = load_spec(project_copy.chapters / f"{chapter}.toml")
+    notation = load_notation(project_copy.notation_file)
+    template = project_copy.templates / spec.template
+    source = template.read_text()
+    environment = make_environment(project_copy.templates)
+    assert shape_failures(render_chapter(environment, spec, compute(spec), notation)) == []
+    assert old in source
+    line = source[: source.index(old)].count("\n") + 1
+    template.write_text(source.replace(old, new, 1))
+    failures = shape_failures(render_chapter(make_environment(project_copy.templates), spec, compute(spec), notation))
+    assert failures, "the mutation passed"
+    assert f"{spec.template}:{line}: " in str(failures[0]) and message in str(failures[0])
