@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import provenance
+from .ledger import NUMBER_WORDS
 
 Dim = tuple[str, int]  # ("m", 0), ("d", 0), ("K", 0), ("1", 0), ("layer hid", 0), ("ell", -1), ("L", -1)
 Shape = tuple[Dim, Dim]
@@ -59,6 +60,19 @@ class Network:
     names: dict[str, int]  # a layer's name or label -> its place, 1 for the first layer
     widths: tuple[int, ...]  # the inputs' number, then each layer's width: a width of one is the number 1
     shown: tuple[str, ...] = ()  # how each place's layer prints (its label, or its name)
+    batch: int | None = None  # the number of examples, m
+
+    def count(self, dim: Dim) -> int | None:
+        """How many a size is on this network, or None where the text leaves it general (\\ell)."""
+        base, offset = self.plain(dim)
+        if base == "1":
+            return 1
+        if base == "m":
+            return self.batch
+        if base.startswith("layer "):
+            return self.widths[self.shown.index(base.removeprefix("layer "))]
+        place = {"d": 0, "K": len(self.widths) - 1}.get(base)
+        return None if place is None else self.widths[place]
 
     def dim(self, label: str) -> Dim:
         """The width of the layer a macro's layer argument names."""
@@ -598,11 +612,69 @@ def problems(text: str, network: Network) -> list[Problem]:
             of = _OF.fullmatch(between(n, n + 1))
             if of is not None:
                 claim(n + 1, stated, span.start, transposed=of.group(1) is not None)
+    out += _answers(text, found, network)
     for n in range(1, len(found)):  # P has the shape of Q
         shape = shapes[n]
         if shape is not None and found[n - 1].inline and _SAME_SHAPE.fullmatch(between(n - 1, n)):
             claim(n - 1, shape, found[n].start, f"of ${found[n].content.strip()}$, ")
     return out
+
+
+_ANSWER = re.compile(r"\\answerhead\{[^{}]*\}\{[^{}]*\}\s*It is\s*$")
+_SIZES_IN_WORDS = re.compile(
+    r"\s*;\s*for (?:this chapter's network|the network of that chapter),\s*"
+    r"(?:\\numword\{([a-z]+)\}|([0-9]+)) by (?:\\numword\{([a-z]+)\}|([0-9]+))"
+)
+
+
+def _answers(text: str, found: list[Span], network: Network) -> list[Problem]:
+    """An exercise's answer "It is $r \\times c$; for this chapter's network, two by four" gives the
+    shape of the one formula its question "What is the shape of ..." asks about (a display ending in
+    "?", else the question's only formula)."""
+    out: list[Problem] = []
+    for n, span in enumerate(found):
+        if not span.inline or _ANSWER.search(text, max(0, span.start - 200), span.start - 1) is None:
+            continue
+        stated = stated_shape(span.content.strip(), network)
+        head = text.rfind(r"\exercisehead", 0, span.start)
+        asking = [q for q in found[:n] if q.start > head and re.search(r"What is the shape of", text[head : q.start])]
+        displayed = [q for q in asking if not q.inline and q.content.strip().endswith("?")]
+        questions = displayed or asking
+        if stated is None or head < 0 or len(questions) != 1:
+            continue
+        asked = questions[0].content.strip().removesuffix("?")
+        try:
+            actual = shape_of(asked, network)
+        except ShapeError:
+            actual = None
+        if actual is None:
+            continue
+        if actual != stated:
+            out.append(
+                Problem(
+                    span.start,
+                    f"the answer gives ${asked.strip()}$ the shape {show(stated)}, but it is {show(actual)}",
+                )
+            )
+        sizes = _SIZES_IN_WORDS.match(text, span.end + 1)
+        counts = (network.count(actual[0]), network.count(actual[1]))
+        if sizes is not None and None not in counts:
+            rows, columns = (_as_number(sizes.group(g), sizes.group(g + 1)) for g in (1, 3))
+            if (rows, columns) != counts:
+                out.append(
+                    Problem(
+                        sizes.start(),
+                        f"the answer gives ${asked.strip()}$ {rows} by {columns} on this network, "
+                        f"but it is {counts[0]} by {counts[1]}",
+                    )
+                )
+    return out
+
+
+def _as_number(word: str | None, digits: str | None) -> int | None:
+    if digits is not None:
+        return int(digits)
+    return NUMBER_WORDS.index(word) if word in NUMBER_WORDS else None
 
 
 _ROW_START = re.compile(r"\\\\|\\(?:top|mid|bottom)rule|\\cmidrule(?:\([^)]*\))?\{[^}]*\}|\\addlinespace|\n\s*\n")
@@ -627,15 +699,16 @@ def _cell_before(text: str, found: list[Span], n: int) -> list[int]:
     return members if members and not leftover.strip(" ,\n") else []
 
 
-def network_of(inputs: int, layers: list[tuple[str, str, int]]) -> Network:
-    """The reader's view of a network from its number of inputs and its layers' (name, label, width)."""
+def network_of(inputs: int, layers: list[tuple[str, str, int]], batch: int | None = None) -> Network:
+    """The reader's view of a network from its number of inputs, its layers' (name, label, width) and
+    its number of examples."""
     names: dict[str, int] = {}
     for place, (name, label, _) in enumerate(layers, start=1):
         names[name] = place
         if label:
             names[label] = place
     shown = ("inputs", *(label or name for name, label, _ in layers))
-    return Network(names, (inputs, *(width for _, _, width in layers)), shown)
+    return Network(names, (inputs, *(width for _, _, width in layers)), shown, batch)
 
 
 def check(marked: str, network: Network) -> list[str]:

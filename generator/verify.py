@@ -345,7 +345,9 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
 def shape_failures(rendered: RenderedChapter) -> list[Failure]:
     """Every shape the chapter's page states or implies that its network contradicts (``generator.shapes``)."""
     spec = rendered.spec
-    network = shapes.network_of(spec.input_size, [(layer.name, layer.label, layer.size) for layer in spec.layers])
+    network = shapes.network_of(
+        spec.input_size, [(layer.name, layer.label, layer.size) for layer in spec.layers], len(spec.inputs)
+    )
     return [
         Failure(spec.name, f"a shape that does not hold: {problem}")
         for problem in shapes.check(rendered.marked, network)

@@ -196,6 +196,53 @@ def test_a_shape_far_from_its_matrix_binds_nothing() -> None:
     assert problems(r"We know $\weight{out}$. The product has shape $\units{hid} \times \noutputs$.") == []
 
 
+ANSWER = r"""\exercisehead{ex:a:4}{ans:a:4}{shapes}
+What is the shape of the gradient $QUESTION$?
+Give it in the book's sizes, and in numbers for this chapter's network.
+\begin{exerciseanswer}
+\answerhead{ex:a:4}{ans:a:4}
+It is $SHAPE$; for this chapter's network,
+SIZES.
+\end{exerciseanswer}"""
+
+
+def answer(question: str, shape: str, sizes: str) -> str:
+    return ANSWER.replace("QUESTION", question).replace("SHAPE", shape).replace("SIZES", sizes)
+
+
+def test_a_shapes_answer_gives_the_asked_formula_its_shape_and_sizes() -> None:
+    """An exercise's answer passes when its shape and its sizes on the network are the asked formula's."""
+    batch = shapes.network_of(2, [("hid", "", 3), ("out", "", 2)], batch=4)
+    good = answer(r"\pd{\cost}{\weight{hid}}", r"\units{hid} \times \ninputs", r"\numword{three} by \numword{two}")
+    assert problems(good, batch) == []
+    assert problems(answer(r"\Err{hid}", r"\nbatch \times \units{hid}", "4 by 3"), batch) == []
+    product = ANSWER.replace(
+        "the gradient $QUESTION$?", "the product\n\\begin{equation*} \\Err{out}\\,\\weight{out}? \\end{equation*}"
+    )
+    assert problems(product.replace("SHAPE", r"\nbatch \times \units{hid}").replace("SIZES", "4 by 3"), batch) == []
+
+
+def test_a_shapes_answer_that_swaps_rows_and_columns_fails() -> None:
+    """An answer whose shape, or whose sizes in numbers, are the other way round names the formula asked."""
+    batch = shapes.network_of(2, [("hid", "", 3), ("out", "", 2)], batch=4)
+    swapped = answer(r"\Err{hid}", r"\units{hid} \times \nbatch", r"\numword{four} by \numword{three}")
+    assert problems(swapped, batch) == [r"the answer gives $\Err{hid}$ the shape n(hid) × m, but it is m × n(hid)"]
+    numbers = answer(r"\Err{hid}", r"\nbatch \times \units{hid}", r"\numword{three} by \numword{four}")
+    assert problems(numbers, batch) == [r"the answer gives $\Err{hid}$ 3 by 4 on this network, but it is 4 by 3"]
+    product = (
+        ANSWER.replace(
+            "the gradient $QUESTION$?",
+            "the product\n\\begin{equation*}\n  \\Err{out}\\,\\weight{out}?\n\\end{equation*}",
+        )
+        .replace("SHAPE", r"\ninputs \times \nbatch")
+        .replace("SIZES", "2 by 4")
+    )
+    assert problems(product, batch) == [
+        r"the answer gives $\Err{out}\,\weight{out}$ the shape d × m, but it is m × n(hid)",
+        r"the answer gives $\Err{out}\,\weight{out}$ 2 by 4 on this network, but it is 4 by 3",
+    ]
+
+
 # Template mutations a reader would catch with a pencil: each now fails the chapter's checks at its line.
 MUTATIONS = [
     (

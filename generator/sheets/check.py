@@ -1,6 +1,6 @@
 """Verify a class's sheets as the book is verified: every printed number of every part against the
-exact oracle, every step from its printed operands, every formula by the formula checks, and the
-numeral scan over every part and over the document around them.
+exact oracle, every step from its printed operands, every formula by the formula checks, the shapes
+the page states, and the numeral scan over every part and over the document around them.
 
 The oracle's work is spread over the CPUs in a few even batches of parts (each batch is sent to
 its process once); a formula is checked once however many students it is printed for. Verdicts
@@ -35,6 +35,7 @@ from generator.verify import (
     ledger_key,
     record,
     scan_failures,
+    shape_failures,
     verify_ledger,
 )
 
@@ -142,7 +143,7 @@ def verify_sheets(
             if not problems:
                 verdicts.passed.append(by_name[name])
     for what, rendered in named:  # the cheap checks run on every part, every time
-        for check in (check_printed, check_steps, check_closed):
+        for check in (check_printed, check_steps, check_closed, shape_failures):
             verdicts.failures += [_where(what, f) for f in check(rendered)]
         verdicts.failures += [_where(what, f) for f in scan_failures(what, rendered.marked, notation)]
     for document in documents:
