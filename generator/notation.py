@@ -141,9 +141,16 @@ ENTRY_SUFFIX = "entry"  # \weightentry is an entry of the matrix \weight
 _ARGUMENT = re.compile(r"#([1-9])")
 
 
+# The activation function's symbols may stand for every layer's (note 000 writes phi throughout); a
+# quantity's may not leave its layer out, or two layers' numbers would print alike (A_{ek} of both).
+_LAYER_MAY_BE_LEFT_OUT = frozenset({"actfn", "actfnprime"})
+
+
 def _layer_arguments(macro: Macro | None) -> set[int]:
-    """The arguments a macro prints as a layer label (``\\layer{#1}``): a profile may leave those out."""
-    return {int(n) for n in re.findall(r"\\layer\{#([1-9])\}", macro.body)} if macro else set()
+    """The arguments a profile may leave out of a macro: the layer label (``\\layer{#1}``) of a function."""
+    if macro is None or macro.name not in _LAYER_MAY_BE_LEFT_OUT:
+        return set()
+    return {int(n) for n in re.findall(r"\\layer\{#([1-9])\}", macro.body)}
 
 
 def _check_body(path: Path, macro: Macro, macros: dict[str, Macro], base: Macro | None) -> None:

@@ -122,10 +122,14 @@ def test_a_transpose_moved_down_wrongly_fails_its_check() -> None:
         ("[macros]\nnewthing = { body = 'q' }", "macros.newthing", "a profile renames symbols, it adds none"),
         ("[macros]\nweight = { body = 'V', args = 2 }", "macros.weight.args", "but 'default' gives it 1"),
         ("[macros]\nweight = { body = 'V', transpose_of = 'V' }", "macros.weight.body", "not both"),
+        ("[macros]\nActentry = { body = 'A_{#2#3}' }", "macros.Actentry.body", "leaves out argument #1"),
+        ("[macros]\nPreactentry = { body = 'Z_{#2#2}' }", "macros.Preactentry.body", "leaves out argument #1, #3"),
+        ("[macros]\nweight = { body = 'W' }", "macros.weight.body", "leaves out argument #1"),
     ],
 )
 def test_a_malformed_profile_names_file_field_and_problem(tmp_path, text: str, field: str, problem: str) -> None:
-    """A bad orientation, a new macro or a changed arity is refused with the field named."""
+    """A bad orientation, a new macro, a changed arity or a quantity's index (its layer too) left out is
+    refused with the field named."""
     (tmp_path / "default.toml").write_text((ROOT / "notation" / "default.toml").read_text())
     path = tmp_path / "bad.toml"
     path.write_text(f'extends = "default"\n{text}\n')
