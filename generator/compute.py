@@ -325,6 +325,8 @@ def core_constant(core: ModuleType, name: str) -> float:
         "log_floor": core.LOG_FLOOR,
         "gradient_floor": core.GRADIENT_FLOOR,
         "bound_margin": BOUND_MARGIN,  # the ledger's rule for printed bounds
+        # measured from the core's own backward rule, so a change of convention changes the page
+        "relu_slope_at_kink": core.relu_backward(np.ones(1), np.zeros(1), np.zeros(1))[0],
     }
     if name not in constants:
         raise QuantityError(f"no constant called {name!r} (constants: {', '.join(constants)})")

@@ -33,7 +33,8 @@ DIGITS = 50
 WORKING_DIGITS = 70  # for mpmath: the difference quotients cancel up to twenty digits
 LEAKY_SLOPE = sp.Rational(1, 100)
 # The conventions of the book, as the oracle holds them (the core holds its own): the leaky ReLU's
-# slope, and the floors of an unfused cross-entropy's logarithm and gradient denominator.
+# slope, the floors of an unfused cross-entropy's logarithm and gradient denominator, ReLU's slope
+# at its kink.
 CONVENTIONS = {
     "leaky_slope": LEAKY_SLOPE,
     "log_floor": sp.Integer(-100),
@@ -57,6 +58,11 @@ def _activation(name: str, z: list[sp.Expr]) -> list[sp.Expr]:
         total = sum(sp.exp(v) for v in z)
         return [sp.exp(v) / total for v in z]
     raise ValueError(f"the oracle does not know the activation {name!r}")
+
+
+_Z = sp.Symbol("z", real=True)
+# ReLU's slope at its kink as the oracle's own activation differentiates there (the core measures its own)
+CONVENTIONS["relu_slope_at_kink"] = sp.diff(_activation("relu", [_Z])[0], _Z).subs(_Z, 0)
 
 
 def _per_example_loss(name: str, a: list[sp.Expr], y: list[sp.Rational]) -> sp.Expr:

@@ -386,7 +386,8 @@ KINDS: tuple[Kind, ...] = (
         "constant",
         "constant",
         ("name",),
-        "a constant of the core's conventions: leaky_slope, log_floor, gradient_floor, bound_margin",
+        "a constant of the core's conventions: leaky_slope, log_floor, gradient_floor, bound_margin, "
+        "relu_slope_at_kink",
         printed="exact",
         prose=True,
     ),

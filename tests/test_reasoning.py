@@ -228,6 +228,16 @@ def test_a_core_constant_that_disagrees_with_the_oracle_fails(project_copy, monk
     assert "constant log_floor: printed -50, exact -100" in "\n".join(map(str, caught.value.failures))
 
 
+def test_a_core_that_changes_the_relu_kink_convention_fails_the_words_about_it(project_copy, monkeypatch) -> None:
+    """ReLU's slope at its kink is printed as the core's backward rule measures it and compared with the oracle's."""
+    from generator import core
+
+    monkeypatch.setattr(core, "relu_backward", lambda dA, Z, A: dA * (Z >= 0))
+    with pytest.raises(CheckFailed) as caught:
+        check(project_copy, load_chapters(project_copy)[:1], QUIET)
+    assert "constant relu_slope_at_kink: printed 1, exact 0" in "\n".join(map(str, caught.value.failures))
+
+
 def test_an_extra_printed_digit_fails() -> None:
     """The printed text fixes the tolerance: one digit more than the spec's precision is refused."""
     quantity = Quantity("error", "out", 1, (1,))
