@@ -11,6 +11,7 @@ the quantity of a table's row or column, a formula shown as a mistake. The scan 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 GENERATED_OPEN, GENERATED_CLOSE = "\ue000", "\ue001"
@@ -75,6 +76,20 @@ def where(origins: list[Origin], position: int) -> str:
     """``template:line`` of the character at ``position`` of the final text (``annotate``'s origins)."""
     origin = origins[min(position, len(origins) - 1)] if origins else Origin("?", 0, False)
     return f"{origin.template}:{origin.line}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a reader of the final text would object to, and the position in that text it starts at."""
+
+    position: int
+    what: str
+
+
+def located(marked: str, find: Callable[[str], list[Problem]]) -> list[str]:
+    """The problems ``find`` sees in the final text of ``marked``, each as ``template:line: what``."""
+    text, origins = annotate(marked)
+    return [f"{where(origins, problem.position)}: {problem.what}" for problem in find(text)]
 
 
 def annotate(text: str) -> tuple[str, list[Origin]]:

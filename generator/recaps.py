@@ -6,19 +6,13 @@ derivation with every symbol still in place."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from . import provenance
+from .provenance import Problem
 
 _DISPLAY = re.compile(r"\\begin\{(equation|align|gather|multline)(\*?)\}(.*?)\\end\{\1\2\}", re.S)
 _LABEL = re.compile(r"\\label\{([^{}]*)\}")
 _BESIDE = re.compile(r"&&\s*\\text\{\s*\\eqref\{([^{}]*)\}\s*\}|\\tag\{\s*\\(?:eq)?ref\{([^{}]*)\}\s*\}")
-
-
-@dataclass(frozen=True)
-class Problem:
-    position: int
-    what: str
 
 
 def _plain(formula: str) -> str:
@@ -58,5 +52,4 @@ def problems(text: str) -> list[Problem]:
 
 def check(marked: str) -> list[str]:
     """Each recap problem of a chapter's marked LaTeX, as ``template:line: what``."""
-    text, origins = provenance.annotate(marked)
-    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in problems(text)]
+    return provenance.located(marked, problems)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from . import provenance
 from .ledger import NUMBER_WORDS
+from .provenance import Problem
 
 Dim = tuple[str, int]  # ("m", 0), ("d", 0), ("K", 0), ("1", 0), ("layer hid", 0), ("ell", -1), ("L", -1)
 Shape = tuple[Dim, Dim]
@@ -531,12 +532,6 @@ _SAME_SHAPE = re.compile(r"(?:has|with|is an? [a-z ]+? with) the shape of")
 _OF = re.compile(r"(?:of|like)( the transpose of)?")
 
 
-@dataclass(frozen=True)
-class Problem:
-    position: int
-    what: str
-
-
 def problems(text: str, network: Network) -> list[Problem]:
     """Every shape on the page that does not hold (``text`` is a chapter's final LaTeX)."""
     found = spans(text)
@@ -713,5 +708,4 @@ def network_of(inputs: int, layers: list[tuple[str, str, int]], batch: int | Non
 
 def check(marked: str, network: Network) -> list[str]:
     """Each shape problem of a chapter's marked LaTeX, as ``template:line: what``."""
-    text, origins = provenance.annotate(marked)
-    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in problems(text, network)]
+    return provenance.located(marked, lambda text: problems(text, network))
