@@ -185,9 +185,11 @@ class Values:
 
     def _bare(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
         """A value on its own: only in a labelled table cell (the scan checks). A count is the
-        exception, and so is a named constant: the words around it ("three inputs") are its label."""
+        exception, and so is a named constant: the words around it ("three inputs") are its label. A
+        bound carries its relation, ``< 10^{-9}``, so that no word typed beside it can turn it round."""
         role = provenance.LABELLED_VALUE if kind.prose else provenance.BARE_VALUE
-        return Tex(self._number(self._record(self._quantity(kind, args, kwargs)), role))
+        number = self._number(self._record(self._quantity(kind, args, kwargs)), role)
+        return Tex(f"<{number}" if kind.printed == "bound" else number)
 
     def _words(self, kind: Kind, *args: Any, **kwargs: Any) -> Tex:
         """A count in words, ``two``, for prose (twelve and below; larger counts print in digits)."""

@@ -87,6 +87,15 @@ def test_every_chapter_network_is_checked(rendered, project) -> None:
     assert all(b <= Decimal(str(gradcheck.VERDICTS[0][0])) for b in bounds.values())
 
 
+def test_a_bound_in_a_table_cell_prints_its_relation(rendered) -> None:
+    """Each network's bound in the book table prints as '< 1e-n' from the ledger call, no word typed beside it."""
+    bounds = [e for e in rendered.ledger.entries if e.quantity.kind == "relative_error_bound" and e.quantity.network]
+    assert bounds
+    for entry in bounds:
+        assert f"$<\\num{{{entry.text}}}$" in rendered.tex.replace(" ", ""), entry.quantity
+    assert "below$<" not in rendered.tex.replace(" ", "")
+
+
 def test_a_bound_below_the_exact_error_is_caught(project, rendered) -> None:
     """Printing a power of ten under the oracle's relative error fails, naming the network."""
     (failure,) = verify_tampered(
