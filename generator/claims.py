@@ -11,17 +11,110 @@ named in the step language (``generator.steps``): ``dA[out,1]``, ``z[hid,2,e=3]`
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from generator import gradcheck
+from generator import gradcheck, provenance
 from generator.ledger import NUMBER_WORDS
 from generator.quantities import Quantity
 from generator.steps import Node, Ref, StepSyntaxError, evaluate, parse_expression, refs, source
 from generator.theorems import THEOREMS
 
 Values = Sequence[Decimal]
+
+
+def about_key(said: Said) -> str:
+    """A claim's words and what they speak of, as a role mark's key: each quantity with its kind, network
+    and (a unit's or a parameter's, in a layer) index."""
+    about = [
+        {"quantity": str(q), "kind": q.kind, "network": q.network, "index": list(q.index) if q.layer else []}
+        for q in said.about
+    ]
+    return json.dumps({"words": str(said), "about": about})
+
+
+# Where a clause starts: after a full stop, question or exclamation mark or a semicolon and a space,
+# a blank line, a heading.
+_CLAUSE_START = re.compile(r"[.?!;]\s|\n\s*\n|\\(?:paragraph|section|subsection)\*?\{[^{}]*\}")
+
+
+def referent_problems(text: str, roles: list[provenance.Role]) -> list[provenance.Problem]:
+    """Each claim whose clause, before its words, shows values of a kind the claim speaks of, none of
+    them the claim's own: "the second receives $z_2 = 1.2$ and sits on its kink", said of z_1."""
+    values = [(mark.position, json.loads(mark.key)) for mark in roles if mark.name in provenance.VALUES]
+    out = []
+    for mark in roles:
+        if mark.name != provenance.CLAIM:
+            continue
+        start = max((m.end() for m in _CLAUSE_START.finditer(text, 0, mark.position)), default=0)
+        shown = [key for position, key in values if start <= position < mark.position]
+        claim = json.loads(mark.key)
+        for about in claim["about"]:
+            same_kind = [key for key in shown if key["kind"] == about["kind"] and key["network"] == about["network"]]
+            if same_kind and all(key["quantity"] != about["quantity"] for key in same_kind):
+                others = ", ".join(dict.fromkeys(key["quantity"] for key in same_kind))
+                out.append(
+                    provenance.Problem(
+                        mark.position,
+                        f"the claim '{claim['words']}' speaks of {about['quantity']}, but its clause shows {others}",
+                    )
+                )
+    return out
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+# An ordinal that counts something other than a unit or a parameter: a layer, an example, a place...
+_NOT_A_UNIT = (
+    r"(?:hidden\s+)?layers?|examples?|decimal|places?|steps?|terms?|order|chapters?|sections?|formulas?|"
+    r"equations?|derivatives?|columns?|rows?|passes|pass|evaluations?|factors?|exercises?|sums?|products?"
+)
+_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\b(?!\s+(?:{_NOT_A_UNIT})\b)", re.I)
+
+
+def ordinal_problems(text: str, roles: list[provenance.Role]) -> list[provenance.Problem]:
+    """Each claim that an ordinal names ("the first output is too large", "the silenced second neuron")
+    while none of its quantities has that index: the words would be about another unit."""
+    out = []
+    for mark in roles:
+        if mark.name != provenance.CLAIM:
+            continue
+        claim = json.loads(mark.key)
+        indices = [set(about["index"]) for about in claim["about"] if about["index"]]
+        if not indices:
+            continue
+        start = max((m.end() for m in _CLAUSE_START.finditer(text, 0, mark.position)), default=0)
+        before = list(_ORDINAL.finditer(text, start, mark.position))
+        end = mark.position + len(claim["words"])
+        after = re.match(r"\s+(?:hidden\s+)?", text[end:])
+        following = _ORDINAL.match(text, end + (after.end() if after else 0))
+        named = following or (before[-1] if before else None)
+        if named is None:
+            continue
+        n = _ORDINALS.index(named.group(1).lower()) + 1
+        if not any(n in index for index in indices):
+            quantities = ", ".join(about["quantity"] for about in claim["about"] if about["index"])
+            out.append(
+                provenance.Problem(
+                    mark.position, f"the claim '{claim['words']}' follows '{named.group(1)}' but speaks of {quantities}"
+                )
+            )
+    return out
+
+
+class Said(str):
+    """A claim's words as the template receives them: compared as the words they are, printed with a
+    mark naming the quantities they speak of (``about``), so that the page can be read for what they
+    refer to (``referent_problems``)."""
+
+    about: tuple[Quantity, ...] = ()
+
+    def __new__(cls, words: str, about: tuple[Quantity, ...]) -> Said:
+        said = super().__new__(cls, words)
+        said.about = about
+        return said
 
 
 def _sign(values: Values) -> str:
@@ -239,7 +332,7 @@ class Claims:
             # wrong is then named by its numbers, not by the first line that insists on a word.
             words = says
         self.made.append(dataclasses.replace(claim, words=words))
-        return words
+        return Said(words, claim.quantities)
 
     def sign(self, term: str, says: str | None = None) -> str:
         """ "positive", "negative" or "zero"."""

@@ -30,6 +30,7 @@ ROW_LABEL = "row"  # names the quantity of a table row (its layer, indices, exam
 COLUMN_LABEL = "column"  # names the quantity kind (and layer) of a table column
 MISTAKE = "mistake"  # a formula shown as a mistake: only inside a mistakes box
 PLOTTED = "plotted"  # a ledger value drawn as a coordinate of a plot whose axes name it
+CLAIM = "claim"  # words of a claim, with the quantities they speak of
 
 
 def generated(text: str) -> str:

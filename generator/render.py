@@ -28,7 +28,7 @@ from jinja2.lexer import Token, TokenStream
 
 from generator import core as default_core
 from generator import gradcheck, provenance, theorems
-from generator.claims import Claim, Claims
+from generator.claims import Claim, Claims, Said, about_key
 from generator.compute import Computation, CoreFailure, core_constant
 from generator.display import Formulas, Layout
 from generator.edition import DEFAULT_EPOCH, LICENCE, LICENCE_VERSION, Edition
@@ -55,6 +55,8 @@ def _finalize(value: Any) -> str:
             f"the number {value!r} reached the page without the ledger: "
             "print computed values with v.*(...) and indices or sizes with idx(...)",
         )
+    if isinstance(value, Said):  # a claim's words, marked with what they speak of (claims.referent_problems)
+        return provenance.role(provenance.CLAIM, about_key(value), escape_tex(value))
     if isinstance(value, SpecText):  # the spec's words, escaped; the numeral scan is for templates
         return provenance.generated(escape_tex(value))
     text = str(value)  # StrictUndefined raises here, naming the variable

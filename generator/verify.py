@@ -26,7 +26,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from generator import closure, dependencies, quantities, recaps, shapes, steps, theorems
+from generator import claims, closure, dependencies, provenance, quantities, recaps, shapes, steps, theorems
 from generator import core as default_core
 from generator import oracle as oracle_module
 from generator.cache import Store
@@ -339,6 +339,17 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *scan_failures(rendered.spec.name, rendered.marked, notation, rendered.spec.structural_numbers()),
         *shape_failures(rendered),
         *(Failure(rendered.spec.name, problem) for problem in recaps.check(rendered.marked)),
+        *claim_referent_failures(rendered),
+    ]
+
+
+def claim_referent_failures(rendered: RenderedChapter) -> list[Failure]:
+    """Every claim whose clause shows values of its kind but not its own, or that an ordinal names while
+    it speaks of another index (``claims.referent_problems``, ``claims.ordinal_problems``)."""
+    text, origins, roles = provenance.annotate_with_roles(rendered.marked)
+    return [
+        Failure(rendered.spec.name, f"{provenance.where(origins, problem.position)}: {problem.what}")
+        for problem in [*claims.referent_problems(text, roles), *claims.ordinal_problems(text, roles)]
     ]
 
 

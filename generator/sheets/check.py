@@ -32,6 +32,7 @@ from generator.verify import (
     check_closed,
     check_printed,
     check_steps,
+    claim_referent_failures,
     ledger_key,
     record,
     scan_failures,
@@ -143,7 +144,7 @@ def verify_sheets(
             if not problems:
                 verdicts.passed.append(by_name[name])
     for what, rendered in named:  # the cheap checks run on every part, every time
-        for check in (check_printed, check_steps, check_closed, shape_failures):
+        for check in (check_printed, check_steps, check_closed, shape_failures, claim_referent_failures):
             verdicts.failures += [_where(what, f) for f in check(rendered)]
         verdicts.failures += [_where(what, f) for f in scan_failures(what, rendered.marked, notation)]
     for document in documents:
