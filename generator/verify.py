@@ -26,7 +26,7 @@ from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from generator import claims, closure, dependencies, provenance, quantities, recaps, shapes, steps, theorems
+from generator import claims, closure, dependencies, indices, provenance, quantities, recaps, shapes, steps, theorems
 from generator import core as default_core
 from generator import oracle as oracle_module
 from generator.cache import Store
@@ -340,7 +340,18 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *shape_failures(rendered),
         *(Failure(rendered.spec.name, problem) for problem in recaps.check(rendered.marked)),
         *claim_referent_failures(rendered),
+        *index_failures(rendered, notation),
     ]
+
+
+def index_failures(rendered: RenderedChapter, notation: Notation) -> list[Failure]:
+    """Every sentence that puts one index letter in two layers (``generator.indices``)."""
+    places: dict[str, int] = {}
+    for place, layer in enumerate(rendered.spec.layers, start=1):
+        places[layer.name] = place
+        if layer.label:
+            places[layer.label] = place
+    return [Failure(rendered.spec.name, problem) for problem in indices.check(rendered.marked, notation, places)]
 
 
 def claim_referent_failures(rendered: RenderedChapter) -> list[Failure]:

@@ -33,6 +33,7 @@ from generator.verify import (
     check_printed,
     check_steps,
     claim_referent_failures,
+    index_failures,
     ledger_key,
     record,
     scan_failures,
@@ -146,6 +147,7 @@ def verify_sheets(
     for what, rendered in named:  # the cheap checks run on every part, every time
         for check in (check_printed, check_steps, check_closed, shape_failures, claim_referent_failures):
             verdicts.failures += [_where(what, f) for f in check(rendered)]
+        verdicts.failures += [_where(what, f) for f in index_failures(rendered, notation)]
         verdicts.failures += [_where(what, f) for f in scan_failures(what, rendered.marked, notation)]
     for document in documents:
         verdicts.failures += [_where(SHEET, f) for f in scan_failures(SHEET, document, notation)]

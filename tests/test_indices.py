@@ -1,0 +1,93 @@
+"""An index letter names one unit of one layer within a sentence, as the notation's meanings place it."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import ROOT
+
+from generator import indices
+from generator.compute import compute
+from generator.notation import load_notation
+from generator.render import make_environment, render_chapter
+from generator.spec import load_spec
+from generator.verify import index_failures
+
+NOTATION = load_notation(ROOT / "notation" / "default.toml")
+PLACES = {"hid": 1, "out": 2}
+
+
+def problems(text: str) -> list[str]:
+    return [problem.what for problem in indices.problems(text, NOTATION, PLACES)]
+
+
+def test_the_meanings_place_each_index_of_an_entry() -> None:
+    """A weight's first index is a unit of its layer and its second one of the layer below; a batch
+    entry's unit is its third argument, after the example."""
+    rules = indices.bindings(NOTATION)
+    assert rules["weightentry"] == [(2, 1, 0), (3, 1, -1)]
+    assert rules["Actentry"] == [(3, 1, 0)]
+    assert "inputentry" not in rules  # an input is no unit of a layer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"Unit $k$ of layer $\st{\ell}$ feeds unit $j$ of layer $\st{\ell+1}$ through $\weightentry{\ell+1}{j}{k}$.",
+        r"$\errentry{\ell}{k} = \sum_j \weightentry{\ell+1}{j}{k}\, \errentry{\ell+1}{j}$.",
+        r"The weight $\weightentry{out}{k}{j}$ multiplies $\actentry{hid}{j}$.",
+        r"$\actentry{hid}{1}$ and $\actentry{out}{1}$ are numbers of two layers.",  # numbers, not letters
+        r"Unit $j$ of layer $\st{\ell}$. Unit $j$ of layer $\st{\ell+1}$.",  # two sentences
+        r"\begin{mistakes}The note writes $\weightentry{out}{i}{i}$ for $\actentry{hid}{i}$.\end{mistakes}",
+    ],
+)
+def test_consistent_indices_pass(text: str) -> None:
+    """Letters that stay in their layer, numbers, separate sentences and mistakes raise nothing."""
+    assert problems(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            r"Unit $k$ feeds unit $j$ of layer $\st{\ell+1}$ with $\weightentry{\ell+1}{k}{j}$.",
+            "the sentence puts unit $j$ in layer ℓ+1 and in layer ℓ",
+        ),
+        (
+            r"Unit $j$ of layer $\st{\ell-1}$ receives $\weightentry{\ell+1}{j}{k}$.",
+            "the sentence puts unit $j$ in layer ℓ-1 and in layer ℓ+1",
+        ),
+        (
+            r"The weight $\weightentry{out}{k}{j}$ multiplies $\actentry{out}{j}$.",
+            "the sentence puts unit $j$ in layer 1 and in layer 2",
+        ),
+    ],
+)
+def test_a_letter_in_two_layers_fails(text: str, message: str) -> None:
+    """A sentence that puts one letter in two layers is named, with both layers."""
+    assert problems(text) == [message]
+
+
+MUTATIONS = [
+    (r"$\weightentry{\ell+1}{j}{k}$, for the same", r"$\weightentry{\ell+1}{k}{j}$, for the same"),
+    (r"every unit $j$ of layer $\st{\ell+1}$", r"every unit $j$ of layer $\st{\ell-1}$"),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), MUTATIONS, ids=["indices-swapped", "layer-in-words"])
+def test_an_index_moved_to_another_layer_fails_at_its_line(project_copy, old: str, new: str) -> None:
+    """The four-equations derivation with a weight's indices swapped, or the wrong layer in words, fails."""
+    spec = load_spec(project_copy.chapters / "four-equations.toml")
+    notation = load_notation(project_copy.notation_file)
+    template = project_copy.templates / spec.template
+    source = template.read_text()
+
+    def failures() -> list[str]:
+        rendered = render_chapter(make_environment(project_copy.templates), spec, compute(spec), notation)
+        return [str(failure) for failure in index_failures(rendered, notation)]
+
+    assert failures() == []
+    assert old in source
+    template.write_text(source.replace(old, new, 1))
+    found = failures()
+    assert len(found) == 1 and "the sentence puts unit $j$ in layer" in found[0], found
+    assert f"{spec.template}:53: " in found[0] or f"{spec.template}:52: " in found[0], found
