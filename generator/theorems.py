@@ -48,15 +48,26 @@ def _difference_order(points: tuple[int, int], divisor: int, order: int) -> Call
         x, h = sp.symbols("x h")
         J = sp.Function("J")
         expansion = sum(
-            sp.diff(J(x), x, n) * (points[0] ** n - points[1] ** n) * h**n / sp.factorial(n) for n in range(order + 2)
+            sp.diff(J(x), x, n) * (points[0] ** n - points[1] ** n) * h**n / sp.factorial(n) for n in range(order + 3)
         )
         error = sp.expand(expansion / (divisor * h) - sp.diff(J(x), x))
+        if error == 0:  # a Taylor polynomial far enough to show the error's lowest term shows none
+            return f"the quotient's error has no term up to order h**{order + 1}"
         lowest = min((term.as_coeff_exponent(h)[1] for term in sp.Add.make_args(error)), default=None)
         if lowest != order:
             return f"the quotient's error has lowest order h**{lowest}, not h**{order}"
         return None
 
     return proof
+
+
+# The order in the step of each difference quotient's error: proved by ``_difference_order``, stated
+# from here and quoted by the prose (``theorem_term(name, "error")``: ``\step``, ``\step^{2}``).
+DIFFERENCE_ORDERS = {"forward_difference_order_one": 1, "central_difference_order_two": 2}
+
+
+def _power(base: str, n: int) -> str:
+    return base if n == 1 else f"{base}^{{{n}}}"
 
 
 # The figures the prose quotes from two statements, read by their proofs and printed from here
@@ -124,13 +135,14 @@ THEOREMS: dict[str, Theorem] = {
         Theorem(
             "central_difference_order_two",
             r"The central difference $(J(x + h) - J(x - h)) / 2h$ differs from $J'(x)$ by a term of "
-            r"order $h^{2}$.",
-            _difference_order((1, -1), 2, 2),
+            rf"order ${_power('h', DIFFERENCE_ORDERS['central_difference_order_two'])}$.",
+            _difference_order((1, -1), 2, DIFFERENCE_ORDERS["central_difference_order_two"]),
         ),
         Theorem(
             "forward_difference_order_one",
-            r"The forward difference $(J(x + h) - J(x)) / h$ differs from $J'(x)$ by a term of order $h$.",
-            _difference_order((1, 0), 1, 1),
+            r"The forward difference $(J(x + h) - J(x)) / h$ differs from $J'(x)$ by a term of order "
+            rf"${_power('h', DIFFERENCE_ORDERS['forward_difference_order_one'])}$.",
+            _difference_order((1, 0), 1, DIFFERENCE_ORDERS["forward_difference_order_one"]),
         ),
         Theorem(
             "best_step_cube_root",
@@ -160,6 +172,7 @@ THEOREMS: dict[str, Theorem] = {
 TERMS: dict[tuple[str, str], str] = {
     ("best_step_cube_root", "least_error"): rf"\varepsilon^{{{LEAST_ERROR.p}/{LEAST_ERROR.q}}}",
     **{("precision_against_thresholds", which): rf"2^{{-{bits}}}" for which, bits in MANTISSA_BITS.items()},
+    **{(name, "error"): _power(r"\step", order) for name, order in DIFFERENCE_ORDERS.items()},
 }
 
 

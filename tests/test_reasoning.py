@@ -397,6 +397,18 @@ def test_a_false_bound_on_the_relative_error_is_not_proved(monkeypatch) -> None:
     assert theorems.prove("relative_error_at_most_two") is not None
 
 
+@pytest.mark.parametrize(
+    ("name", "points", "divisor", "printed"),
+    [("forward_difference_order_one", (1, 0), 1, r"\step"), ("central_difference_order_two", (1, -1), 2, r"\step^{2}")],
+)
+def test_a_difference_order_the_prose_quotes_is_the_proved_one(name, points, divisor, printed) -> None:
+    """The prose prints the order in the step that the quotient's proof holds, and no other order is proved."""
+    order = theorems.DIFFERENCE_ORDERS[name]
+    assert theorems.term(name, "error") == printed
+    assert theorems._difference_order(points, divisor, order)() is None
+    assert all(theorems._difference_order(points, divisor, other)() is not None for other in (order - 1, order + 1))
+
+
 def test_an_unknown_theorem_fails_the_render(project_copy) -> None:
     """A template that names a statement no proof backs is refused."""
     edit(
