@@ -86,3 +86,27 @@ def copy_typeset_sources(kept: Path, folder: Path) -> Path:
 def typeset_from_nothing(project: Project, kept: Path, folder: Path) -> bytes:
     """The PDF of the sources a typeset kept in ``kept``, typeset again in the empty ``folder`` without seeds."""
     return typeset(copy_typeset_sources(kept, folder), epoch=edition(project).epoch).read_bytes()
+
+
+def page_problems_after_edit(project: Project, chapter: str, old: str, new: str, find) -> tuple[str, int, list, list]:
+    """A check of one rendered chapter (``find(rendered, notation)``, no oracle) before and after the
+    first ``old`` of the chapter's template becomes ``new``: the template, the line edited, the
+    problems before and the problems after."""
+    from generator.compute import compute
+    from generator.render import make_environment, render_chapter
+    from generator.spec import load_spec
+
+    spec = load_spec(project.chapters / f"{chapter}.toml")
+    notation = load_notation(project.notation_file)
+    computation = compute(spec)
+
+    def problems() -> list:
+        rendered = render_chapter(make_environment(project.templates), spec, computation, notation)
+        return [str(problem) for problem in find(rendered, notation)]
+
+    path = project.templates / spec.template
+    source = path.read_text(encoding="utf-8")
+    assert old in source, f"{old!r} is not in {spec.template}"
+    before = problems()
+    path.write_text(source.replace(old, new, 1), encoding="utf-8")
+    return spec.template, source[: source.index(old)].count("\n") + 1, before, problems()

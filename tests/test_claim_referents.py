@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from helpers import page_problems_after_edit
 
 from generator.claims import Said
-from generator.compute import compute
-from generator.notation import load_notation
 from generator.quantities import Quantity
-from generator.render import make_environment, render_chapter
-from generator.spec import load_spec
 from generator.verify import claim_referent_failures
 
 
@@ -44,19 +41,9 @@ MUTATIONS = [
 @pytest.mark.parametrize(("chapter", "old", "new", "message"), MUTATIONS, ids=["value", "ordinal", "ordinal-after"])
 def test_a_claim_about_another_unit_fails_at_its_line(project_copy, chapter, old, new, message) -> None:
     """A claim moved to another unit than the one its sentence shows or names fails, naming the line."""
-    spec = load_spec(project_copy.chapters / f"{chapter}.toml")
-    notation = load_notation(project_copy.notation_file)
-    template = project_copy.templates / spec.template
-    source = template.read_text()
-
-    def failures() -> list[str]:
-        rendered = render_chapter(make_environment(project_copy.templates), spec, compute(spec), notation)
-        return [str(failure) for failure in claim_referent_failures(rendered)]
-
-    assert failures() == []
-    assert old in source
-    line = source[: source.index(old)].count("\n") + 1
-    template.write_text(source.replace(old, new, 1))
-    found = failures()
-    assert found and all(f"{spec.template}:{line}: " in failure for failure in found), found
-    assert any(message in failure for failure in found), found
+    template, line, before, after = page_problems_after_edit(
+        project_copy, chapter, old, new, lambda rendered, _: claim_referent_failures(rendered)
+    )
+    assert before == []
+    assert after and all(f"{template}:{line}: " in failure for failure in after), after
+    assert any(message in failure for failure in after), after

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import ROOT
+from helpers import ROOT, page_problems_after_edit
 
 from generator import indices
-from generator.compute import compute
 from generator.notation import load_notation
-from generator.render import make_environment, render_chapter
-from generator.spec import load_spec
 from generator.verify import index_failures
 
 NOTATION = load_notation(ROOT / "notation" / "default.toml")
@@ -76,18 +73,7 @@ MUTATIONS = [
 @pytest.mark.parametrize(("old", "new"), MUTATIONS, ids=["indices-swapped", "layer-in-words"])
 def test_an_index_moved_to_another_layer_fails_at_its_line(project_copy, old: str, new: str) -> None:
     """The four-equations derivation with a weight's indices swapped, or the wrong layer in words, fails."""
-    spec = load_spec(project_copy.chapters / "four-equations.toml")
-    notation = load_notation(project_copy.notation_file)
-    template = project_copy.templates / spec.template
-    source = template.read_text()
-
-    def failures() -> list[str]:
-        rendered = render_chapter(make_environment(project_copy.templates), spec, compute(spec), notation)
-        return [str(failure) for failure in index_failures(rendered, notation)]
-
-    assert failures() == []
-    assert old in source
-    template.write_text(source.replace(old, new, 1))
-    found = failures()
-    assert len(found) == 1 and "the sentence puts unit $j$ in layer" in found[0], found
-    assert f"{spec.template}:53: " in found[0] or f"{spec.template}:52: " in found[0], found
+    template, line, before, after = page_problems_after_edit(project_copy, "four-equations", old, new, index_failures)
+    assert before == []
+    assert len(after) == 1 and "the sentence puts unit $j$ in layer" in after[0], after
+    assert f"{template}:{line}: " in after[0] or f"{template}:{line + 1}: " in after[0], after

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+from helpers import page_problems_after_edit
+
 from generator import recaps
-from generator.compute import compute
-from generator.notation import load_notation
-from generator.render import make_environment, render_chapter
-from generator.spec import load_spec
 
 SOURCE = r"""
 \begin{equation}
@@ -60,23 +58,15 @@ def test_a_reference_to_an_unknown_label_binds_nothing() -> None:
 
 def test_swapped_summary_tags_fail_the_four_equations_chapter_at_their_line(project_copy) -> None:
     """Swapping two formulas of the four-equations summary box fails the chapter at the template's line."""
-    spec = load_spec(project_copy.chapters / "four-equations.toml")
-    notation = load_notation(project_copy.notation_file)
-    template = project_copy.templates / spec.template
-    source = template.read_text()
-
-    def found() -> list[str]:
-        rendered = render_chapter(make_environment(project_copy.templates), spec, compute(spec), notation)
-        return recaps.check(rendered.marked)
-
-    assert found() == []
-    bias_row = '<< formula("bp_bias_gradient") >> && \\text{\\eqref{eq:bp3}}'
-    weight_row = '<< formula("bp_weight_gradient") >> && \\text{\\eqref{eq:bp4}}'
-    assert bias_row in source and weight_row in source
-    line = source[: source.index(bias_row)].count("\n") + 1
-    swapped = source.replace(bias_row, "BIAS").replace(weight_row, bias_row.replace("bp3", "bp4"))
-    template.write_text(swapped.replace("BIAS", weight_row.replace("bp4", "bp3")))
-    problems_found = found()
-    assert len(problems_found) == 2
-    assert problems_found[0].startswith(f"{spec.template}:{line}: the recap's row")
-    assert "names \\eqref{eq:bp3}" in problems_found[0]
+    rows = (
+        '<< formula("bp_bias_gradient") >> && \\text{\\eqref{eq:bp3}} \\\\\n'
+        '  << formula("bp_weight_gradient") >> && \\text{\\eqref{eq:bp4}}'
+    )
+    swapped = rows.replace("bp_bias", "BIAS").replace("bp_weight", "bp_bias").replace("BIAS", "bp_weight")
+    template, line, before, after = page_problems_after_edit(
+        project_copy, "four-equations", rows, swapped, lambda rendered, _: recaps.check(rendered.marked)
+    )
+    assert before == []
+    assert len(after) == 2
+    assert after[0].startswith(f"{template}:{line}: the recap's row")
+    assert "names \\eqref{eq:bp3}" in after[0]

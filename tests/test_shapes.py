@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import page_problems_after_edit
 
 from generator import shapes
-from generator.compute import compute
-from generator.notation import load_notation
-from generator.render import make_environment, render_chapter
-from generator.spec import load_spec
 from generator.verify import shape_failures
 
 # A 2-3-2 network: layers hid (three units) and out (two), two inputs.
@@ -275,15 +272,9 @@ MUTATIONS = [
 @pytest.mark.parametrize(("chapter", "old", "new", "message"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
 def test_a_wrong_shape_in_a_template_fails_at_its_line(project_copy, chapter, old, new, message) -> None:
     """A template that states a wrong shape, or a product that cannot be formed, fails its chapter's check."""
-    spec = load_spec(project_copy.chapters / f"{chapter}.toml")
-    notation = load_notation(project_copy.notation_file)
-    template = project_copy.templates / spec.template
-    source = template.read_text()
-    environment = make_environment(project_copy.templates)
-    assert shape_failures(render_chapter(environment, spec, compute(spec), notation)) == []
-    assert old in source
-    line = source[: source.index(old)].count("\n") + 1
-    template.write_text(source.replace(old, new, 1))
-    failures = shape_failures(render_chapter(make_environment(project_copy.templates), spec, compute(spec), notation))
-    assert failures, "the mutation passed"
-    assert f"{spec.template}:{line}: " in str(failures[0]) and message in str(failures[0])
+    template, line, before, after = page_problems_after_edit(
+        project_copy, chapter, old, new, lambda rendered, _: shape_failures(rendered)
+    )
+    assert before == []
+    assert after, "the mutation passed"
+    assert f"{template}:{line}: " in after[0] and message in after[0]
