@@ -181,6 +181,28 @@ def test_the_layout_names_the_profiles_own_matrices_and_shapes() -> None:
     assert (default.example, default.unit, default.into) == ("row", "column", "row")
 
 
+@pytest.mark.parametrize("profile", ["default", "note000", "note002", "note003"])
+def test_row_and_column_in_prose_follow_the_profiles_layout(project_copy, profile: str) -> None:
+    """Where a chapter says which row or column of a batch or a weight gradient it means, it says the
+    profile's: an example's error terms are a column where examples are columns, a weight gradient's
+    part for one output is a column where weights are stored input by output."""
+    from generator.compute import compute
+    from generator.render import Layout, make_environment, render_chapter
+    from generator.spec import load_spec
+
+    notation = load_notation(project_copy.root / "notation" / f"{profile}.toml")
+    layout = Layout(notation)
+    environment = make_environment(project_copy.templates)
+    text = {}
+    for chapter in ("matrix-form", "linear-layer"):
+        spec = load_spec(project_copy.chapters / f"{chapter}.toml")
+        text[chapter] = provenance.strip(render_chapter(environment, spec, compute(spec), notation).marked)
+    assert f"error terms come from its own {layout.example}." in text["matrix-form"]
+    assert f"Each {layout.into} of the weight gradient belongs to the weights into one output" in text["linear-layer"]
+    other = {"row": "column", "column": "row"}
+    assert f"from its own {other[layout.example]}." not in text["matrix-form"]
+
+
 def test_a_matrix_of_numbers_prints_transposed_where_the_profile_stores_it(project) -> None:
     """v.matrix lays entry (k, t) of the book's weights at (t, k) where the profile stores them transposed."""
     from generator.build import compute_chapters, select
