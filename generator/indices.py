@@ -1,4 +1,4 @@
-"""An index letter names one unit of one layer within a sentence.
+"""An index letter names one unit of one layer (or one example) within a sentence.
 
 The notation's meanings say which layer each index of an entry belongs to ("the weight into unit #2
 of layer #1 from unit #3 of the layer below"), and the prose says it in words ("every unit $j$ of
@@ -20,30 +20,57 @@ from . import provenance
 from .notation import Notation
 from .provenance import Problem
 
-Layer = tuple[str, int]  # ("ell", 1) for \ell+1, ("L", 0) for \nlayers, ("place", 2) for a layer of the network
+Layer = tuple[str, int]  # ("ell", 1) for \ell+1, ("L", 0) for the output layer, ("place", 1), ("examples", 0)
 
-_UNIT_OF = re.compile(r"unit #([1-9]) of layer #([1-9])")
-_UNIT_BELOW = re.compile(r"unit #([1-9]) of the layer below")
+# What a meaning says an argument counts: (pattern, where the argument's number is, what it ranges over).
+# "layer" ranges are the layer argument's (group 2), or the one below it.
+_MEANINGS = (
+    (re.compile(r"unit #([1-9]) of layer #([1-9])"), "layer", 0),
+    (re.compile(r"unit #([1-9]) of the layer below"), "layer", -1),
+    (re.compile(r"input #([1-9]) of (?:the network|example|the layer at hand)|from input #([1-9])"), "inputs", 0),
+    (
+        re.compile(r"output #([1-9]) of (?:the linear map of )?the layer at hand|into output #([1-9])|target #([1-9])"),
+        "outputs",
+        0,
+    ),
+    (re.compile(r"example #([1-9])"), "examples", 0),
+)
 _SENTENCE_START = re.compile(r"[.?!]\s+(?=[A-Z\\$])|\n\s*\n|\\(?:paragraph|section|subsection)\*?\{[^{}]*\}")
-_PROSE = re.compile(r"[Uu]nits?\s+\$([a-z])\$\s+of\s+layer[~\s]+\$(?:\\st\{([^{}]*)\}|([^$]*))\$")
+_LETTER = r"\$([a-z])\$"
+_LAYER_IN_MATH = r"\$(?:\\st\{([^{}]*)\}|([^$]*))\$"
+# How the prose places a letter in words: "unit $j$ of layer $\st{\ell+1}$", "hidden unit $j$", "output $k$".
+_IN_WORDS = (
+    (re.compile(rf"[Uu]nits?\s+{_LETTER}\s+of\s+layer[~\s]+{_LAYER_IN_MATH}"), "layer"),
+    (re.compile(rf"\b[Hh]idden\s+(?:unit|neuron)s?\s+{_LETTER}"), "hidden"),
+    (re.compile(rf"\b[Oo]utputs?(?:\s+unit)?\s+{_LETTER}"), "outputs"),
+    (re.compile(rf"\b[Ii]nputs?\s+{_LETTER}"), "inputs"),
+    (re.compile(rf"\b[Ee]xamples?\s+{_LETTER}"), "examples"),
+)
 
 
-def bindings(notation: Notation) -> dict[str, list[tuple[int, int, int]]]:
-    """For each entry macro, its (index argument, layer argument, offset) pairs: offset 0 for "of layer
-    #n", -1 for "of the layer below", read from the notation's meanings."""
-    found: dict[str, list[tuple[int, int, int]]] = {}
+def bindings(notation: Notation) -> dict[str, list[tuple[int, str, int, int]]]:
+    """For each entry macro, what each index argument ranges over, from the notation's meanings:
+    (argument, range, layer argument, offset): range "layer" with the layer argument and 0 ("of layer
+    #n") or -1 ("of the layer below"), or "inputs", "outputs", "examples" (layer argument 0)."""
+    found: dict[str, list[tuple[int, str, int, int]]] = {}
     for macro in notation.macros:
-        name = macro.name
-        pairs = [(int(unit), int(layer), 0) for unit, layer in _UNIT_OF.findall(macro.meaning)]
+        pairs: list[tuple[int, str, int, int]] = []
+        layer_argument = 0
+        for pattern, what, offset in _MEANINGS:
+            for match in pattern.finditer(macro.meaning):
+                argument = int(next(group for group in match.groups() if group))
+                if what == "layer" and offset == 0:
+                    layer_argument = int(match.group(2))
+                    argument = int(match.group(1))
+                pairs.append((argument, what, layer_argument if what == "layer" else 0, offset))
         if pairs:
-            layer = pairs[0][1]
-            pairs += [(int(unit), layer, -1) for unit in _UNIT_BELOW.findall(macro.meaning)]
-            found[name] = pairs
+            found[macro.name] = pairs
     return found
 
 
-def _layer(text: str, places: Mapping[str, int], offset: int) -> Layer | None:
+def _layer(text: str, places: Mapping[str, int], offset: int, last: int) -> Layer | None:
     text = re.sub(r"\s+", "", text)
+    text = re.sub(r"^\\st\{(.*)\}$", r"\1", text)
     match = re.fullmatch(r"(\\ell|\\nlayers|[A-Za-z0-9]+)([+-][0-9]+)?", text)
     if match is None:
         return None
@@ -52,15 +79,20 @@ def _layer(text: str, places: Mapping[str, int], offset: int) -> Layer | None:
         return ("ell", shift)
     if base == r"\nlayers":
         return ("L", shift)
-    if base in places:
-        return ("place", places[base] + shift)
-    return ("place", int(base) + shift) if base.isdigit() else None
+    place = places[base] + shift if base in places else int(base) + shift if base.isdigit() else None
+    if place is None:
+        return None
+    return ("L", 0) if place == last else ("place", place)  # the output layer however it is named
 
 
 def _show(layer: Layer) -> str:
     base, shift = layer
+    if base == "examples":
+        return "the examples"
     if base == "place":
         return f"layer {shift}" if shift else "the inputs"
+    if base == "L" and shift == 0:
+        return "the output layer"
     letter = "ℓ" if base == "ell" else "L"
     return f"layer {letter}{shift:+d}" if shift else f"layer {letter}"
 
@@ -89,10 +121,18 @@ def _arguments(text: str, start: int, count: int) -> list[str] | None:
 
 
 def problems(text: str, notation: Notation, places: Mapping[str, int]) -> list[Problem]:
-    """Each sentence of ``text`` (a chapter's final LaTeX) that puts one index letter in two layers."""
+    """Each sentence of ``text`` (a chapter's final LaTeX) that puts one index letter in two ranges.
+    ``places`` gives each layer's place by name and label (1 for the first layer)."""
     rules = bindings(notation)
     arity = {macro.name: macro.args for macro in notation.macros}
     macro = re.compile(r"\\(" + "|".join(sorted(rules, key=len, reverse=True)) + r")(?![A-Za-z])") if rules else None
+    last = max(places.values(), default=0)
+    fixed: dict[str, Layer | None] = {
+        "inputs": ("place", 0),
+        "outputs": ("L", 0),
+        "examples": ("examples", 0),
+        "hidden": ("place", 1) if last == 2 else None,  # "hidden unit $j$" says which layer only with one
+    }
     starts = [0, *(m.end() for m in _SENTENCE_START.finditer(text)), len(text)]
     mistakes = [(m.start(), text.find(r"\end{mistakes}", m.end())) for m in re.finditer(r"\\begin\{mistakes\}", text)]
     out = []
@@ -100,30 +140,31 @@ def problems(text: str, notation: Notation, places: Mapping[str, int]) -> list[P
         if any(low <= start < high for low, high in mistakes):
             continue  # a mistake may mix its indices up: that can be the slip it shows
         sentence = text[start:end]
-        seen: dict[str, tuple[Layer, int]] = {}  # letter -> its layer, where first placed
         placed: list[tuple[int, str, Layer]] = []
-        for match in _PROSE.finditer(sentence):
-            layer = _layer(match.group(2) or match.group(3) or "", places, 0)
-            if layer is not None:
-                placed.append((match.start(), match.group(1), layer))
+        for pattern, what in _IN_WORDS:
+            for match in pattern.finditer(sentence):
+                if what == "layer":
+                    layer = _layer(match.group(2) or match.group(3) or "", places, 0, last)
+                else:
+                    layer = fixed[what]
+                if layer is not None:
+                    placed.append((match.start(), match.group(1), layer))
         for match in macro.finditer(sentence) if macro else ():
             name = match.group(1)
             args = _arguments(sentence, match.end(), arity[name])
             if args is None:
                 continue
-            for unit, layer_argument, offset in rules[name]:
-                letter = args[unit - 1].strip()
-                layer = _layer(args[layer_argument - 1], places, offset)
+            for argument, what, layer_argument, offset in rules[name]:
+                letter = args[argument - 1].strip()
+                layer = _layer(args[layer_argument - 1], places, offset, last) if what == "layer" else fixed[what]
                 if re.fullmatch(r"[a-z]", letter) and layer is not None:
                     placed.append((match.start(), letter, layer))
+        seen: dict[str, Layer] = {}  # letter -> what it first ranged over
         for position, letter, layer in sorted(placed):
-            first = seen.setdefault(letter, (layer, position))
-            if first[0] != layer:
+            first = seen.setdefault(letter, layer)
+            if first != layer:
                 out.append(
-                    Problem(
-                        start + position,
-                        f"the sentence puts unit ${letter}$ in {_show(first[0])} and in {_show(layer)}",
-                    )
+                    Problem(start + position, f"the sentence puts ${letter}$ in {_show(first)} and in {_show(layer)}")
                 )
                 break
     return out
