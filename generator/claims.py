@@ -104,6 +104,34 @@ def ordinal_problems(text: str, roles: list[provenance.Role]) -> list[provenance
     return out
 
 
+_EXAMPLE_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+example\b", re.I)
+
+
+def example_ordinal_problems(text: str, roles: list[provenance.Role]) -> list[provenance.Problem]:
+    """Each value printed for one example after "the second example" (the nearest such words in its
+    clause) that is another example's: the step or the entry would be read as that example's."""
+    out = []
+    for mark in roles:
+        if mark.name not in provenance.VALUES:
+            continue
+        key = json.loads(mark.key)
+        if key.get("example") is None:
+            continue
+        start = max((m.end() for m in _CLAUSE_START.finditer(text, 0, mark.position)), default=0)
+        named = list(_EXAMPLE_ORDINAL.finditer(text, start, mark.position))
+        if not named:
+            continue
+        n = _ORDINALS.index(named[-1].group(1).lower()) + 1
+        if key["example"] != n:
+            out.append(
+                provenance.Problem(
+                    mark.position,
+                    f"{key['quantity']} is printed after '{named[-1].group()}', but it is example {key['example']}'s",
+                )
+            )
+    return out
+
+
 class Said(str):
     """A claim's words as the template receives them: compared as the words they are, printed with a
     mark naming the quantities they speak of (``about``), so that the page can be read for what they

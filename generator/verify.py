@@ -360,7 +360,11 @@ def claim_referent_failures(rendered: RenderedChapter) -> list[Failure]:
     text, origins, roles = provenance.annotate_with_roles(rendered.marked)
     return [
         Failure(rendered.spec.name, f"{provenance.where(origins, problem.position)}: {problem.what}")
-        for problem in [*claims.referent_problems(text, roles), *claims.ordinal_problems(text, roles)]
+        for problem in [
+            *claims.referent_problems(text, roles),
+            *claims.ordinal_problems(text, roles),
+            *claims.example_ordinal_problems(text, roles),
+        ]
     ]
 
 
