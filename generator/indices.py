@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from . import provenance
 from .notation import Notation
 from .provenance import Problem
+from .shapes import environment_spans
 
 Layer = tuple[str, int]  # ("ell", 1) for \ell+1, ("L", 0) for the output layer, ("place", 1), ("examples", 0)
 
@@ -134,7 +135,7 @@ def problems(text: str, notation: Notation, places: Mapping[str, int]) -> list[P
         "hidden": ("place", 1) if last == 2 else None,  # "hidden unit $j$" says which layer only with one
     }
     starts = [0, *(m.end() for m in _SENTENCE_START.finditer(text)), len(text)]
-    mistakes = [(m.start(), text.find(r"\end{mistakes}", m.end())) for m in re.finditer(r"\\begin\{mistakes\}", text)]
+    mistakes = environment_spans(text, "mistakes")
     out = []
     for start, end in zip(starts, starts[1:], strict=False):
         if any(low <= start < high for low, high in mistakes):

@@ -197,6 +197,7 @@ def _group_end(text: str, start: int) -> int:
     raise _Unknown("unbalanced braces")
 
 
+_CONTROL = re.compile(r"\\(?:[a-zA-Z]+|.)?", re.S)  # a control word or symbol (a stray last backslash too)
 _SIZED_DELIMITER = re.compile(r"\\(?:left|right|[bB]igg?[lr]?)\s*[()\[\]|.]")
 
 
@@ -209,8 +210,8 @@ def tokens(text: str) -> list[str]:
         if c.isspace():
             i += 1
         elif c == "\\":
-            word = _SIZED_DELIMITER.match(text, i) or re.compile(r"\\(?:[a-zA-Z]+|.)").match(text, i)
-            assert word is not None
+            word = _SIZED_DELIMITER.match(text, i) or _CONTROL.match(text, i)
+            assert word is not None  # _CONTROL matches any backslash, a last one included
             out.append(re.sub(r"\s+", "", word.group()))  # \bigl ( is the one token \bigl(
             i = word.end()
         elif c == "{":
@@ -404,8 +405,8 @@ def _segments(formula: str) -> Iterator[str]:
             i += 2
             continue
         if c == "\\":
-            word = re.match(r"\\(?:[a-zA-Z]+|.)", text[i:])
-            assert word is not None
+            word = _CONTROL.match(text, i)
+            assert word is not None  # _CONTROL matches any backslash, a last one included
             w = word.group()
             if depth == 0 and w in (r"\qquad", r"\quad"):
                 yield text[start:i]
@@ -443,8 +444,8 @@ def stated_shape(formula: str, network: Network) -> Shape | None:
         return None
     dims = []
     for part in parts:
-        toks = tokens(part.strip())
         try:
+            toks = tokens(part.strip())
             if toks == ["1"] or toks == [r"\st", "{1}"]:
                 dims.append(ONE)
             elif len(toks) == 1 and toks[0][1:] in ("nbatch", "ninputs", "noutputs"):
@@ -520,7 +521,8 @@ def spans(text: str) -> list[Span]:
     return found
 
 
-def _regions(text: str, env: str) -> list[tuple[int, int]]:
+def environment_spans(text: str, env: str) -> list[tuple[int, int]]:
+    """Where each ``env`` environment of ``text`` starts and ends (an unclosed one runs to the end)."""
     return [
         (m.start(), (text.find(f"\\end{{{env}}}", m.end()) % (len(text) + 1)))
         for m in re.finditer(re.escape(f"\\begin{{{env}}}"), text)
@@ -535,8 +537,8 @@ _OF = re.compile(r"(?:of|like)( the transpose of)?")
 def problems(text: str, network: Network) -> list[Problem]:
     """Every shape on the page that does not hold (``text`` is a chapter's final LaTeX)."""
     found = spans(text)
-    mistakes = _regions(text, "mistakes")
-    tables = _regions(text, "tabular")
+    mistakes = environment_spans(text, "mistakes")
+    tables = environment_spans(text, "tabular")
 
     def inside(position: int, regions: list[tuple[int, int]]) -> bool:
         return any(start <= position < end for start, end in regions)

@@ -278,3 +278,18 @@ def test_a_wrong_shape_in_a_template_fails_at_its_line(project_copy, chapter, ol
     assert before == []
     assert after, "the mutation passed"
     assert f"{template}:{line}: " in after[0] and message in after[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$\\weight{hid}\\",
+        "$\\Inputs \\in \\reals^{\\units{hid \\times \\nbatch}$",
+        "$\\pd{\\cost}{\\weight{hid}$ has the shape $\\units{ \\times \\ninputs$",
+        "\\begin{equation}\\weight{out}\\,\\act{hid\\\\\n\\end{equation}",
+        "$\\act{hid}\\\n$",
+    ],
+)
+def test_a_malformed_formula_is_left_to_tex(text: str) -> None:
+    """Unbalanced braces or a stray backslash raise nothing here: TeX reports such a formula itself."""
+    assert problems(text) == []
