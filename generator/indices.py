@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from . import provenance
 from .notation import Notation
 from .provenance import Problem
-from .shapes import environment_spans
+from .shapes import SENTENCE_START, environment_spans
 
 Layer = tuple[str, int]  # ("ell", 1) for \ell+1, ("L", 0) for the output layer, ("place", 1), ("examples", 0)
 
@@ -36,7 +36,6 @@ _MEANINGS = (
     ),
     (re.compile(r"example #([1-9])"), "examples", 0),
 )
-_SENTENCE_START = re.compile(r"[.?!]\s+(?=[A-Z\\$])|\n\s*\n|\\(?:paragraph|section|subsection)\*?\{[^{}]*\}")
 _LETTER = r"\$([a-z])\$"
 _LAYER_IN_MATH = r"\$(?:\\st\{([^{}]*)\}|([^$]*))\$"
 # How the prose places a letter in words: "unit $j$ of layer $\st{\ell+1}$", "hidden unit $j$", "output $k$".
@@ -134,7 +133,7 @@ def problems(text: str, notation: Notation, places: Mapping[str, int]) -> list[P
         "examples": ("examples", 0),
         "hidden": ("place", 1) if last == 2 else None,  # "hidden unit $j$" says which layer only with one
     }
-    starts = [0, *(m.end() for m in _SENTENCE_START.finditer(text)), len(text)]
+    starts = [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
     mistakes = environment_spans(text, "mistakes")
     out = []
     for start, end in zip(starts, starts[1:], strict=False):

@@ -6,7 +6,10 @@ gives a matrix must be the one it has:
 * ``the shape $\\noutputs \\times \\ninputs$ of $\\linW$``, ``... like $\\Preact{\\ell}$``;
 * ``$\\act{hid}\\errT{out}$ has the shape of $\\weight{out}$``;
 * ``$\\linW \\in \\reals^{\\noutputs \\times \\ninputs}$``;
-* a table cell holding a shape, beside the cell that lists the matrices having it.
+* a table cell holding a shape, beside the cell that lists the matrices having it;
+* the words for which way a matrix runs: "one row per example", "one column per unit of the layer
+  below", "stacked as the rows of $\\Inputs$", "a column of length K times a row of length d",
+  "which maps R^K back to R^d" (the Conventions page too, on a network with every size a symbol).
 
 The notation's macros name the book's quantities (a profile only respells them), so a macro's shape is
 the same in every profile: ``\\weight{L}`` has one row per unit of layer L and one column per unit of
@@ -610,10 +613,190 @@ def problems(text: str, network: Network) -> list[Problem]:
             if of is not None:
                 claim(n + 1, stated, span.start, transposed=of.group(1) is not None)
     out += _answers(text, found, network)
+    out += _layout_words(text, found, shapes, network, mistakes)
     for n in range(1, len(found)):  # P has the shape of Q
         shape = shapes[n]
         if shape is not None and found[n - 1].inline and _SAME_SHAPE.fullmatch(between(n - 1, n)):
             claim(n - 1, shape, found[n].start, f"of ${found[n].content.strip()}$, ")
+    return out
+
+
+# Where a sentence starts: after a full stop, at a paragraph break or a heading.
+SENTENCE_START = re.compile(r"[.?!]\s+(?=[A-Z\\$])|\n\s*\n|\\(?:paragraph|section|subsection)\*?\{[^{}]*\}")
+_THING = r"(?P<thing>examples?|neurons?|units?|inputs?|outputs?|class(?:es)?)"
+_OF_LAYER = r"(?:\s+of\s+(?:layer[~\s]+\$(?P<layer>[^$]*)\$|the\s+layer\s+(?:\\emph\{)?(?P<side>below|above)\b))?"
+# "one row per example", "one column per unit of layer $\ell$", "... of the layer below"
+_ONE_PER = re.compile(rf"\bone\s+(?P<way>row|column)\s+per\s+{_THING}{_OF_LAYER}")
+# "one example per row"
+_PER_WAY = re.compile(rf"\bone\s+{_THING}\s+per\s+(?P<way>row|column)\b")
+# "The examples are stacked as the rows of the input matrix $\Inputs$"
+_AS_THE = re.compile(rf"\b{_THING}\b[^.;:$]{{0,60}}?\bas\s+the\s+(?P<way>row|column)s\s+of\b[^.;:$]{{0,40}}\$")
+# "a column of length $K$ times a row of length $d$"
+_OUTER = re.compile(
+    r"\b(?:an?|one)\s+(row|column)\s+of\s+length\s+\$([^$]*)\$\s+times\s+an?\s+(row|column)\s+of\s+length\s+\$([^$]*)\$"
+)
+# "$\linWT$, which maps $\reals^{K}$ back to $\reals^{d}$"
+_MAPS = re.compile(
+    r"\bmaps\s+\$\\reals\^(\{[^$]*\}|\\[a-z]+)\$\s+(?:back\s+)?(?:to|into|onto)\s+\$\\reals\^(\{[^$]*\}|\\[a-z]+)\$"
+)
+_WEIGHT_LAYER = re.compile(r"\s*\\weight(?:io)?T?\{([^{}]*)\}\s*")
+
+
+def _size(formula: str, network: Network) -> Dim | None:
+    """The size a formula names (``\\noutputs``, ``\\units{hid}``), or None."""
+    shape = stated_shape(formula.strip().strip("{}") + r" \times 1", network)
+    return None if shape is None else shape[0]
+
+
+def _counted(match: re.Match[str], subject: str, network: Network) -> Dim | None:
+    """The size the thing a layout phrase counts has: the examples, a layer's units, the inputs, the
+    outputs; "the layer below" and "above" are a weight matrix's two layers. None if unknown."""
+    thing = match.group("thing").lower()
+    try:
+        if thing.startswith("example"):
+            return ("m", 0)
+        if thing.startswith("input"):
+            return network.plain(("d", 0))
+        if thing.startswith(("output", "class")):
+            return network.plain(("K", 0))
+        groups = match.groupdict()
+        if groups.get("layer"):
+            return network.dim(re.sub(r"^\s*\\st\{(.*)\}\s*$", r"\1", groups["layer"]))
+        weight = _WEIGHT_LAYER.fullmatch(subject)
+        if groups.get("side") and weight is not None:
+            return network.dim(weight.group(1)) if groups["side"] == "above" else network.below(weight.group(1))
+    except _Unknown:
+        return None
+    return None
+
+
+def _layout_words(
+    text: str, found: list[Span], shapes: list[Shape | None], network: Network, mistakes: list[tuple[int, int]]
+) -> list[Problem]:
+    """The words that say which way a matrix runs must fit its shape: "$\\Act{0}$, one example per row",
+    "$\\weight{\\ell}$ has one row per neuron of layer $\\ell$ and one column per neuron of the layer
+    below", "stacked as the rows of $\\Inputs$", "a column of length $K$ times a row of length $d$, which
+    has the shape $K \\times d$", "$\\linWT$, which maps $\\reals^{K}$ back to $\\reals^{d}$". The
+    subject is the sentence's last matrix before the words (or, for "as the rows of", the one after them;
+    for a sentence ending in a colon with no matrix, the left side of the display it opens)."""
+    out: list[Problem] = []
+    starts = [m.end() for m in SENTENCE_START.finditer(text)]
+    inside_math = [(span.start, span.end) for span in found]
+
+    def outside(position: int, regions: list[tuple[int, int]]) -> bool:
+        return not any(start <= position < end for start, end in regions)
+
+    def sentence_start(position: int) -> int:
+        return max((s for s in starts if s <= position), default=0)
+
+    def own_shape(n: int) -> tuple[str, Shape | None]:
+        """An inline formula's matrix and shape: the formula, or the subject of ``Q \\in \\reals^{..}``."""
+        content = found[n].content.strip()
+        declaration = declared(content, network)
+        if shapes[n] is not None or declaration is None:
+            return content, shapes[n]
+        try:
+            return declaration[0].strip(), shape_of(declaration[0], network)
+        except ShapeError:
+            return declaration[0].strip(), None
+
+    def subject_before(position: int) -> int | None:
+        begin = sentence_start(position)
+        candidates = [
+            n
+            for n, span in enumerate(found)
+            if begin <= span.start and span.end < position and span.inline and own_shape(n)[1] not in (None, SCALAR)
+        ]
+        if candidates:
+            return candidates[-1]
+        after = [n for n, span in enumerate(found) if span.start > position]
+        if after and not found[after[0]].inline:
+            gap = re.sub(r"\\begin\{[a-z*]+\}|\\label\{[^{}]*\}", "", text[position : found[after[0]].start])
+            if re.fullmatch(r"[^.;$]*:\s*", gap):  # "..., now one row per example:" and its display
+                return after[0]
+        return None
+
+    def shape_at(n: int) -> tuple[str, Shape | None]:
+        span = found[n]
+        if span.inline:
+            return own_shape(n)
+        first = next(_segments(span.content), "")
+        left = re.split(r"=|\\approx", first)[0].strip()
+        try:
+            return left, shape_of(left, network)
+        except ShapeError:
+            return left, None
+
+    def judge(at: int, subject: int | None, way: str, match: re.Match[str]) -> None:
+        if subject is None:
+            return
+        shown, shape = shape_at(subject)
+        if shape is None:
+            return
+        size = _counted(match, shown, network)
+        if size is None:
+            return
+        actual = shape[0] if way == "row" else shape[1]
+        if actual != size:
+            rows_or_columns = "rows" if way == "row" else "columns"
+            out.append(
+                Problem(
+                    at,
+                    f"the text says ${shown}$ has one {way} per {match.group('thing').removesuffix('s')}"
+                    f" ({show_dim(size)} {rows_or_columns}), but it is {show(shape)}",
+                )
+            )
+
+    for pattern in (_ONE_PER, _PER_WAY):
+        for match in pattern.finditer(text):
+            if outside(match.start(), inside_math) and outside(match.start(), mistakes):
+                judge(match.start(), subject_before(match.start()), match.group("way"), match)
+    for match in _AS_THE.finditer(text):
+        if outside(match.start(), inside_math) and outside(match.start(), mistakes):
+            following = [n for n, span in enumerate(found) if span.start == match.end()]
+            judge(match.start(), following[0] if following else None, match.group("way"), match)
+    for match in _OUTER.finditer(text):
+        if not outside(match.start(), mistakes):
+            continue
+        first, second = _size(match.group(2), network), _size(match.group(4), network)
+        if first is None or second is None:
+            continue
+        left = (first, ONE) if match.group(1) == "column" else (ONE, first)
+        right = (second, ONE) if match.group(3) == "column" else (ONE, second)
+        try:
+            product = _times(left, right)
+        except ShapeError as error:
+            out.append(Problem(match.start(), f"{match.group().replace(chr(10), ' ')}: {error}"))
+            continue
+        rest = text[match.end() : match.end() + 80]
+        stated = re.match(r",?\s*which\s+(?:has|is)\s+(?:the\s+)?shape\s+\$([^$]*)\$", rest)
+        shape = stated_shape(stated.group(1), network) if stated else None
+        if shape is not None and shape != product:
+            out.append(
+                Problem(
+                    match.start(),
+                    f"a {match.group(1)} of length ${match.group(2)}$ times a {match.group(3)} of length "
+                    f"${match.group(4)}$ is {show(product)}, not the {show(shape)} the text gives it",
+                )
+            )
+    for match in _MAPS.finditer(text):
+        subject = subject_before(match.start())
+        if subject is None or not outside(match.start(), mistakes):
+            continue
+        shown, shape = shape_at(subject)
+        source, target = _size(match.group(1), network), _size(match.group(2), network)
+        if shape is None or source is None or target is None:
+            continue
+        if re.search(r"transpose\}?\s+of\s+\$$", text[max(0, found[subject].start - 40) : found[subject].start]):
+            shown, shape = f"{shown}^{{\\top}}", (shape[1], shape[0])  # "the transpose of $Q$, which maps"
+        if shape != (target, source):
+            out.append(
+                Problem(
+                    match.start(),
+                    f"${shown}$ is {show(shape)}, so it maps the {show_dim(shape[1])}-vectors to the "
+                    f"{show_dim(shape[0])}-vectors, not {show_dim(source)} to {show_dim(target)}",
+                )
+            )
     return out
 
 
@@ -706,6 +889,10 @@ def network_of(inputs: int, layers: list[tuple[str, str, int]], batch: int | Non
             names[label] = place
     shown = ("inputs", *(label or name for name, label, _ in layers))
     return Network(names, (inputs, *(width for _, _, width in layers)), shown, batch)
+
+
+# For the book shell, which speaks of layer ℓ of any network: no size of it is the number one.
+GENERAL = network_of(2, [("hidden", "", 3), ("output", "", 4)])
 
 
 def check(marked: str, network: Network) -> list[str]:

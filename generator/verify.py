@@ -459,6 +459,10 @@ def verify_book(
         verdicts.failures += cheap
     verdicts.failures += check_constants(shell.ledger)
     verdicts.failures += scan_failures(BOOK, shell.marked, notation)
+    verdicts.failures += [
+        Failure(BOOK, f"a shape that does not hold: {problem}")
+        for problem in shapes.check(shell.marked, shapes.GENERAL)
+    ]
     return verdicts
 
 

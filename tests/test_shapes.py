@@ -240,6 +240,77 @@ def test_a_shapes_answer_that_swaps_rows_and_columns_fails() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            r"Collect them in a matrix of the same shape as $\Act{out}$, one column per example:",
+            r"the text says $\Act{out}$ has one column per example (m columns), but it is m × K",
+        ),
+        (
+            r"The batch is the matrix $\Act{hid}$, one example per column, and so on.",
+            r"the text says $\Act{hid}$ has one column per example (m columns), but it is m × n(hid)",
+        ),
+        (
+            r"$\weight{\ell}$ has one row per neuron of layer $\ell$ and one column per neuron of layer $\ell$.",
+            r"the text says $\weight{\ell}$ has one column per neuron (n(ℓ) columns), but it is n(ℓ) × n(ℓ-1)",
+        ),
+        (
+            r"Its matrix $\weightio{\ell}$ has one row per unit of the layer \emph{above}.",
+            r"the text says $\weightio{\ell}$ has one row per unit (n(ℓ) rows), but it is n(ℓ-1) × n(ℓ)",
+        ),
+        (
+            r"The examples are stacked as the columns of the input matrix $\Inputs$; then",
+            r"the text says $\Inputs$ has one column per example (m columns), but it is m × d",
+        ),
+        (
+            "the error term, now one column per example:\n"
+            r"\begin{equation} \Err{\ell} = \Act{\ell} \end{equation}",
+            r"the text says $\Err{\ell}$ has one column per example (m columns), but it is m × n(ℓ)",
+        ),
+        (
+            r"a column of length $\ninputs$ times a row of length $\noutputs$, which has the shape"
+            r" $\noutputs \times \ninputs$ of $\linW$.",
+            r"a column of length $\ninputs$ times a row of length $\noutputs$ is d × K,"
+            r" not the K × d the text gives it",
+        ),
+        (
+            r"a row of length $\ninputs$ times a row of length $\noutputs$",
+            r"a row of length $\ninputs$ times a row of length $\noutputs$:"
+            r" a product of 1 × d by 1 × K does not conform",
+        ),
+        (
+            r"The backward pass multiplies by $\linW$, which maps $\reals^{\noutputs}$ back to $\reals^{\ninputs}$.",
+            r"$\linW$ is K × d, so it maps the d-vectors to the K-vectors, not K to d",
+        ),
+    ],
+)
+def test_the_words_for_which_way_a_matrix_runs_must_fit_its_shape(text: str, message: str) -> None:
+    """ "One row per example", "as the columns of", "a column times a row", "maps R^K to R^d" are shapes too."""
+    assert problems(text) == [message]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"Collect them in a matrix of the same shape as $\Act{out}$, one row per example:",
+        r"The batch is the matrix $\Act{hid}$, one example per row, and so on.",
+        r"$\weight{\ell}$ has one row per neuron of layer $\ell$ and one column per neuron of the layer below.",
+        r"$\weightT{\ell}$ has one row per neuron of the layer below and one column per neuron of layer $\ell$.",
+        r"Its matrix $\weightio{\ell}$ has one row per unit of the layer \emph{below}.",
+        r"process a batch as the rows of $\Inputs \in \reals^{\nbatch \times \ninputs}$ with",
+        r"a column of length $\noutputs$ times a row of length $\ninputs$, which has the shape"
+        r" $\noutputs \times \ninputs$ of $\linW$.",
+        r"the \emph{transpose} of $\linW$, which maps $\reals^{\noutputs}$ back to $\reals^{\ninputs}$: and",
+        r"\begin{mistakes}$\Act{out}$, one column per example.\end{mistakes}",
+        r"Each of $\Act{out}$ and the rest: one row per unit.",
+    ],
+)
+def test_layout_words_that_fit_pass(text: str) -> None:
+    """The same words with the matrix's own orientation, a mistakes box, or a count it cannot read, pass."""
+    assert problems(text) == []
+
+
 # Template mutations a reader would catch with a pencil: each now fails the chapter's checks at its line.
 MUTATIONS = [
     (
@@ -259,6 +330,18 @@ MUTATIONS = [
         r"$\actex{\ell-1}{e}\, \errex{\ell}{e}^{\top}$",
         r"$\actex{\ell-1}{e}\, \errex{\ell}{e}$",
         "a product of n(ℓ-1) × 1 by n(ℓ) × 1 does not conform",
+    ),
+    (
+        "matrix-form",
+        "one << layout.example >> per example:",
+        "one << layout.unit >> per example:",
+        "has one column per example (m columns), but it is m × K",
+    ),
+    (
+        "linear-layer",
+        r"which maps $\reals^{\noutputs}$ back to $\reals^{\ninputs}$",
+        r"which maps $\reals^{\ninputs}$ back to $\reals^{\noutputs}$",
+        "so it maps the K-vectors to the d-vectors, not d to K",
     ),
     (
         "linear-layer",
@@ -293,3 +376,20 @@ def test_a_wrong_shape_in_a_template_fails_at_its_line(project_copy, chapter, ol
 def test_a_malformed_formula_is_left_to_tex(text: str) -> None:
     """Unbalanced braces or a stray backslash raise nothing here: TeX reports such a formula itself."""
     assert problems(text) == []
+
+
+def test_the_conventions_page_is_held_to_the_shapes_it_gives(project_copy) -> None:
+    """The book shell's words on which way a weight matrix runs are checked like a chapter's."""
+    from generator.build import CheckFailed, check, load_chapters
+
+    path = project_copy.templates / "conventions.tex.j2"
+    source = path.read_text(encoding="utf-8")
+    old = "has one row per neuron of layer $\\ell$ and one column per neuron of the layer"
+    new = "has one column per neuron of layer $\\ell$ and one row per neuron of the layer"
+    assert old in source
+    path.write_text(source.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CheckFailed) as caught:
+        check(project_copy, load_chapters(project_copy)[:1], lambda line: None)
+    line = source[: source.index(old)].count("\n") + 1
+    expected = f"conventions.tex.j2:{line}: the text says $\\weight{{\\ell}}$ has one column per neuron"
+    assert expected in "\n".join(map(str, caught.value.failures))
