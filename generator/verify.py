@@ -26,7 +26,19 @@ from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from generator import claims, closure, dependencies, indices, provenance, quantities, recaps, shapes, steps, theorems
+from generator import (
+    activations,
+    claims,
+    closure,
+    dependencies,
+    indices,
+    provenance,
+    quantities,
+    recaps,
+    shapes,
+    steps,
+    theorems,
+)
 from generator import core as default_core
 from generator import oracle as oracle_module
 from generator.cache import Store
@@ -341,7 +353,14 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *(Failure(rendered.spec.name, problem) for problem in recaps.check(rendered.marked)),
         *claim_referent_failures(rendered),
         *index_failures(rendered, notation),
+        *activation_failures(rendered),
     ]
+
+
+def activation_failures(rendered: RenderedChapter) -> list[Failure]:
+    """Every place that names another activation for a layer than its own (``generator.activations``)."""
+    layers = [activations.Layer(layer.name, layer.label, layer.activation) for layer in rendered.spec.layers]
+    return [Failure(rendered.spec.name, problem) for problem in activations.check(rendered.marked, layers)]
 
 
 def index_failures(rendered: RenderedChapter, notation: Notation) -> list[Failure]:

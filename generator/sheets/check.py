@@ -29,6 +29,7 @@ from generator.verify import (
     LEDGER_VERDICT,
     Failure,
     Task,
+    activation_failures,
     check_closed,
     check_printed,
     check_steps,
@@ -145,7 +146,8 @@ def verify_sheets(
             if not problems:
                 verdicts.passed.append(by_name[name])
     for what, rendered in named:  # the cheap checks run on every part, every time
-        for check in (check_printed, check_steps, check_closed, shape_failures, claim_referent_failures):
+        cheap = (check_printed, check_steps, check_closed, shape_failures, claim_referent_failures, activation_failures)
+        for check in cheap:
             verdicts.failures += [_where(what, f) for f in check(rendered)]
         verdicts.failures += [_where(what, f) for f in index_failures(rendered, notation)]
         verdicts.failures += [_where(what, f) for f in scan_failures(what, rendered.marked, notation)]
