@@ -31,6 +31,7 @@ from generator import (
     claims,
     closure,
     dependencies,
+    figures,
     indices,
     provenance,
     quantities,
@@ -354,7 +355,17 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *claim_referent_failures(rendered),
         *index_failures(rendered, notation),
         *activation_failures(rendered),
+        *figure_failures(rendered),
     ]
+
+
+def figure_failures(rendered: RenderedChapter) -> list[Failure]:
+    """Every caption, or sentence about a figure, that its drawing contradicts (``generator.figures``)."""
+    spec = rendered.spec
+    targets = {
+        tuple(inputs): target[0] for inputs, target in zip(spec.inputs, spec.targets, strict=True) if len(target) == 1
+    }
+    return [Failure(spec.name, problem) for problem in figures.check(rendered.marked, targets)]
 
 
 def activation_failures(rendered: RenderedChapter) -> list[Failure]:
