@@ -30,6 +30,7 @@ from generator import (
     activations,
     claims,
     closure,
+    counts,
     dependencies,
     figures,
     indices,
@@ -356,6 +357,7 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *index_failures(rendered, notation),
         *activation_failures(rendered),
         *figure_failures(rendered),
+        *(Failure(rendered.spec.name, problem) for problem in counts.check(rendered.marked)),
     ]
 
 
