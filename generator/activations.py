@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from . import provenance
 from .provenance import Problem
+from .scan import table_cells
 from .shapes import SENTENCE_START, environment_spans
 
 # A name of an activation as the prose and the formulas write it, and the spec's name for it.
@@ -56,7 +57,6 @@ _SUPPOSING = re.compile(r"\b(?:if|instead|would|were|replace[sd]?|unlike|rather 
 _FORMULA_CHAIN = re.compile(r"((?:\\actfn\{[^{}]*\}\s*=\s*)+)\\(sigmoid|tanh|relu)\b")
 _ACTFN = re.compile(r"\\actfn\{([^{}]*)\}")
 _NEURON = re.compile(r"\\neuron\{([^{}]*)\}\{[^{}]*\}")
-_ROW_END = re.compile(r"\\\\|\\(?:top|mid|bottom)rule")
 
 
 @dataclass(frozen=True)
@@ -121,30 +121,15 @@ def problems(text: str, layers: Sequence[Layer]) -> list[Problem]:
     for match in _FORMULA_CHAIN.finditer(text):  # \actfn{1} = \actfn{2} = \tanh
         for label in _ACTFN.findall(match.group(1)):
             judge(match.start(), match.group(2), f"layer {label}", _by_name(label, layers))
-    for cells in _table_rows(text):
+    rows = [row for low, high in environment_spans(text, "tabular") for row in table_cells(text, low, high)]
+    for row in rows:
+        cells = [(s + len(text[s:e]) - len(text[s:e].lstrip()), text[s:e]) for s, e in row]
         neurons = [found for _, cell in cells for found in _NEURON.finditer(cell)]
         words = [(at, cell.strip()) for at, cell in cells if cell.strip().lower() in _NAMES]
         if len({neuron.group(1) for neuron in neurons}) == 1 and len(words) == 1:
             (at, word), label = words[0], neurons[0].group(1)
             judge(at, _name(word), f"the layer of ${neurons[0].group()}$", _by_name(label, layers))
     return out
-
-
-def _table_rows(text: str) -> list[list[tuple[int, str]]]:
-    """Each row of each ``tabular``: its cells, each with where its text starts."""
-    rows: list[list[tuple[int, str]]] = []
-    for low, high in environment_spans(text, "tabular"):
-        position = low
-        for match in [*_ROW_END.finditer(text, low, high), None]:
-            end = match.start() if match else high
-            cells, start = [], position
-            for cell in text[position:end].split("&"):
-                lead = len(cell) - len(cell.lstrip())
-                cells.append((start + lead, cell))
-                start += len(cell) + 1
-            rows.append(cells)
-            position = match.end() if match else high
-    return rows
 
 
 def check(marked: str, layers: Sequence[Layer]) -> list[str]:

@@ -2,7 +2,8 @@
 
 "We take it in four steps" counts the chapter's hand steps (``\\handstep``); "five of its steps
 contain slips" and "Two of its formulas are wrong" count the slips the `mistakes` box of the
-chapter's source lists (the box's items, not their sub-items); "the four equations" counts the equations tagged BP1, BP2, ...
+chapter's source lists (the box's items, not their sub-items); "the four equations" counts the
+equations tagged BP1, BP2, ...
 A reader checks such a number by counting, and so does this module: a chapter that gains a step, a
 slip or an equation, or a template whose word drifts, fails at the word's line.
 """

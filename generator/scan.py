@@ -445,7 +445,7 @@ def _check_structural(r: _Reader, after: int, allowed: StructuralNumbers) -> Non
                 )
 
 
-def _cells(text: str, start: int, end: int) -> list[list[tuple[int, int]]]:
+def table_cells(text: str, start: int, end: int) -> list[list[tuple[int, int]]]:
     """The rows of a table body, each a list of cell spans (split at \\\\ and at & outside braces)."""
     rows: list[list[tuple[int, int]]] = [[]]
     depth, cell_start, i = 0, start, start
@@ -496,7 +496,7 @@ def _check_roles(r: _Reader, tables: list[tuple[int, int]], mistakes: list[tuple
     placed: set[int] = set()
     for start, end in tables:
         columns: dict[int, dict] = {}
-        for row in _cells(r.text, start, end):
+        for row in table_cells(r.text, start, end):
             row_label: dict | None = None
             for column, (s, e) in enumerate(row):
                 for mark in r.roles:

@@ -39,6 +39,7 @@ from generator import (
     recaps,
     shapes,
     steps,
+    tables,
     theorems,
 )
 from generator import core as default_core
@@ -358,6 +359,7 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *activation_failures(rendered),
         *figure_failures(rendered),
         *(Failure(rendered.spec.name, problem) for problem in counts.check(rendered.marked)),
+        *(Failure(rendered.spec.name, problem) for problem in tables.check(rendered.marked)),
     ]
 
 
