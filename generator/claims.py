@@ -21,6 +21,7 @@ from generator import gradcheck, provenance
 from generator.ledger import NUMBER_WORDS
 from generator.quantities import Quantity
 from generator.steps import Node, Ref, StepSyntaxError, evaluate, parse_expression, refs, source
+from generator.tex import Tex
 from generator.theorems import THEOREMS
 
 Values = Sequence[Decimal]
@@ -472,4 +473,4 @@ class Claims:
             raise self._fail(f"no theorem called {name!r} (theorems: {', '.join(sorted(THEOREMS))})")
         if name not in self.theorems:
             self.theorems.append(name)
-        return ""
+        return Tex(provenance.role(provenance.THEOREM, name, ""))  # where it is named: see proved_words

@@ -31,6 +31,8 @@ COLUMN_LABEL = "column"  # names the quantity kind (and layer) of a table column
 MISTAKE = "mistake"  # a formula shown as a mistake: only inside a mistakes box
 PLOTTED = "plotted"  # a ledger value drawn as a coordinate of a plot whose axes name it
 CLAIM = "claim"  # words of a claim, with the quantities they speak of
+THEOREM = "theorem"  # where the prose names a proved statement (prints nothing)
+THEOREM_TERM = "term"  # a figure quoted from a proved statement: {"theorem": ..., "term": ...}
 
 
 def generated(text: str) -> str:

@@ -13,6 +13,7 @@ The environment is fit for LaTeX: ``<< expr >>``, ``<% stmt %>`` and ``<# commen
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -120,9 +121,11 @@ def theorem_term(theorem: str, name: str) -> Tex:
     "least_error")`` prints ``\\varepsilon^{2/3}`` (``generator.theorems.TERMS``). The template names the
     statement with ``theorem(...)`` beside it, which runs the proof."""
     try:
-        return Tex(theorems.term(theorem, name))
+        figure = theorems.term(theorem, name)
     except KeyError as error:
         raise RenderError(*template_location(), str(error.args[0])) from None
+    key = json.dumps({"theorem": theorem, "term": name})
+    return Tex(provenance.role(provenance.THEOREM_TERM, key, figure))
 
 
 def chomp(text: str) -> str:

@@ -34,6 +34,7 @@ from generator import (
     dependencies,
     figures,
     indices,
+    proved_words,
     provenance,
     quantities,
     recaps,
@@ -360,6 +361,7 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
         *figure_failures(rendered),
         *(Failure(rendered.spec.name, problem) for problem in counts.check(rendered.marked)),
         *(Failure(rendered.spec.name, problem) for problem in tables.check(rendered.marked)),
+        *(Failure(rendered.spec.name, problem) for problem in proved_words.check(rendered.marked)),
     ]
 
 
