@@ -347,21 +347,31 @@ def _run_unit(
 
 def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]:
     """The checks that run on every chapter every time: ledger texts as printed, steps, worked
-    examples closed, nothing typed by hand."""
+    examples closed, nothing typed by hand, and what the page says."""
     return [
         *check_printed(rendered),
         *check_steps(rendered),
         *check_closed(rendered),
         *scan_failures(rendered.spec.name, rendered.marked, notation, rendered.spec.structural_numbers()),
+        *prose_failures(rendered, notation),
+    ]
+
+
+def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failure]:
+    """What the page says in words and formulas, held to the chapter (invariant 10): shapes, recaps,
+    the referents of claims, index ranges, activations, figures, counts, table headings and the words
+    beside proved statements."""
+    name, marked = rendered.spec.name, rendered.marked
+    return [
         *shape_failures(rendered),
-        *(Failure(rendered.spec.name, problem) for problem in recaps.check(rendered.marked)),
+        *(Failure(name, problem) for problem in recaps.check(marked)),
         *claim_referent_failures(rendered),
         *index_failures(rendered, notation),
         *activation_failures(rendered),
         *figure_failures(rendered),
-        *(Failure(rendered.spec.name, problem) for problem in counts.check(rendered.marked)),
-        *(Failure(rendered.spec.name, problem) for problem in tables.check(rendered.marked)),
-        *(Failure(rendered.spec.name, problem) for problem in proved_words.check(rendered.marked)),
+        *(Failure(name, problem) for problem in counts.check(marked)),
+        *(Failure(name, problem) for problem in tables.check(marked)),
+        *(Failure(name, problem) for problem in proved_words.check(marked)),
     ]
 
 

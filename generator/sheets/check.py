@@ -29,16 +29,13 @@ from generator.verify import (
     LEDGER_VERDICT,
     Failure,
     Task,
-    activation_failures,
     check_closed,
     check_printed,
     check_steps,
-    claim_referent_failures,
-    index_failures,
     ledger_key,
+    prose_failures,
     record,
     scan_failures,
-    shape_failures,
     verify_ledger,
 )
 
@@ -146,10 +143,9 @@ def verify_sheets(
             if not problems:
                 verdicts.passed.append(by_name[name])
     for what, rendered in named:  # the cheap checks run on every part, every time
-        cheap = (check_printed, check_steps, check_closed, shape_failures, claim_referent_failures, activation_failures)
-        for check in cheap:
+        for check in (check_printed, check_steps, check_closed):
             verdicts.failures += [_where(what, f) for f in check(rendered)]
-        verdicts.failures += [_where(what, f) for f in index_failures(rendered, notation)]
+        verdicts.failures += [_where(what, f) for f in prose_failures(rendered, notation)]
         verdicts.failures += [_where(what, f) for f in scan_failures(what, rendered.marked, notation)]
     for document in documents:
         verdicts.failures += [_where(SHEET, f) for f in scan_failures(SHEET, document, notation)]
