@@ -105,6 +105,50 @@ def ordinal_problems(text: str, roles: list[provenance.Role]) -> list[provenance
     return out
 
 
+_SENTENCE = re.compile(r"[.?!]\s|\n\s*\n|\\(?:paragraph|section|subsection)\*?\{[^{}]*\}")
+_LAYER_OF = re.compile(r"\[([^\]]+)\]")
+
+
+def _units(claim: dict) -> dict[str, set[int]]:
+    """The units a claim speaks of, by layer: {"None:hid": {2}} (a weight's unit is the one it feeds)."""
+    units: dict[str, set[int]] = {}
+    for about in claim["about"]:
+        layer = _LAYER_OF.search(about["quantity"])
+        if layer is not None and about["index"]:
+            units.setdefault(f"{about['network']}:{layer.group(1)}", set()).add(about["index"][0])
+    return units
+
+
+def unit_switch_problems(text: str, roles: list[provenance.Role]) -> list[provenance.Problem]:
+    """Each claim that, in the sentence of an earlier claim about one unit of a layer, speaks of another
+    unit of that layer while nothing between them names one (an ordinal, a value of the layer): "the
+    weights from the silenced second neuron ... multiply an activation that is zero", said of the first."""
+    values = [(mark.position, json.loads(mark.key)) for mark in roles if mark.name in provenance.VALUES]
+    claims = [(mark.position, json.loads(mark.key)) for mark in roles if mark.name == provenance.CLAIM]
+    out = []
+    for (before, earlier), (at, claim) in zip(claims, claims[1:], strict=False):
+        end = before + len(earlier["words"])
+        if _SENTENCE.search(text, end, at):
+            continue
+        was, now = _units(earlier), _units(claim)
+        for layer in was.keys() & now.keys():
+            if now[layer] & was[layer]:
+                continue
+            named = _ORDINAL.search(text, end, at) or any(
+                end <= position < at and _LAYER_OF.search(key["quantity"]) is not None for position, key in values
+            )
+            if not named:
+                quantities = ", ".join(about["quantity"] for about in claim["about"] if about["index"])
+                out.append(
+                    provenance.Problem(
+                        at,
+                        f"the claim '{claim['words']}' speaks of {quantities}, but the sentence's claim "
+                        f"'{earlier['words']}' before it is about another unit and nothing between them names this one",
+                    )
+                )
+    return out
+
+
 _EXAMPLE_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+example\b", re.I)
 
 

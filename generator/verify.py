@@ -410,6 +410,7 @@ def claim_referent_failures(rendered: RenderedChapter) -> list[Failure]:
             *claims.referent_problems(text, roles),
             *claims.ordinal_problems(text, roles),
             *claims.example_ordinal_problems(text, roles),
+            *claims.unit_switch_problems(text, roles),
         ]
     ]
 

@@ -42,10 +42,22 @@ MUTATIONS = [
         r'the << claim.relu_unit("z[hid,1]") >> second neuron',
         "follows 'second' but speaks of preactivation[hid]_1",
     ),
+    (  # a later claim of the sentence moved to another unit, nothing between naming it
+        "worked-example",
+        'multiply an activation that\n<< claim.zero("a[hid,2]") >>',
+        'multiply an activation that\n<< claim.zero("a[hid,1]") >>',
+        "speaks of activation[hid]_1 (example 1), but the sentence's claim",
+    ),
+    (  # the figure's caption: "The second hidden unit ... sits exactly on its kink", said of the first
+        "gradient-checking",
+        "The first hidden unit is a ReLU whose",
+        "The second hidden unit is a ReLU whose",
+        "follows 'second' but speaks of preactivation[hid]_1",
+    ),
 ]
 
 
-IDS = ["value", "ordinal", "example", "ordinal-after"]
+IDS = ["value", "ordinal", "example", "ordinal-after", "unit-switch", "caption-ordinal"]
 
 
 @pytest.mark.parametrize(("chapter", "old", "new", "message"), MUTATIONS, ids=IDS)
