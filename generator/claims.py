@@ -105,6 +105,37 @@ def ordinal_problems(text: str, roles: list[provenance.Role]) -> list[provenance
     return out
 
 
+_UNIT_ORDINAL = re.compile(
+    rf"\b({'|'.join(_ORDINALS)})\s+(?:hidden\s+|output\s+)?(?:units?|neurons?|outputs?|weights?|inputs?|class(?:es)?)\b",
+    re.I,
+)
+
+
+def value_ordinal_problems(text: str, roles: list[provenance.Role]) -> list[provenance.Problem]:
+    """The first value printed after "the second output weight" (or unit, neuron, input, class) in its
+    clause, the clause's only such ordinal, must have that number among its indices: the step below
+    the words is read as theirs."""
+    values = [(mark.position, json.loads(mark.key)) for mark in roles if mark.name in provenance.VALUES]
+    out = []
+    for named in _UNIT_ORDINAL.finditer(text):
+        start = max((m.end() for m in _CLAUSE_START.finditer(text, 0, named.start())), default=0)
+        end = min((m.start() for m in _CLAUSE_START.finditer(text, named.end())), default=len(text))
+        if len(_UNIT_ORDINAL.findall(text, start, end)) > 1:
+            continue  # "the weight from the second hidden unit to the first output": which value is whose?
+        following = [(position, key) for position, key in values if named.end() <= position < end and key.get("index")]
+        if not following:
+            continue
+        position, key = following[0]
+        n = _ORDINALS.index(named.group(1).lower()) + 1
+        if n not in key["index"]:
+            out.append(
+                provenance.Problem(
+                    position, f"{key['quantity']} is printed after '{named.group()}', but it is not that one's"
+                )
+            )
+    return out
+
+
 _SENTENCE = re.compile(r"[.?!]\s|\n\s*\n|\\(?:paragraph|section|subsection)\*?\{[^{}]*\}")
 _LAYER_OF = re.compile(r"\[([^\]]+)\]")
 

@@ -411,6 +411,7 @@ def claim_referent_failures(rendered: RenderedChapter) -> list[Failure]:
             *claims.ordinal_problems(text, roles),
             *claims.example_ordinal_problems(text, roles),
             *claims.unit_switch_problems(text, roles),
+            *claims.value_ordinal_problems(text, roles),
         ]
     ]
 

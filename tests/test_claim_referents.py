@@ -54,10 +54,16 @@ MUTATIONS = [
         "The second hidden unit is a ReLU whose",
         "follows 'second' but speaks of preactivation[hid]_1",
     ),
+    (  # the step under "for the second output weight" is the first's
+        "worked-example",
+        "for the first output weight",
+        "for the second output weight",
+        "is printed after 'second output weight', but it is not that one's",
+    ),
 ]
 
 
-IDS = ["value", "ordinal", "example", "ordinal-after", "unit-switch", "caption-ordinal"]
+IDS = ["value", "ordinal", "example", "ordinal-after", "unit-switch", "caption-ordinal", "step-ordinal"]
 
 
 @pytest.mark.parametrize(("chapter", "old", "new", "message"), MUTATIONS, ids=IDS)
