@@ -27,13 +27,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from generator import (
-    activations,
     claims,
     closure,
     counts,
     dependencies,
     figures,
     indices,
+    layer_words,
     proved_words,
     provenance,
     quantities,
@@ -385,9 +385,13 @@ def figure_failures(rendered: RenderedChapter) -> list[Failure]:
 
 
 def activation_failures(rendered: RenderedChapter) -> list[Failure]:
-    """Every place that names another activation for a layer than its own (``generator.activations``)."""
-    layers = [activations.Layer(layer.name, layer.label, layer.activation) for layer in rendered.spec.layers]
-    return [Failure(rendered.spec.name, problem) for problem in activations.check(rendered.marked, layers)]
+    """Every place that names another activation for a layer than its own, or biases it does not have
+    (``generator.layer_words``)."""
+    layers = [
+        layer_words.Layer(layer.name, layer.label, layer.activation, layer.biases is not None)
+        for layer in rendered.spec.layers
+    ]
+    return [Failure(rendered.spec.name, problem) for problem in layer_words.check(rendered.marked, layers)]
 
 
 def index_failures(rendered: RenderedChapter, notation: Notation) -> list[Failure]:

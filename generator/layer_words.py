@@ -1,4 +1,4 @@
-"""The activation the page names for a layer must be the one the chapter's network uses.
+"""What the page says of a layer in words holds for the chapter's network: its activation, its biases.
 
 A reader takes "a sigmoid output layer", "the hidden layer (ReLU)", "hidden units with the hyperbolic
 tangent", "Both layers use the logistic sigmoid", "a ReLU unit of layer two", a table row
@@ -8,6 +8,9 @@ layers it names: the output layer, the hidden ones (a singular "hidden layer" on
 one), every layer, or a layer by its name or label. A `mistakes` box is exempt (a slip may be the
 point), and so is a sentence that supposes ("if", "instead", "would", "replace", "unlike") or speaks of
 another chapter's network (``\\cref{chap:...}``).
+
+Biases likewise: "neither layer has a bias", "there are no biases" hold only if no layer has one, "a
+ReLU hidden layer with biases" only if that layer has them, "with its biases" only if some layer has.
 """
 
 from __future__ import annotations
@@ -54,6 +57,13 @@ _PATTERNS = (
     re.compile(rf"\b{_ACT}\s+(?:units?|neurons?)\s+of\s+layer[~\s]+(?P<layer>[A-Za-z0-9]+|\$[^$]*\$)", re.I),
 )
 _SUPPOSING = re.compile(r"\b(?:if|instead|would|were|replace[sd]?|unlike|rather than|suppose)\b|\\cref\{chap:", re.I)
+_NO_BIASES = re.compile(
+    r"\bneither(?:\s+layer)?\s+has\s+(?:a\s+)?bias(?:es)?\b|\bthere\s+are\s+no\s+biases\b|\bwithout\s+biases\b", re.I
+)
+_WITH_BIASES = re.compile(
+    r"(?:\b(?P<part>hidden|output)\s+layers?\s+)?\bwith\s+(?:its\s+|their\s+)?biases\b|\beach\s+(?:layer\s+)?has\s+a\s+bias\b",
+    re.I,
+)
 _FORMULA_CHAIN = re.compile(r"((?:\\actfn\{[^{}]*\}\s*=\s*)+)\\(sigmoid|tanh|relu)\b")
 _ACTFN = re.compile(r"\\actfn\{([^{}]*)\}")
 _NEURON = re.compile(r"\\neuron\{([^{}]*)\}\{[^{}]*\}")
@@ -64,6 +74,7 @@ class Layer:
     name: str
     label: str
     activation: str
+    biases: bool = False
 
 
 def _name(word: str) -> str:
@@ -118,6 +129,20 @@ def problems(text: str, layers: Sequence[Layer]) -> list[Problem]:
             for match in pattern.finditer(sentence):
                 what, named = _named(match, layers)
                 judge(start + match.start(), _name(match.group("act")), what, named)
+        for match in _NO_BIASES.finditer(sentence):
+            having = [layer.name for layer in layers if layer.biases]
+            if having and not any(low <= start + match.start() < high for low, high in mistakes):
+                out.append(
+                    Problem(start + match.start(), f"the text says there are no biases, but layer {having[0]} has them")
+                )
+        for match in _WITH_BIASES.finditer(sentence):
+            part = (match.group("part") or "").lower()
+            named = list(layers[-1:]) if part == "output" else list(layers[:-1]) if part == "hidden" else list(layers)
+            if not any(layer.biases for layer in named) and not any(
+                low <= start + match.start() < high for low, high in mistakes
+            ):
+                what = f"the {part} layer" if part else "the network"
+                out.append(Problem(start + match.start(), f"the text gives {what} biases, but it has none"))
     for match in _FORMULA_CHAIN.finditer(text):  # \actfn{1} = \actfn{2} = \tanh
         for label in _ACTFN.findall(match.group(1)):
             judge(match.start(), match.group(2), f"layer {label}", _by_name(label, layers))

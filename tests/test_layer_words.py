@@ -5,22 +5,22 @@ from __future__ import annotations
 import pytest
 from helpers import page_problems_after_edit
 
-from generator import activations
+from generator import layer_words
 from generator.verify import activation_failures
 
 # A ReLU hidden layer under a sigmoid output, as in the worked example.
-NET = [activations.Layer("hid", "", "relu"), activations.Layer("out", "", "sigmoid")]
+NET = [layer_words.Layer("hid", "", "relu"), layer_words.Layer("out", "", "sigmoid")]
 # Two tanh layers and a ReLU one under a sigmoid output, named one to four and labelled 1 to 4.
 DEEP = [
-    activations.Layer("one", "1", "tanh"),
-    activations.Layer("two", "2", "tanh"),
-    activations.Layer("three", "3", "relu"),
-    activations.Layer("four", "4", "sigmoid"),
+    layer_words.Layer("one", "1", "tanh"),
+    layer_words.Layer("two", "2", "tanh"),
+    layer_words.Layer("three", "3", "relu"),
+    layer_words.Layer("four", "4", "sigmoid"),
 ]
 
 
-def problems(text: str, layers: list[activations.Layer] = NET) -> list[str]:
-    return [problem.what for problem in activations.problems(text, layers)]
+def problems(text: str, layers: list[layer_words.Layer] = NET) -> list[str]:
+    return [problem.what for problem in layer_words.problems(text, layers)]
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,60 @@ def test_a_wrong_activation_in_a_template_fails_at_its_line(project_copy, chapte
     assert before == []
     assert after, "the mutation passed"
     assert f"{template}:{line}: the text names" in after[0] and f" for {what}, " in after[0]
+
+
+BIASED = [layer_words.Layer("hid", "", "relu", biases=True), layer_words.Layer("out", "", "sigmoid", biases=False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "layers", "message"),
+    [
+        (
+            "Both layers are dense and neither has a bias.",
+            BIASED,
+            "the text says there are no biases, but layer hid has them",
+        ),
+        (
+            "Each arrow carries its weight; there are no biases.",
+            BIASED,
+            "the text says there are no biases, but layer hid has them",
+        ),
+        (
+            "It has a ReLU hidden layer with biases and more.",
+            NET,
+            "the text gives the hidden layer biases, but it has none",
+        ),
+        ("The network of this section, with its biases.", NET, "the text gives the network biases, but it has none"),
+        ("Both layers are dense and each has a bias.", NET, "the text gives the network biases, but it has none"),
+        ("and a sigmoid output layer with biases", BIASED, "the text gives the output layer biases, but it has none"),
+    ],
+)
+def test_biases_the_network_does_not_have_or_has_fail(text: str, layers, message: str) -> None:
+    """What the prose says of biases is held to the layers' own: none where some exist, some where none do."""
+    assert problems(text, layers) == [message]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It has a ReLU hidden layer with biases.",
+        "The network of this section, with its biases.",
+        r"The network of \cref{chap:matrix-form} had no biases and neither has a bias.",
+    ],
+)
+def test_biases_as_the_network_has_them_pass(text: str) -> None:
+    """Biases where the layer has them, and another chapter's network, pass."""
+    assert problems(text, BIASED) == []
+
+
+def test_a_bias_added_in_the_template_fails(project_copy) -> None:
+    """The matrix-form chapter, whose layers have no biases, fails when its text gives them one."""
+    _, _, before, after = page_problems_after_edit(
+        project_copy,
+        "matrix-form",
+        "and neither has a\nbias.",
+        "and each has a\nbias.",
+        lambda rendered, _: activation_failures(rendered),
+    )
+    assert before == []
+    assert after and "the text gives the network biases, but it has none" in after[0]
