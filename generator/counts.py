@@ -4,18 +4,20 @@
 contain slips" and "Two of its formulas are wrong" count the slips the `mistakes` box of the
 chapter's source lists (the box's items, not their sub-items); "the four equations" counts the
 equations tagged BP1, BP2, ...
+A count printed by the ledger right after "layer two" must be layer two's.
 A reader checks such a number by counting, and so does this module: a chapter that gains a step, a
 slip or an equation, or a template whose word drifts, fails at the word's line.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from . import provenance
 from .ledger import NUMBER_WORDS
-from .provenance import Problem
+from .provenance import Problem, Role
 from .shapes import environment_spans
 
 _WORD = r"(?:\\numword\{)?([A-Za-z]+)\}?"
@@ -58,6 +60,30 @@ _COUNTED: tuple[tuple[re.Pattern[str], str, Callable[[str], int]], ...] = (
 )
 
 
+_LAYER_BEFORE = re.compile(r"\blayer[~\s]+(?:\$(?:\\st\{)?([A-Za-z0-9]+)\}?\$|([A-Za-z0-9]+))\s*$")
+
+
+def layer_count_problems(text: str, roles: list[Role], layers: Mapping[str, str]) -> list[Problem]:
+    """A printed count of a layer's units right after "layer two" must be layer two's (``layers`` maps each
+    layer's name and label to its name)."""
+    out: list[Problem] = []
+    for role in roles:
+        if role.name not in provenance.VALUES:
+            continue
+        key = json.loads(role.key)
+        if key.get("kind") != "count" or key.get("layer") is None:
+            continue
+        before = _LAYER_BEFORE.search(text, max(0, role.position - 30), role.position)
+        if before is None:
+            continue
+        named = layers.get(before.group(1) or before.group(2))
+        if named is not None and named != key["layer"]:
+            out.append(
+                Problem(role.position, f"the count of {key['quantity']} follows the words '{before.group().strip()}'")
+            )
+    return out
+
+
 def problems(text: str) -> list[Problem]:
     """Every count typed in words that is not the number of the things it counts in ``text``."""
     out: list[Problem] = []
@@ -75,6 +101,9 @@ def problems(text: str) -> list[Problem]:
     return out
 
 
-def check(marked: str) -> list[str]:
-    """Each count problem of a chapter's marked LaTeX, as ``template:line: what``."""
-    return provenance.located(marked, problems)
+def check(marked: str, layers: Mapping[str, str]) -> list[str]:
+    """Each count problem of a chapter's marked LaTeX, as ``template:line: what`` (``layers`` maps each
+    layer's name and label to its name)."""
+    text, origins, roles = provenance.annotate_with_roles(marked)
+    found = [*problems(text), *layer_count_problems(text, roles, layers)]
+    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in found]

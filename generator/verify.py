@@ -57,6 +57,7 @@ from generator.scan import StructuralNumbers, scan
 
 if TYPE_CHECKING:
     from generator.render import RenderedChapter
+    from generator.spec import ChapterSpec
 
 LEDGER_VERDICT, FORMULA_VERDICT, THEOREM_VERDICT = "ledgers", "formulas", "theorems"
 BOOK = "(book)"  # the chapter name of the book shell in a failure
@@ -369,10 +370,17 @@ def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failur
         *index_failures(rendered, notation),
         *activation_failures(rendered),
         *figure_failures(rendered),
-        *(Failure(name, problem) for problem in counts.check(marked)),
+        *(Failure(name, problem) for problem in counts.check(marked, layer_names(rendered.spec))),
         *(Failure(name, problem) for problem in tables.check(marked)),
         *(Failure(name, problem) for problem in proved_words.check(marked)),
     ]
+
+
+def layer_names(spec: ChapterSpec) -> dict[str, str]:
+    """Each layer's name and label, to its name."""
+    names = {layer.name: layer.name for layer in spec.layers}
+    names.update({layer.label: layer.name for layer in spec.layers if layer.label})
+    return names
 
 
 def figure_failures(rendered: RenderedChapter) -> list[Failure]:
