@@ -343,12 +343,45 @@ def load_notation(path: Path, _seen: tuple[Path, ...] = ()) -> Notation:
         batch,
         str(data.get("source", "")),
     )
+    _layout_agrees(path, notation)
     for field in ("source", "description"):  # printed in the book: in its fonts, on one line
         problem = unprintable(getattr(notation, field))
         if problem is not None:
             raise SpecError(path, field, problem)
     _one_spelling_each(path, notation)
     return notation
+
+
+# The book's batch matrices: a profile that stores examples as columns stores each of them transposed.
+BATCH_MATRICES = ("Inputs", "Targets", "Preact", "Act", "Err")
+
+
+def _layout_agrees(path: Path, notation: Notation) -> None:
+    """``orientation`` and ``batch`` are what the profile's own matrices are: the words the pages take
+    from them ("row $k$ of a weight matrix holds the weights into neuron $k$") must describe the
+    matrices the formulas print. The book's \\weight is output-by-input; a profile storing it as
+    ``transpose_of`` is input-by-output. The book's batches have one example per row; a profile storing
+    them transposed has one per column, and stores all of them so."""
+    flipped = notation.stored_transposed
+    orientation = "input-by-output" if "weight" in flipped else "output-by-input"
+    if notation.orientation != orientation:
+        how = "stores \\weight as its transpose" if "weight" in flipped else "prints \\weight as the book's"
+        raise SpecError(
+            path, "orientation", f"is {notation.orientation!r}, but the profile {how}: it is {orientation!r}"
+        )
+    batches = [name for name in BATCH_MATRICES if name in flipped]
+    if batches and len(batches) != len(BATCH_MATRICES):
+        kept = ", ".join("\\" + name for name in BATCH_MATRICES if name not in flipped)
+        stored = ", ".join("\\" + name for name in batches)
+        raise SpecError(
+            path,
+            "macros",
+            f"stores {stored} transposed but not {kept}: a batch layout is one for all batch matrices",
+        )
+    batch = "columns" if batches else "rows"
+    if notation.batch != batch:
+        how = "stores the batch matrices transposed" if batches else "prints the batch matrices as the book's"
+        raise SpecError(path, "batch", f"is {notation.batch!r}, but the profile {how}: it is {batch!r}")
 
 
 def _one_spelling_each(path: Path, notation: Notation) -> None:

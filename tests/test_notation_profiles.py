@@ -125,11 +125,18 @@ def test_a_transpose_moved_down_wrongly_fails_its_check() -> None:
         ("[macros]\nActentry = { body = 'A_{#2#3}' }", "macros.Actentry.body", "leaves out argument #1"),
         ("[macros]\nPreactentry = { body = 'Z_{#2#2}' }", "macros.Preactentry.body", "leaves out argument #1, #3"),
         ("[macros]\nweight = { body = 'W' }", "macros.weight.body", "leaves out argument #1"),
+        ('orientation = "input-by-output"', "orientation", "prints \\weight as the book's: it is 'output-by-input'"),
+        ('batch = "columns"', "batch", "prints the batch matrices as the book's: it is 'rows'"),
+        (
+            "[macros]\nInputs = { transpose_of = 'X' }\nInputsentry = { body = 'X_{#2#1}' }",
+            "macros",
+            "stores \\Inputs transposed but not \\Targets, \\Preact, \\Act, \\Err",
+        ),
     ],
 )
 def test_a_malformed_profile_names_file_field_and_problem(tmp_path, text: str, field: str, problem: str) -> None:
-    """A bad orientation, a new macro, a changed arity or a quantity's index (its layer too) left out is
-    refused with the field named."""
+    """A bad orientation, a new macro, a changed arity, a quantity's index (its layer too) left out, or an
+    orientation or batch layout the profile's matrices do not have is refused with the field named."""
     (tmp_path / "default.toml").write_text((ROOT / "notation" / "default.toml").read_text())
     path = tmp_path / "bad.toml"
     path.write_text(f'extends = "default"\n{text}\n')
