@@ -153,8 +153,14 @@ def _layer_arguments(macro: Macro | None) -> set[int]:
     return {int(n) for n in re.findall(r"\\layer\{#([1-9])\}", macro.body)}
 
 
+# A transpose sign in a spelling: \top, \intercal, ^T, ^{T}, ^{\mathsf{T}} (a reader takes the symbol for a
+# transposed matrix that the shape checks read as the book's own).
+_TRANSPOSE_SIGN = re.compile(r"\\top\b|\\intercal\b|\^\s*(?:\{\s*)?(?:\\mathsf\{T\}|\\mathrm\{T\}|T)\s*\}?(?![A-Za-z])")
+
+
 def _check_body(path: Path, macro: Macro, macros: dict[str, Macro], base: Macro | None) -> None:
-    """A body holds no digit (a digit only TeX would expand is a numeral nobody checks), uses every
+    """A body holds no digit (a digit only TeX would expand is a numeral nobody checks) and no transpose
+    sign, uses every
     argument but a layer label the profile leaves out (note 000's activation is phi in every layer),
     and uses them in order, but for the two indices of an entry of a matrix the profile stores
     transposed, which it swaps."""
@@ -162,6 +168,9 @@ def _check_body(path: Path, macro: Macro, macros: dict[str, Macro], base: Macro 
     field = f"macros.{macro.name}.body"
     if re.search(r"[0-9]", _ARGUMENT.sub("", body)):
         raise SpecError(path, field, f"a digit in {body!r}: a symbol holds no number")
+    if _TRANSPOSE_SIGN.search(body):
+        problem = "a transpose is the notation's own (transpose_of, and each macro's \\nameT), not a spelling"
+        raise SpecError(path, field, f"{body!r} prints a transpose sign: {problem}")
     order = list(dict.fromkeys(int(n) for n in _ARGUMENT.findall(body)))
     required = set(range(1, macro.args + 1)) - _layer_arguments(base)
     if not required <= set(order):

@@ -125,6 +125,8 @@ def test_a_transpose_moved_down_wrongly_fails_its_check() -> None:
         ("[macros]\nActentry = { body = 'A_{#2#3}' }", "macros.Actentry.body", "leaves out argument #1"),
         ("[macros]\nPreactentry = { body = 'Z_{#2#2}' }", "macros.Preactentry.body", "leaves out argument #1, #3"),
         ("[macros]\nweight = { body = 'W' }", "macros.weight.body", "leaves out argument #1"),
+        ("[macros]\nweight = { body = 'W^{(\\layer{#1})\\top}' }", "macros.weight.body", "prints a transpose sign"),
+        ("[macros]\nact = { body = 'a^{T}_{\\layer{#1}}' }", "macros.act.body", "prints a transpose sign"),
         ('orientation = "input-by-output"', "orientation", "prints \\weight as the book's: it is 'output-by-input'"),
         ('batch = "columns"', "batch", "prints the batch matrices as the book's: it is 'rows'"),
         (
