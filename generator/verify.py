@@ -38,6 +38,7 @@ from generator import (
     provenance,
     quantities,
     recaps,
+    references,
     shapes,
     steps,
     tables,
@@ -360,8 +361,8 @@ def cheap_checks(rendered: RenderedChapter, notation: Notation) -> list[Failure]
 
 def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failure]:
     """What the page says in words and formulas, held to the chapter (invariant 10): shapes, recaps,
-    the referents of claims, index ranges, activations, figures, counts, table headings and the words
-    beside proved statements."""
+    the referents of claims, index ranges, activations, figures, counts, table headings, the words
+    beside proved statements and the labels of references."""
     name, marked = rendered.spec.name, rendered.marked
     return [
         *shape_failures(rendered),
@@ -373,6 +374,7 @@ def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failur
         *(Failure(name, problem) for problem in counts.check(marked, layer_names(rendered.spec))),
         *(Failure(name, problem) for problem in tables.check(marked)),
         *(Failure(name, problem) for problem in proved_words.check(marked)),
+        *(Failure(name, problem) for problem in references.check(marked)),
     ]
 
 
