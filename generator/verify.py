@@ -32,6 +32,7 @@ from generator import (
     counts,
     dependencies,
     figures,
+    graph_words,
     indices,
     layer_words,
     proved_words,
@@ -375,6 +376,7 @@ def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failur
         *(Failure(name, problem) for problem in tables.check(marked)),
         *(Failure(name, problem) for problem in proved_words.check(marked)),
         *(Failure(name, problem) for problem in references.check(marked)),
+        *(Failure(name, problem) for problem in graph_words.check(marked, rendered.spec.graphs)),
     ]
 
 
