@@ -35,6 +35,7 @@ from generator import (
     graph_words,
     indices,
     layer_words,
+    pass_words,
     proved_words,
     provenance,
     quantities,
@@ -377,6 +378,7 @@ def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failur
         *(Failure(name, problem) for problem in proved_words.check(marked)),
         *(Failure(name, problem) for problem in references.check(marked)),
         *(Failure(name, problem) for problem in graph_words.check(marked, rendered.spec.graphs)),
+        *(Failure(name, problem) for problem in pass_words.check(marked)),
     ]
 
 
