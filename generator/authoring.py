@@ -64,7 +64,8 @@ VARIABLES = {
     "examples": "the examples, `range(1, m + 1)`: loop over them",
     "v": "the ledger: every number on the page (below)",
     "claim": "words about values, chosen by the values and checked (below)",
-    "theorem": "`theorem(name)`: a general statement of the prose, proved by the build (`generator/theorems.py`)",
+    "theorem": "`theorem(name, says=None)`: a general statement of the prose, proved by the build "
+    "(`generator/theorems.py`); `says` prints words of the statement",
     "network": "facts of the network printed from its spec: `network.name` (its shape, `2--2--2`), "
     "`network.activation(layer, ...)`; `network.places(kind, layer)` (the spec's precision, in words); "
     "`network.assume(loss=..., reduction=..., true_class=..., LAYER=activation)` "

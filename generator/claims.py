@@ -391,6 +391,11 @@ class Claim:
         )
 
 
+def _words(text: str) -> str:
+    """Text as a run of lower-case words, for finding a phrase in a statement."""
+    return " " + " ".join(re.findall(r"[a-z]+", text.lower())) + " "
+
+
 class Claims:
     """The template's ``claim.<rule>(...)`` and ``theorem(name)``: words chosen by values, recorded.
 
@@ -542,10 +547,14 @@ class Claims:
             raise self._fail("claim classified needs the outputs it speaks of")
         return self._claim("classified", (), says, extra)
 
-    def theorem(self, name: str) -> str:
-        """A general statement of the prose, proved by the build (``generator.theorems``); prints nothing."""
+    def theorem(self, name: str, says: str | None = None) -> str:
+        """A general statement of the prose, proved by the build (``generator.theorems``). Prints nothing,
+        or the words ``says``, which must be words of the statement ("prediction minus target")."""
         if name not in THEOREMS:
             raise self._fail(f"no theorem called {name!r} (theorems: {', '.join(sorted(THEOREMS))})")
+        if says is not None and _words(says) not in _words(THEOREMS[name].statement):
+            raise self._fail(f"theorem {name!r} does not say {says!r}: {THEOREMS[name].statement}")
         if name not in self.theorems:
             self.theorems.append(name)
-        return Tex(provenance.role(provenance.THEOREM, name, ""))  # where it is named: see proved_words
+        mark = provenance.role(provenance.THEOREM, name, "")  # where it is named: see proved_words
+        return Tex((says or "") + mark)

@@ -123,6 +123,59 @@ def _xor_not_separable() -> str | None:
     return None
 
 
+def _zero(expression: sp.Expr, what: str) -> str | None:
+    """None if ``expression`` simplifies to zero, else what it is."""
+    rest = sp.simplify(expression)
+    return None if rest == 0 else f"{what} leaves {rest}, not zero"
+
+
+def _sigmoid_cross_entropy_error() -> str | None:
+    """d/dz of -(y log s + (1 - y) log(1 - s)), s = 1 / (1 + e^-z), is s - y for every z and y."""
+    z, y = sp.symbols("z y", real=True)
+    s = 1 / (1 + sp.exp(-z))
+    loss = -(y * sp.log(s) + (1 - y) * sp.log(1 - s))
+    return _zero(sp.diff(loss, z) - (s - y), "the derivative minus (prediction - target)")
+
+
+def _tanh_slope() -> str | None:
+    """d/dz tanh z = 1 - tanh(z)^2."""
+    z = sp.symbols("z", real=True)
+    return _zero(sp.diff(sp.tanh(z), z) - (1 - sp.tanh(z) ** 2), "the slope minus (1 - tanh^2)")
+
+
+def _inversion_slope() -> str | None:
+    """d/dx (1/x) = -(1/x)^2: minus the square of the gate's output."""
+    x = sp.symbols("x", nonzero=True)
+    return _zero(sp.diff(1 / x, x) + (1 / x) ** 2, "the slope plus the output squared")
+
+
+def _max_routes_to_the_larger() -> str | None:
+    """For u > v, max(u, v) = u has slope one in u and zero in v: the larger input takes the whole gradient."""
+    u, d = sp.symbols("u d", real=True)
+    v = u - sp.exp(d)  # any v below u
+    top = sp.Max(u, v)
+    larger, smaller = sp.symbols("larger smaller", real=True)
+    gate = sp.Max(larger, smaller)
+    slopes = [sp.diff(gate, larger), sp.diff(gate, smaller)]
+    at = {larger: u, smaller: v}
+    values = [sp.simplify(slope.subs(at)) for slope in slopes]
+    if sp.simplify(top - u) != 0 or values != [1, 0]:
+        return f"the slopes of max at the larger and the smaller input are {values}, not [1, 0]"
+    return None
+
+
+def _softmax_own_up_others_down() -> str | None:
+    """For p = softmax(z) over three classes, dp_i/dz_i = p_i (1 - p_i) > 0 and dp_j/dz_i = -p_i p_j < 0."""
+    z = sp.symbols("z1:4", real=True)
+    total = sum(sp.exp(zk) for zk in z)
+    p = [sp.exp(zk) / total for zk in z]
+    own = sp.simplify(sp.diff(p[0], z[0]) - p[0] * (1 - p[0]))
+    other = sp.simplify(sp.diff(p[1], z[0]) + p[0] * p[1])
+    if own != 0 or other != 0:
+        return f"the softmax derivatives differ from p(1 - p) and -p p by {own} and {other}"
+    return None
+
+
 THEOREMS: dict[str, Theorem] = {
     t.name: t
     for t in (
@@ -157,6 +210,34 @@ THEOREMS: dict[str, Theorem] = {
             r"below the rule of thumb's first threshold in double precision ($\varepsilon = 2^{-52}$), "
             r"and above it in single precision ($\varepsilon = 2^{-23}$).",
             _precision_against_thresholds,
+        ),
+        Theorem(
+            "sigmoid_cross_entropy_error",
+            r"For a sigmoid output and the binary cross-entropy, the derivative of the loss with respect to "
+            r"the logit is prediction minus target: $\sigma(z) - y$.",
+            _sigmoid_cross_entropy_error,
+        ),
+        Theorem(
+            "tanh_slope",
+            r"The slope of $\tanh$ is one minus the activation squared: $\tanh'(z) = 1 - \tanh(z)^{2}$.",
+            _tanh_slope,
+        ),
+        Theorem(
+            "inversion_slope",
+            r"The local derivative of an inversion $1/x$ is minus the square of its output: $-(1/x)^{2}$.",
+            _inversion_slope,
+        ),
+        Theorem(
+            "max_routes_to_the_larger",
+            r"Of the two inputs of a max gate, the larger input passes its value on and receives the whole "
+            r"gradient; the smaller receives nothing.",
+            _max_routes_to_the_larger,
+        ),
+        Theorem(
+            "softmax_own_up_others_down",
+            r"Raising one pre-activation of a softmax raises its own probability and lowers all the others: "
+            r"$\partial p_i / \partial z_i = p_i (1 - p_i) > 0$ and $\partial p_j / \partial z_i = -p_i p_j < 0$.",
+            _softmax_own_up_others_down,
         ),
         Theorem(
             "xor_not_linearly_separable",

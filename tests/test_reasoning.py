@@ -409,6 +409,48 @@ def test_a_difference_order_the_prose_quotes_is_the_proved_one(name, points, div
     assert all(theorems._difference_order(points, divisor, other)() is not None for other in (order - 1, order + 1))
 
 
+@pytest.mark.parametrize(
+    ("chapter", "template", "said", "wrong"),
+    [
+        ("matrix-form", "matrix_form.tex.j2", "prediction minus target", "target minus prediction"),
+        (
+            "four-equations",
+            "four_equations.tex.j2",
+            "one minus the activation squared",
+            "one plus the activation squared",
+        ),
+        ("chain-rule", "chain_rule.tex.j2", "minus the square of its output", "minus the square of its input"),
+        (
+            "softmax-cross-entropy",
+            "softmax_cross_entropy.tex.j2",
+            "raises its own probability and lowers all the others",
+            "lowers its own probability and raises all the others",
+        ),
+    ],
+)
+def test_words_a_theorem_does_not_say_fail_the_render(project_copy, chapter, template, said, wrong) -> None:
+    """``theorem(name, says=...)`` prints only words of the proved statement: other words are refused."""
+    edit(project_copy, template, f'says="{said}"', f'says="{wrong}"')
+    with pytest.raises(RenderError, match=f"does not say '{wrong}'"):
+        render(project_copy, chapter)
+
+
+@pytest.mark.parametrize(
+    ("name", "function", "stand_in"),
+    [
+        ("tanh_slope", "tanh", lambda z: __import__("sympy").sin(z)),
+        ("sigmoid_cross_entropy_error", "exp", lambda z: __import__("sympy").E ** (2 * z)),
+        ("softmax_own_up_others_down", "exp", lambda z: z**2 + 1),
+    ],
+)
+def test_a_statement_about_other_functions_is_not_proved(monkeypatch, name, function, stand_in) -> None:
+    """Each proof checks its identity for the function it names: with another function it fails."""
+    import sympy as sp
+
+    monkeypatch.setattr(sp, function, stand_in)
+    assert theorems.prove(name) is not None
+
+
 def test_an_unknown_theorem_fails_the_render(project_copy) -> None:
     """A template that names a statement no proof backs is refused."""
     edit(
