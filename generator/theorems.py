@@ -176,6 +176,26 @@ def _softmax_own_up_others_down() -> str | None:
     return None
 
 
+def _mean_gradient() -> str | None:
+    """d/dw (S(w) / m) = S'(w) / m for any differentiable sum S and any m: the factor travels down."""
+    w, m = sp.symbols("w m", positive=True)
+    total = sp.Function("S")(w)
+    return _zero(sp.diff(total / m, w) - sp.diff(total, w) / m, "the mean's gradient minus the sum's over m")
+
+
+def _squared_error_mean_gradient() -> str | None:
+    """d/da of (a - y)^2 / m is 2 (a - y) / m."""
+    a, y, m = sp.symbols("a y m", positive=True)
+    return _zero(sp.diff((a - y) ** 2 / m, a) - 2 * (a - y) / m, "the gradient minus 2(a - y)/m")
+
+
+def _relu_off_slope_zero() -> str | None:
+    """For z = -e^d < 0, the ReLU's slope is zero, and an error term g * slope is zero for any g."""
+    z, d, g = sp.symbols("z d g", real=True)
+    slope = sp.diff(sp.Piecewise((z, z > 0), (0, True)), z).subs(z, -sp.exp(d))
+    return _zero(g * slope, "the error term of a ReLU that is off")
+
+
 THEOREMS: dict[str, Theorem] = {
     t.name: t
     for t in (
@@ -238,6 +258,22 @@ THEOREMS: dict[str, Theorem] = {
             r"Raising one pre-activation of a softmax raises its own probability and lowers all the others: "
             r"$\partial p_i / \partial z_i = p_i (1 - p_i) > 0$ and $\partial p_j / \partial z_i = -p_i p_j < 0$.",
             _softmax_own_up_others_down,
+        ),
+        Theorem(
+            "mean_gradient_is_sum_over_m",
+            r"The gradient of a loss averaged over $m$ examples is the gradient of the sum divided by $m$.",
+            _mean_gradient,
+        ),
+        Theorem(
+            "squared_error_mean_gradient",
+            r"The gradient of the squared error averaged over a batch, with respect to an output activation, "
+            r"is twice the difference to the target divided by the batch size: $2 (a - y) / m$.",
+            _squared_error_mean_gradient,
+        ),
+        Theorem(
+            "relu_off_slope_zero",
+            r"Where a ReLU unit's pre-activation is negative, its slope is zero, and so is its error term.",
+            _relu_off_slope_zero,
         ),
         Theorem(
             "xor_not_linearly_separable",

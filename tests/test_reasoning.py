@@ -421,6 +421,13 @@ def test_a_difference_order_the_prose_quotes_is_the_proved_one(name, points, div
         ),
         ("chain-rule", "chain_rule.tex.j2", "minus the square of its output", "minus the square of its input"),
         (
+            "four-equations",
+            "four_equations.tex.j2",
+            "the gradient of the sum divided by",
+            "the gradient of the sum times",
+        ),
+        ("three-layer", "three_layer.tex.j2", "its slope is zero, and so is its error term", "its slope is one"),
+        (
             "softmax-cross-entropy",
             "softmax_cross_entropy.tex.j2",
             "raises its own probability and lowers all the others",
