@@ -79,10 +79,12 @@ MANTISSA_BITS = {"double": 52, "single": 23}
 
 
 def _best_step() -> str | None:
-    """Truncation a h**2 plus round-off b eps / h (a, b, eps > 0) is least at h = (b eps / 2a)**(1/3),
-    a cube root of eps, where it is a constant times eps**(2/3)."""
+    """Truncation a h**2 grows with h and round-off b eps / h shrinks (a, b, eps > 0); their sum is least
+    at h = (b eps / 2a)**(1/3), a cube root of eps, where it is a constant times eps**(2/3)."""
     a, b, eps, h = sp.symbols("a b epsilon h", positive=True)
     error = a * h**2 + b * eps / h
+    if sp.diff(a * h**2, h).is_positive is not True or sp.diff(b * eps / h, h).is_negative is not True:
+        return "the truncation error does not grow with the step, or the round-off error does not shrink"
     critical = sp.solve(sp.diff(error, h), h)
     if len(critical) != 1:
         return f"the error has {len(critical)} critical steps, not one"
@@ -176,6 +178,17 @@ def _softmax_own_up_others_down() -> str | None:
     return None
 
 
+def _step_against_the_gradient() -> str | None:
+    """For a smooth loss J (a cubic with any coefficients), J(w - eta J'(w)) = J(w) - eta J'(w)^2 + O(eta^2):
+    a small step against the gradient lowers the loss, to first order."""
+    w, eta = sp.symbols("w eta", real=True)
+    c = sp.symbols("c0:4", real=True)
+    loss = sum(ck * w**k for k, ck in enumerate(c))
+    slope = sp.diff(loss, w)
+    first = sp.diff(loss.subs(w, w - eta * slope), eta).subs(eta, 0)
+    return _zero(first + slope**2, "the first-order change plus the squared gradient")
+
+
 def _mean_gradient() -> str | None:
     """d/dw (S(w) / m) = S'(w) / m for any differentiable sum S and any m: the factor travels down."""
     w, m = sp.symbols("w m", positive=True)
@@ -219,9 +232,9 @@ THEOREMS: dict[str, Theorem] = {
         ),
         Theorem(
             "best_step_cube_root",
-            r"A truncation error of order $h^{2}$ plus a round-off error of order $\varepsilon / h$ is least "
-            r"for a step near the cube root of $\varepsilon$, where both are of the order of "
-            r"$\varepsilon^{2/3}$.",
+            r"A truncation error of order $h^{2}$ grows with the step and a round-off error of order "
+            r"$\varepsilon / h$ shrinks with it; their sum is least for a step near the cube root of "
+            r"$\varepsilon$, where both are of the order of $\varepsilon^{2/3}$.",
             _best_step,
         ),
         Theorem(
@@ -258,6 +271,12 @@ THEOREMS: dict[str, Theorem] = {
             r"Raising one pre-activation of a softmax raises its own probability and lowers all the others: "
             r"$\partial p_i / \partial z_i = p_i (1 - p_i) > 0$ and $\partial p_j / \partial z_i = -p_i p_j < 0$.",
             _softmax_own_up_others_down,
+        ),
+        Theorem(
+            "step_against_the_gradient",
+            r"Moving every weight a small step against its gradient lowers the loss: to first order in the "
+            r"step $\eta$, by $\eta$ times the squared gradient.",
+            _step_against_the_gradient,
         ),
         Theorem(
             "mean_gradient_is_sum_over_m",

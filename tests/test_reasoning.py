@@ -428,6 +428,13 @@ def test_a_difference_order_the_prose_quotes_is_the_proved_one(name, points, div
         ),
         ("three-layer", "three_layer.tex.j2", "its slope is zero, and so is its error term", "its slope is one"),
         (
+            "worked-example",
+            "worked_example.tex.j2",
+            "a small step against its gradient",
+            "a small step along its gradient",
+        ),
+        ("gradient-checking", "gradient_checking.tex.j2", "grows with the step", "shrinks with the step"),
+        (
             "softmax-cross-entropy",
             "softmax_cross_entropy.tex.j2",
             "raises its own probability and lowers all the others",
