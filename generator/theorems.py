@@ -189,6 +189,31 @@ def _step_against_the_gradient() -> str | None:
     return _zero(first + slope**2, "the first-order change plus the squared gradient")
 
 
+def _central_even_terms_cancel() -> str | None:
+    """In J(x + h) - J(x - h), expanded to order seven for any smooth J, every term of even order in h
+    cancels and every term of odd order stays."""
+    x, h = sp.symbols("x h")
+    J = sp.Function("J")
+    expansion = sp.expand(sum(sp.diff(J(x), x, n) * (1 - (-1) ** n) * h**n / sp.factorial(n) for n in range(8)))
+    orders = {term.as_coeff_exponent(h)[1] for term in sp.Add.make_args(expansion)}
+    if orders != {1, 3, 5, 7}:
+        return f"the central difference's terms have orders {sorted(orders)}, not the odd ones alone"
+    return None
+
+
+def _relative_error_above_one() -> str | None:
+    """|a - b| / max(|a|, |b|) exceeds one only when a and b differ in sign: two numbers of one sign are,
+    up to that sign and their order, a = M > 0 and b = M / (1 + u) with u >= 0, and then the relative
+    error is u / (1 + u), below one."""
+    big, u = sp.symbols("M u", positive=True)
+    ratio = sp.simplify(sp.Abs(big - big / (1 + u)) / big)
+    if sp.simplify(ratio - u / (1 + u)) != 0:
+        return f"for numbers of one sign the relative error is {ratio}, not u / (1 + u)"
+    if sp.simplify(1 - ratio).is_positive is not True:
+        return f"{ratio} is not below one"
+    return None
+
+
 def _mean_gradient() -> str | None:
     """d/dw (S(w) / m) = S'(w) / m for any differentiable sum S and any m: the factor travels down."""
     w, m = sp.symbols("w m", positive=True)
@@ -277,6 +302,16 @@ THEOREMS: dict[str, Theorem] = {
             r"Moving every weight a small step against its gradient lowers the loss: to first order in the "
             r"step $\eta$, by $\eta$ times the squared gradient.",
             _step_against_the_gradient,
+        ),
+        Theorem(
+            "central_difference_even_terms_cancel",
+            r"In $J(x + h) - J(x - h)$ the terms of even order cancel, and those of odd order stay.",
+            _central_even_terms_cancel,
+        ),
+        Theorem(
+            "relative_error_above_one_only_if_signs_differ",
+            r"The relative error of two numbers exceeds one only when their signs differ.",
+            _relative_error_above_one,
         ),
         Theorem(
             "mean_gradient_is_sum_over_m",

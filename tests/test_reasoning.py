@@ -435,6 +435,18 @@ def test_a_difference_order_the_prose_quotes_is_the_proved_one(name, points, div
         ),
         ("gradient-checking", "gradient_checking.tex.j2", "grows with the step", "shrinks with the step"),
         (
+            "gradient-checking",
+            "gradient_checking.tex.j2",
+            "the terms of even order cancel",
+            "the terms of odd order cancel",
+        ),
+        (
+            "gradient-checking",
+            "gradient_checking.tex.j2",
+            "exceeds one only when their signs differ",
+            "exceeds one only when their signs agree",
+        ),
+        (
             "softmax-cross-entropy",
             "softmax_cross_entropy.tex.j2",
             "raises its own probability and lowers all the others",
