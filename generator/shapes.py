@@ -891,6 +891,28 @@ def network_of(inputs: int, layers: list[tuple[str, str, int]], batch: int | Non
     return Network(names, (inputs, *(width for _, _, width in layers)), shown, batch)
 
 
+# "row $k$ of a weight matrix holds the weights into neuron $k$", "Each row of the weight gradient
+# belongs to the weights into one output", "any weights whose rows sum to ...".
+_WEIGHTS_INTO = re.compile(
+    r"\b(row|column)s?\b(?:\s+\$[a-z]\$)?\s+of\s+(?:a|the)\s+weight\s+(?:matrix|gradient)\b[^.;]{0,30}?"
+    r"\bweights\s+into\b"
+)
+
+
+def weights_into_problems(text: str, into: str) -> list[Problem]:
+    """The words for the weights into one unit name the profile's way: a row of its weight matrix where
+    it stores weights output-by-input, a column where input-by-output (``Layout.into``)."""
+    return [
+        Problem(
+            match.start(),
+            f"the text says the weights into one unit are a {match.group(1)} of the weight "
+            f"matrix, but in this notation they are a {into}",
+        )
+        for match in _WEIGHTS_INTO.finditer(text)
+        if match.group(1) != into
+    ]
+
+
 # For the book shell, which speaks of layer ℓ of any network: no size of it is the number one.
 GENERAL = network_of(2, [("hidden", "", 3), ("output", "", 4)])
 

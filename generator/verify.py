@@ -50,6 +50,7 @@ from generator import core as default_core
 from generator import oracle as oracle_module
 from generator.cache import Store
 from generator.claims import Claim
+from generator.display import Layout
 from generator.formulas import formula_key, get_formula, verify_formula
 from generator.ledger import BOUND_MARGIN, NUMBER_WORDS, Entry, Ledger, half_unit
 from generator.notation import Notation
@@ -379,6 +380,12 @@ def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failur
         *(Failure(name, problem) for problem in references.check(marked)),
         *(Failure(name, problem) for problem in graph_words.check(marked, rendered.spec.graphs)),
         *(Failure(name, problem) for problem in pass_words.check(marked)),
+        *(
+            Failure(name, problem)
+            for problem in provenance.located(
+                marked, lambda text: shapes.weights_into_problems(text, Layout(notation).into)
+            )
+        ),
     ]
 
 

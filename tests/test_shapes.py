@@ -393,3 +393,33 @@ def test_the_conventions_page_is_held_to_the_shapes_it_gives(project_copy) -> No
     line = source[: source.index(old)].count("\n") + 1
     expected = f"conventions.tex.j2:{line}: the text says $\\weight{{\\ell}}$ has one column per neuron"
     assert expected in "\n".join(map(str, caught.value.failures))
+
+
+@pytest.mark.parametrize(
+    ("text", "into", "found"),
+    [
+        ("In this notation row $k$ of a weight matrix holds the weights into neuron $k$:", "row", []),
+        ("In this notation column $k$ of a weight matrix holds the weights into neuron $k$:", "row", ["column"]),
+        ("Each row of the weight gradient belongs to the weights into one output", "column", ["row"]),
+    ],
+)
+def test_the_weights_into_a_unit_are_the_profiles_row_or_column(text: str, into: str, found: list[str]) -> None:
+    """A row of W holds the weights into a unit where the profile stores W output-by-input, a column where
+    input-by-output."""
+    problems = shapes.weights_into_problems(text, into)
+    assert [problem.what.split(" are a ")[1].split(" ")[0] for problem in problems] == found
+
+
+def test_a_layout_word_swapped_in_a_template_fails(project_copy) -> None:
+    """The worked example saying a column of W holds a neuron's weights fails in the book's notation."""
+    from generator.verify import cheap_checks
+
+    template, line, before, after = page_problems_after_edit(
+        project_copy,
+        "worked-example",
+        "In this notation << layout.into >> $k$",
+        "In this notation << layout.unit >> $k$",
+        cheap_checks,
+    )
+    assert before == []
+    assert any(f"{template}:{line}: the text says the weights into one unit are a column" in p for p in after), after
