@@ -88,7 +88,42 @@ def problems(text: str, roles: list[Role]) -> list[Problem]:
     return out
 
 
+_CAPTION_WAY = re.compile(
+    r"\beach\s+example\s+in\s+an?\s+(row|column)\s+of\s+its\s+own|\bone\s+example\s+per\s+(row|column)", re.I
+)
+
+
+def caption_problems(text: str) -> list[Problem]:
+    """A table's caption that puts each example in a row (or a column) of its own must match its
+    headings: examples are columns under a spanning "Example" heading, rows where the first heading is
+    "Example"."""
+    out: list[Problem] = []
+    for low, high in environment_spans(text, "table"):
+        body = text[low:high]
+        tabular = body.find(r"\begin{tabular}")
+        if tabular < 0:
+            continue
+        head = body[tabular : body.find(r"\midrule", tabular) if r"\midrule" in body else len(body)]
+        if re.search(r"\\multicolumn\{[^{}]*\}\{[^{}]*\}\{Example\}", head):
+            way = "column"
+        elif r"\toprule" in head and _plain(head.split(r"\toprule", 1)[1].split("&", 1)[0]) in _EXAMPLE:
+            way = "row"
+        else:
+            continue
+        for match in _CAPTION_WAY.finditer(body):
+            said = (match.group(1) or match.group(2)).lower()
+            if said != way:
+                out.append(
+                    Problem(
+                        low + match.start(),
+                        f"the caption puts each example in a {said}, but the table gives each a {way}",
+                    )
+                )
+    return out
+
+
 def check(marked: str) -> list[str]:
     """Each table-heading problem of a chapter's marked LaTeX, as ``template:line: what``."""
     text, origins, roles = provenance.annotate_with_roles(marked)
-    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in problems(text, roles)]
+    found = [*problems(text, roles), *caption_problems(text)]
+    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in found]

@@ -69,6 +69,12 @@ MUTATIONS = [
         'the column headed "activation" shows preactivation',
     ),
     ("four-equations", "$<< idx(e) >>$", "$<< idx(k) >>$", "the example column says"),
+    (
+        "three-layer",
+        "each example in a column of its own.",
+        "each example in a row of its own.",
+        "puts each example in a row",
+    ),
 ]
 
 
@@ -78,3 +84,25 @@ def test_a_wrong_heading_or_example_in_a_template_fails(project_copy, chapter, o
     _, _, before, after = page_problems_after_edit(project_copy, chapter, old, new, cheap_checks)
     assert before == []
     assert any(what in problem for problem in after), after
+
+
+def captioned(caption: str, header: str) -> str:
+    return f"\\begin{{table}}\\caption{{{caption}}}\n" + table(header, "a & b") + "\n\\end{table}"
+
+
+@pytest.mark.parametrize(
+    ("caption", "header", "found"),
+    [
+        ("The forward pass, each example in a column of its own.", r"& \multicolumn{4}{c}{Example}", []),
+        ("The forward pass, each example in a row of its own.", r"& \multicolumn{4}{c}{Example}", ["row"]),
+        ("The batch, one example per row.", "Example & $x$", []),
+        ("The batch, one example per column.", "Example & $x$", ["column"]),
+        ("The batch, one example per column.", "Unit & Example", []),
+    ],
+)
+def test_a_caption_puts_the_examples_where_the_table_does(caption: str, header: str, found: list[str]) -> None:
+    """Examples as columns under a spanning heading, as rows under a first "Example" heading; else unread."""
+    said = [
+        p.what.split("each example in a ")[1].split(",")[0] for p in tables.caption_problems(captioned(caption, header))
+    ]
+    assert said == found
