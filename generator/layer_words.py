@@ -9,7 +9,8 @@ one), every layer, or a layer by its name or label. A `mistakes` box is exempt (
 point), and so is a sentence that supposes ("if", "instead", "would", "replace", "unlike") or speaks of
 another chapter's network (``\\cref{chap:...}``).
 
-Biases likewise: "neither layer has a bias", "there are no biases" hold only if no layer has one, "a
+The loss likewise: "the loss is ... averaged over the batch", "a sum over examples" say the spec's
+``reduction``. Biases likewise: "neither layer has a bias", "there are no biases" hold only if no layer has one, "a
 ReLU hidden layer with biases" only if that layer has them, "with its biases" only if some layer has.
 """
 
@@ -105,6 +106,37 @@ def _named(match: re.Match[str], layers: Sequence[Layer]) -> tuple[str, list[Lay
     if len(hidden) == 1 or plural or (groups.get("noun") or "").lower() == "layers":
         return "the hidden layers" if len(hidden) > 1 else "the hidden layer", hidden
     return "the hidden layer", []  # one of several: the words do not say which
+
+
+_REDUCTION = re.compile(
+    r"\b(?:(sum|mean|average)|(summed|averaged))\s+over\s+(?:the\s+|a\s+|all\s+)?(?:batch|examples)\b(?!\s+of\b)",
+    re.I,
+)
+
+
+def reduction_problems(text: str, reduction: str) -> list[Problem]:
+    """A sentence about the loss that sums or averages it over the batch says the spec's ``reduction``."""
+    mistakes = environment_spans(text, "mistakes")
+    starts = [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
+    out: list[Problem] = []
+    for start, end in zip(starts, starts[1:], strict=False):
+        sentence = text[start:end]
+        if _SUPPOSING.search(sentence):
+            continue
+        for match in _REDUCTION.finditer(sentence):
+            if not re.search(r"\b(?:loss|cost)\b", sentence[max(0, match.start() - 80) : match.start()], re.I):
+                continue  # a sum over the examples of something else
+            word = (match.group(1) or match.group(2)).lower()
+            said = "sum" if word.startswith("sum") else "mean"
+            if said != reduction and not any(low <= start + match.start() < high for low, high in mistakes):
+                out.append(
+                    Problem(
+                        start + match.start(),
+                        f"the text takes the {said} of the loss over the batch, "
+                        f"but the network's loss is its {reduction}",
+                    )
+                )
+    return out
 
 
 def problems(text: str, layers: Sequence[Layer]) -> list[Problem]:

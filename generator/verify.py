@@ -412,7 +412,12 @@ def activation_failures(rendered: RenderedChapter) -> list[Failure]:
         layer_words.Layer(layer.name, layer.label, layer.activation, layer.biases is not None)
         for layer in rendered.spec.layers
     ]
-    return [Failure(rendered.spec.name, problem) for problem in layer_words.check(rendered.marked, layers)]
+    reduction = provenance.located(
+        rendered.marked, lambda text: layer_words.reduction_problems(text, rendered.spec.reduction)
+    )
+    return [
+        Failure(rendered.spec.name, problem) for problem in [*layer_words.check(rendered.marked, layers), *reduction]
+    ]
 
 
 def index_failures(rendered: RenderedChapter, notation: Notation) -> list[Failure]:

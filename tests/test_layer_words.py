@@ -186,3 +186,31 @@ def test_a_bias_added_in_the_template_fails(project_copy) -> None:
     )
     assert before == []
     assert after and "the text gives the network biases, but it has none" in after[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "reduction", "found"),
+    [
+        ("the loss is the binary cross-entropy averaged over the batch.", "mean", 0),
+        ("the loss is the binary cross-entropy averaged over the batch.", "sum", 1),
+        ("With examples the loss is a sum over examples, so its gradient is a sum.", "mean", 1),
+        ("the sum over the examples of error times input is an entry.", "mean", 0),
+        ("If the loss were averaged over the batch instead, nothing would change.", "sum", 0),
+    ],
+)
+def test_the_loss_is_summed_or_averaged_as_the_spec_says(text: str, reduction: str, found: int) -> None:
+    """'Averaged over the batch' and 'a sum over examples' said of the loss are the spec's reduction."""
+    assert len(layer_words.reduction_problems(text, reduction)) == found
+
+
+def test_a_reduction_word_swapped_in_a_template_fails(project_copy) -> None:
+    """The training chapter, whose loss is averaged, fails when its text sums it."""
+    _, _, before, after = page_problems_after_edit(
+        project_copy,
+        "training",
+        "averaged over the batch.",
+        "summed over the batch.",
+        lambda rendered, _: activation_failures(rendered),
+    )
+    assert before == []
+    assert after and "the text takes the sum of the loss over the batch" in after[0]
