@@ -104,6 +104,6 @@ def problems(text: str) -> list[Problem]:
 def check(marked: str, layers: Mapping[str, str]) -> list[str]:
     """Each count problem of a chapter's marked LaTeX, as ``template:line: what`` (``layers`` maps each
     layer's name and label to its name)."""
-    text, origins, roles = provenance.annotate_with_roles(marked)
-    found = [*problems(text), *layer_count_problems(text, roles, layers)]
-    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in found]
+    return provenance.located_with_roles(
+        marked, lambda text, roles: [*problems(text), *layer_count_problems(text, roles, layers)]
+    )

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 
 from . import provenance
 from .provenance import Problem
-from .shapes import SENTENCE_START, environment_spans
+from .shapes import environment_spans, sentence_starts
 
 Point = tuple[Decimal, ...]
 
@@ -174,7 +174,7 @@ def problems(text: str, targets: Mapping[Point, Decimal]) -> list[Problem]:
     """Every statement of a caption, or of a sentence that refers to its figure, that its drawing
     contradicts. ``targets`` gives each example's target by its inputs (for the marks of a plot)."""
     out: list[Problem] = []
-    starts = [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
+    starts = sentence_starts(text)
     for low, high in environment_spans(text, "figure"):
         body = text[low:high]
         caption = body.find(r"\caption")

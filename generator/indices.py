@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from . import provenance
 from .notation import Notation
 from .provenance import Problem
-from .shapes import SENTENCE_START, environment_spans
+from .shapes import environment_spans, sentence_starts
 
 Layer = tuple[str, int]  # ("ell", 1) for \ell+1, ("L", 0) for the output layer, ("place", 1), ("examples", 0)
 
@@ -133,7 +133,7 @@ def problems(text: str, notation: Notation, places: Mapping[str, int]) -> list[P
         "examples": ("examples", 0),
         "hidden": ("place", 1) if last == 2 else None,  # "hidden unit $j$" says which layer only with one
     }
-    starts = [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
+    starts = sentence_starts(text)
     mistakes = environment_spans(text, "mistakes")
     out = []
     for start, end in zip(starts, starts[1:], strict=False):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from . import provenance
 from .provenance import Problem
 from .scan import table_cells
-from .shapes import SENTENCE_START, environment_spans
+from .shapes import environment_spans, sentence_starts
 
 # A name of an activation as the prose and the formulas write it, and the spec's name for it.
 _NAMES = {
@@ -117,7 +117,7 @@ _REDUCTION = re.compile(
 def reduction_problems(text: str, reduction: str) -> list[Problem]:
     """A sentence about the loss that sums or averages it over the batch says the spec's ``reduction``."""
     mistakes = environment_spans(text, "mistakes")
-    starts = [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
+    starts = sentence_starts(text)
     out: list[Problem] = []
     for start, end in zip(starts, starts[1:], strict=False):
         sentence = text[start:end]
@@ -144,7 +144,7 @@ def problems(text: str, layers: Sequence[Layer]) -> list[Problem]:
     if not layers:
         return []
     mistakes = environment_spans(text, "mistakes")
-    starts = [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
+    starts = sentence_starts(text)
     out: list[Problem] = []
 
     def judge(at: int, said: str, what: str, named: list[Layer]) -> None:
@@ -189,6 +189,6 @@ def problems(text: str, layers: Sequence[Layer]) -> list[Problem]:
     return out
 
 
-def check(marked: str, layers: Sequence[Layer]) -> list[str]:
-    """Each activation problem of a chapter's marked LaTeX, as ``template:line: what``."""
-    return provenance.located(marked, lambda text: problems(text, layers))
+def check(marked: str, layers: Sequence[Layer], reduction: str) -> list[str]:
+    """Each problem of the words on the network in a chapter's marked LaTeX, as ``template:line: what``."""
+    return provenance.located(marked, lambda text: [*problems(text, layers), *reduction_problems(text, reduction)])

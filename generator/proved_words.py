@@ -71,5 +71,4 @@ def problems(text: str, roles: list[Role]) -> list[Problem]:
 
 def check(marked: str) -> list[str]:
     """Each problem of the words beside proved statements, as ``template:line: what``."""
-    text, origins, roles = provenance.annotate_with_roles(marked)
-    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in problems(text, roles)]
+    return provenance.located_with_roles(marked, problems)

@@ -95,6 +95,12 @@ def located(marked: str, find: Callable[[str], list[Problem]]) -> list[str]:
     return [f"{where(origins, problem.position)}: {problem.what}" for problem in find(text)]
 
 
+def located_with_roles(marked: str, find: Callable[[str, list[Role]], list[Problem]]) -> list[str]:
+    """``located`` for a check that also reads the role marks (``annotate_with_roles``)."""
+    text, origins, roles = annotate_with_roles(marked)
+    return [f"{where(origins, problem.position)}: {problem.what}" for problem in find(text, roles)]
+
+
 def annotate(text: str) -> tuple[str, list[Origin]]:
     """Split marked text into the final text and one ``Origin`` per character of it."""
     final, origins, _ = annotate_with_roles(text)

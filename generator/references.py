@@ -14,7 +14,7 @@ import re
 
 from . import provenance
 from .provenance import Problem
-from .shapes import SENTENCE_START
+from .shapes import sentence_starts
 
 _PAIRS = (
     ("forward", "backward"),
@@ -29,7 +29,7 @@ _REFERENCE = re.compile(r"\\(?:[cC]ref|eqref|ref)\{([^{},]+)\}")
 
 def problems(text: str) -> list[Problem]:
     """Every reference whose label is named for the other side of a pair than its sentence says."""
-    starts = [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
+    starts = sentence_starts(text)
     out: list[Problem] = []
     for reference in _REFERENCE.finditer(text):
         start = max(s for s in starts if s <= reference.start())

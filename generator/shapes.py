@@ -623,6 +623,13 @@ def problems(text: str, network: Network) -> list[Problem]:
 
 # Where a sentence starts: after a full stop, at a paragraph break or a heading.
 SENTENCE_START = re.compile(r"[.?!]\s+(?=[A-Z\\$])|\n\s*\n|\\(?:paragraph|section|subsection)\*?\{[^{}]*\}")
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Where each sentence of ``text`` starts, with 0 first and the text's length last."""
+    return [0, *(m.end() for m in SENTENCE_START.finditer(text)), len(text)]
+
+
 _THING = r"(?P<thing>examples?|neurons?|units?|inputs?|outputs?|class(?:es)?)"
 _OF_LAYER = r"(?:\s+of\s+(?:layer[~\s]+\$(?P<layer>[^$]*)\$|the\s+layer\s+(?:\\emph\{)?(?P<side>below|above)\b))?"
 # "one row per example", "one column per unit of layer $\ell$", "... of the layer below"
@@ -680,7 +687,7 @@ def _layout_words(
     subject is the sentence's last matrix before the words (or, for "as the rows of", the one after them;
     for a sentence ending in a colon with no matrix, the left side of the display it opens)."""
     out: list[Problem] = []
-    starts = [m.end() for m in SENTENCE_START.finditer(text)]
+    starts = sentence_starts(text)[:-1]
     inside_math = [(span.start, span.end) for span in found]
 
     def outside(position: int, regions: list[tuple[int, int]]) -> bool:

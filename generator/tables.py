@@ -124,6 +124,4 @@ def caption_problems(text: str) -> list[Problem]:
 
 def check(marked: str) -> list[str]:
     """Each table-heading problem of a chapter's marked LaTeX, as ``template:line: what``."""
-    text, origins, roles = provenance.annotate_with_roles(marked)
-    found = [*problems(text, roles), *caption_problems(text)]
-    return [f"{provenance.where(origins, problem.position)}: {problem.what}" for problem in found]
+    return provenance.located_with_roles(marked, lambda text, roles: [*problems(text, roles), *caption_problems(text)])

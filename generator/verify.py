@@ -372,7 +372,7 @@ def prose_failures(rendered: RenderedChapter, notation: Notation) -> list[Failur
         *(Failure(name, problem) for problem in recaps.check(marked)),
         *claim_referent_failures(rendered),
         *index_failures(rendered, notation),
-        *activation_failures(rendered),
+        *layer_word_failures(rendered),
         *figure_failures(rendered),
         *(Failure(name, problem) for problem in counts.check(marked, layer_names(rendered.spec))),
         *(Failure(name, problem) for problem in tables.check(marked)),
@@ -405,19 +405,15 @@ def figure_failures(rendered: RenderedChapter) -> list[Failure]:
     return [Failure(spec.name, problem) for problem in figures.check(rendered.marked, targets)]
 
 
-def activation_failures(rendered: RenderedChapter) -> list[Failure]:
-    """Every place that names another activation for a layer than its own, or biases it does not have
-    (``generator.layer_words``)."""
+def layer_word_failures(rendered: RenderedChapter) -> list[Failure]:
+    """Every place that names another activation for a layer than its own, biases it does not have, or
+    another reduction of its loss (``generator.layer_words``)."""
     layers = [
         layer_words.Layer(layer.name, layer.label, layer.activation, layer.biases is not None)
         for layer in rendered.spec.layers
     ]
-    reduction = provenance.located(
-        rendered.marked, lambda text: layer_words.reduction_problems(text, rendered.spec.reduction)
-    )
-    return [
-        Failure(rendered.spec.name, problem) for problem in [*layer_words.check(rendered.marked, layers), *reduction]
-    ]
+    found = layer_words.check(rendered.marked, layers, rendered.spec.reduction)
+    return [Failure(rendered.spec.name, problem) for problem in found]
 
 
 def index_failures(rendered: RenderedChapter, notation: Notation) -> list[Failure]:

@@ -6,7 +6,7 @@ import pytest
 from helpers import page_problems_after_edit
 
 from generator import layer_words
-from generator.verify import activation_failures
+from generator.verify import layer_word_failures
 
 # A ReLU hidden layer under a sigmoid output, as in the worked example.
 NET = [layer_words.Layer("hid", "", "relu"), layer_words.Layer("out", "", "sigmoid")]
@@ -124,7 +124,7 @@ MUTATIONS = [
 def test_a_wrong_activation_in_a_template_fails_at_its_line(project_copy, chapter, old, new, what) -> None:
     """A template that names another activation for a layer fails its chapter's check at that line."""
     template, line, before, after = page_problems_after_edit(
-        project_copy, chapter, old, new, lambda rendered, _: activation_failures(rendered)
+        project_copy, chapter, old, new, lambda rendered, _: layer_word_failures(rendered)
     )
     assert before == []
     assert after, "the mutation passed"
@@ -182,7 +182,7 @@ def test_a_bias_added_in_the_template_fails(project_copy) -> None:
         "matrix-form",
         "and neither has a\nbias.",
         "and each has a\nbias.",
-        lambda rendered, _: activation_failures(rendered),
+        lambda rendered, _: layer_word_failures(rendered),
     )
     assert before == []
     assert after and "the text gives the network biases, but it has none" in after[0]
@@ -210,7 +210,7 @@ def test_a_reduction_word_swapped_in_a_template_fails(project_copy) -> None:
         "training",
         "averaged over the batch.",
         "summed over the batch.",
-        lambda rendered, _: activation_failures(rendered),
+        lambda rendered, _: layer_word_failures(rendered),
     )
     assert before == []
     assert after and "the text takes the sum of the loss over the batch" in after[0]
